@@ -1,0 +1,61 @@
+package io.collab.app;
+
+import io.collab.http.HttpVerticle;
+import io.collab.jobs.JobWorkerVerticle;
+import io.collab.persistence.PersistenceVerticle;
+import io.collab.realtime.RealtimeVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.shareddata.LocalMap;
+
+/**
+ * Deploys the verticles this instance's roles call for, persistence first (it migrates the schema) and the HTTP
+ * edge last (so nothing is served before the rest is up). Records each deployment for the readiness probe.
+ */
+public class MainVerticle extends VerticleBase {
+
+  /** Local map of role name to deployment id, filled as each role's verticle is deployed. */
+  public static final String DEPLOYMENTS_MAP = "collab.deployments";
+
+  private CollabConfig config;
+
+  @Override
+  public Future<?> start() {
+    config = CollabConfig.from(config());
+    Future<?> chain = Future.succeededFuture();
+    if (config.has(Role.PERSISTENCE)) {
+      chain = chain.compose(v -> deploy(Role.PERSISTENCE, PersistenceVerticle.class, 1));
+    }
+    if (config.has(Role.REALTIME)) {
+      chain = chain.compose(v -> deploy(Role.REALTIME, RealtimeVerticle.class, 1));
+    }
+    if (config.has(Role.WORKER)) {
+      chain = chain.compose(v -> deploy(Role.WORKER, JobWorkerVerticle.class, 1));
+    }
+    // The HTTP edge runs everywhere (health and metrics); it carries the REST API when the api role is on.
+    Role edgeRole = config.has(Role.API) ? Role.API : null;
+    return chain.compose(v -> deploy(edgeRole, HttpVerticle.class, httpInstances()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.sharedData().getLocalMap(DEPLOYMENTS_MAP).clear();
+    return Future.succeededFuture();
+  }
+
+  private int httpInstances() {
+    int configured = config.http().instances();
+    return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
+  }
+
+  private Future<String> deploy(Role role, Class<? extends VerticleBase> verticle, int instances) {
+    DeploymentOptions options = new DeploymentOptions().setConfig(config.raw()).setInstances(instances);
+    return vertx.deployVerticle(verticle, options).onSuccess(id -> {
+      if (role != null) {
+        LocalMap<String, String> deployed = vertx.sharedData().getLocalMap(DEPLOYMENTS_MAP);
+        deployed.put(role.key(), id);
+      }
+    });
+  }
+}

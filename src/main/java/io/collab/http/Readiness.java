@@ -1,0 +1,97 @@
+package io.collab.http;
+
+import io.collab.app.CollabConfig;
+import io.collab.app.MainVerticle;
+import io.collab.app.Role;
+import io.collab.common.Bus;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Readiness: PostgreSQL answers (through a persistence verticle, wherever it runs in the cluster), Redis answers,
+ * and every verticle this instance's roles call for is deployed. Each check is bounded by
+ * {@code health.checkTimeoutMs}, so a hung dependency makes the probe fail, not hang.
+ */
+final class Readiness {
+
+  private final Vertx vertx;
+  private final CollabConfig config;
+  private final Redis redis;
+  private final Map<String, Supplier<Future<?>>> checks = new LinkedHashMap<>();
+
+  Readiness(Vertx vertx, CollabConfig config, Redis redis) {
+    this.vertx = vertx;
+    this.config = config;
+    this.redis = redis;
+    checks.put("postgres", this::postgres);
+    checks.put("redis", this::redis);
+    checks.put("verticles", this::verticles);
+  }
+
+  /** Completes with {@code {"status": "UP"|"DOWN", "checks": {...}}}; never fails. */
+  Future<JsonObject> run() {
+    Map<String, Future<?>> running = new LinkedHashMap<>();
+    checks.forEach((name, check) -> running.put(name, guarded(check)));
+    return Future.join(running.values().stream().map(f -> (Future<?>) f).toList())
+        .transform(ignored -> Future.succeededFuture(report(running)));
+  }
+
+  private Future<?> guarded(Supplier<Future<?>> check) {
+    try {
+      return check.get().timeout(config.healthCheckTimeoutMs(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static JsonObject report(Map<String, Future<?>> results) {
+    JsonObject checks = new JsonObject();
+    StringBuilder failing = new StringBuilder();
+    results.forEach((name, result) -> {
+      if (result.succeeded()) {
+        checks.put(name, new JsonObject().put("status", "UP"));
+      } else {
+        String why = String.valueOf(result.cause().getMessage());
+        checks.put(name, new JsonObject().put("status", "DOWN").put("detail", why));
+        failing.append(failing.length() == 0 ? "" : "; ").append(name).append(": ").append(why);
+      }
+    });
+    JsonObject body = new JsonObject().put("status", failing.length() == 0 ? "UP" : "DOWN").put("checks", checks);
+    if (failing.length() > 0) {
+      body.put("error", "not_ready").put("detail", failing.toString());
+    }
+    return body;
+  }
+
+  private Future<?> postgres() {
+    return vertx.eventBus().request(Bus.PERSISTENCE_PING, new JsonObject(), Bus.timeout(config.healthCheckTimeoutMs()))
+        .recover(err -> Future.failedFuture(err.getMessage() == null ? "no persistence verticle answered"
+            : err.getMessage()));
+  }
+
+  private Future<?> redis() {
+    return redis.send(Request.cmd(Command.PING));
+  }
+
+  private Future<?> verticles() {
+    LocalMap<String, String> deployed = vertx.sharedData().getLocalMap(MainVerticle.DEPLOYMENTS_MAP);
+    StringBuilder missing = new StringBuilder();
+    for (Role role : config.roles()) {
+      if (!deployed.containsKey(role.key())) {
+        missing.append(missing.length() == 0 ? "" : ",").append(role.key());
+      }
+    }
+    return missing.length() == 0 ? Future.succeededFuture()
+        : Future.failedFuture("not deployed: " + missing);
+  }
+}
