@@ -26,14 +26,18 @@ public final class ClusterSetup {
 
   public static Future<Node> start(CollabConfig config) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast(config.cluster()));
-    VertxOptions options = new VertxOptions()
+    return Vertx.builder().with(vertxOptions(config)).withClusterManager(manager).buildClustered()
+        .map(vertx -> new Node(vertx, manager));
+  }
+
+  /** Event bus on the advertised cluster host; Prometheus metrics on (they must be set when Vert.x is built). */
+  public static VertxOptions vertxOptions(CollabConfig config) {
+    return new VertxOptions()
         .setEventBusOptions(new EventBusOptions().setHost(config.cluster().host()).setPort(0))
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
-    return Vertx.builder().with(options).withClusterManager(manager).buildClustered()
-        .map(vertx -> new Node(vertx, manager));
   }
 
   /** Starts from the Vert.x defaults so its {@code __vertx.*} maps keep their settings, then joins by TCP-IP. */

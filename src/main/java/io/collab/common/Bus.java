@@ -14,7 +14,10 @@ public final class Bus {
 
   private Bus() {}
 
-  /** Request {@code {}}; reply {@code {"ok": true, "node": "<node id>"}} once PostgreSQL answered {@code SELECT 1}. */
+  /**
+   * Request {@code {}}; reply {@code {"ok": true, "deployment": "<persistence deployment id>"}} once PostgreSQL
+   * answered {@code SELECT 1}; fails 503 {@code postgres_unavailable} otherwise.
+   */
   public static final String PERSISTENCE_PING = "collab.persistence.ping";
 
   public static DeliveryOptions timeout(long millis) {

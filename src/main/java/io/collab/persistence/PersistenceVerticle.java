@@ -11,8 +11,9 @@ import io.vertx.pgclient.PgBuilder;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * Owns the PostgreSQL pool and every SQL statement. Other verticles reach the database only through the addresses
@@ -44,7 +45,7 @@ public class PersistenceVerticle extends VerticleBase {
 
   private void ping(Message<JsonObject> message) {
     pool.query("SELECT 1").execute()
-        .onSuccess(rows -> message.reply(new JsonObject().put("ok", true)))
+        .onSuccess(rows -> message.reply(new JsonObject().put("ok", true).put("deployment", deploymentID())))
         .onFailure(err -> BusFailure.reply(message,
             new BusFailure(503, "postgres_unavailable", String.valueOf(err.getMessage()))));
   }

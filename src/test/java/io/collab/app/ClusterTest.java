@@ -1,0 +1,60 @@
+package io.collab.app;
+
+import io.collab.common.Bus;
+import io.collab.support.TestServices;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("The clustered event bus")
+class ClusterTest {
+
+  private final List<ClusterSetup.Node> nodes = new ArrayList<>();
+
+  @AfterEach
+  void leave() {
+    for (ClusterSetup.Node node : nodes) {
+      node.vertx().close().await();
+    }
+  }
+
+  @Test
+  @DisplayName("a request sent on node A is answered by the persistence verticle that runs only on node B")
+  void requestCrossesNodes() {
+    JsonObject base = TestServices.config();
+    JsonObject apiOnly = base.copy().put("roles", "api");
+    JsonObject persistenceOnly = base.copy().put("roles", "persistence");
+    persistenceOnly.getJsonObject("http").put("port", TestServices.freePort());
+
+    ClusterSetup.Node a = join(apiOnly);
+    ClusterSetup.Node b = join(persistenceOnly);
+    assertThat(a.clusterSize()).isEqualTo(2);
+
+    b.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(persistenceOnly)).await();
+    a.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(apiOnly)).await();
+    assertThat(a.vertx().sharedData().getLocalMap(MainVerticle.DEPLOYMENTS_MAP).containsKey("persistence")).isFalse();
+
+    JsonObject reply = a.vertx().eventBus().<JsonObject>request(Bus.PERSISTENCE_PING, new JsonObject()).await().body();
+    Object persistenceOnB = b.vertx().sharedData().getLocalMap(MainVerticle.DEPLOYMENTS_MAP).get("persistence");
+    assertThat(reply.getString("deployment")).isEqualTo(persistenceOnB);
+
+    WebClient web = WebClient.create(a.vertx());
+    int status = web.get(apiOnly.getJsonObject("http").getInteger("port"), "127.0.0.1", "/health/ready")
+        .send().await().statusCode();
+    assertThat(status).as("node A is ready through node B's persistence").isEqualTo(200);
+  }
+
+  private ClusterSetup.Node join(JsonObject config) {
+    ClusterSetup.Node node = ClusterSetup.start(CollabConfig.from(config)).await();
+    nodes.add(node);
+    return node;
+  }
+}

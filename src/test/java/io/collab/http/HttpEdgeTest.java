@@ -1,0 +1,97 @@
+package io.collab.http;
+
+import io.collab.support.TestApp;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("The HTTP edge")
+class HttpEdgeTest {
+
+  private TestApp app;
+
+  @BeforeAll
+  void deploy() {
+    app = TestApp.start(config -> config.getJsonObject("http").put("bodyLimit", 1024));
+  }
+
+  @AfterAll
+  void undeploy() {
+    app.stop();
+  }
+
+  @Test
+  @DisplayName("GET /health/live answers 200 while the process is up")
+  void liveness() {
+    HttpResponse<Buffer> response = app.get("/health/live");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.bodyAsJsonObject().getString("status")).isEqualTo("UP");
+  }
+
+  @Test
+  @DisplayName("GET /health/ready answers 200 with every check UP against real PostgreSQL and Redis")
+  void readiness() {
+    HttpResponse<Buffer> response = app.get("/health/ready");
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject checks = response.bodyAsJsonObject().getJsonObject("checks");
+    assertThat(checks.fieldNames()).containsExactlyInAnyOrder("postgres", "redis", "verticles");
+    checks.forEach(check -> assertThat(((JsonObject) check.getValue()).getString("status")).isEqualTo("UP"));
+  }
+
+  @Test
+  @DisplayName("An unknown route is a 404 with the JSON error shape")
+  void unknownRoute() {
+    HttpResponse<Buffer> response = app.get("/no/such/route/");
+    assertThat(response.statusCode()).isEqualTo(404);
+    assertThat(response.getHeader("content-type")).startsWith("application/json");
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("not_found");
+    assertThat(response.bodyAsJsonObject().getString("detail")).isNotBlank();
+  }
+
+  @Test
+  @DisplayName("A method a route does not take is a 405 with the JSON error shape")
+  void wrongMethod() {
+    HttpResponse<Buffer> response = app.send(app.web.delete("/health/live"));
+    assertThat(response.statusCode()).isEqualTo(405);
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("method_not_allowed");
+  }
+
+  @Test
+  @DisplayName("A body over http.bodyLimit is a 413 with the JSON error shape")
+  void bodyTooLarge() {
+    HttpResponse<Buffer> big = app.web.post("/anything").sendBuffer(Buffer.buffer(new byte[4096])).await();
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(big.bodyAsJsonObject().getString("error")).isEqualTo("payload_too_large");
+    assertThat(big.bodyAsJsonObject().getString("detail")).contains("1024");
+  }
+
+  @Test
+  @DisplayName("A sane X-Request-Id is echoed; a missing or unsafe one is replaced by a generated id")
+  void requestId() {
+    HttpResponse<Buffer> echoed = app.send(app.web.get("/health/live").putHeader("X-Request-Id", "abc-123"));
+    assertThat(echoed.getHeader("X-Request-Id")).isEqualTo("abc-123");
+
+    HttpResponse<Buffer> generated = app.get("/health/live");
+    assertThat(generated.getHeader("X-Request-Id")).matches("[0-9a-f-]{36}");
+
+    HttpResponse<Buffer> unsafe = app.send(app.web.get("/health/live").putHeader("X-Request-Id", "bad id <script>"));
+    assertThat(unsafe.getHeader("X-Request-Id")).matches("[0-9a-f-]{36}");
+  }
+
+  @Test
+  @DisplayName("GET /metrics serves Prometheus text with Vert.x HTTP server series")
+  void metrics() {
+    app.get("/health/live");
+    HttpResponse<Buffer> response = app.get("/metrics");
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.bodyAsString()).contains("vertx_http_server_requests_total");
+  }
+}

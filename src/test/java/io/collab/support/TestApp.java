@@ -1,0 +1,67 @@
+package io.collab.support;
+
+import io.collab.app.ClusterSetup;
+import io.collab.app.CollabConfig;
+import io.collab.app.MainVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.util.function.Consumer;
+
+/** The real service, deployed into a test's Vert.x instance, plus a client that talks to it over HTTP. */
+public final class TestApp {
+
+  public final Vertx vertx;
+  public final JsonObject config;
+  public final int port;
+  public final WebClient web;
+  private final String deploymentId;
+
+  private TestApp(Vertx vertx, JsonObject config, String deploymentId) {
+    this.vertx = vertx;
+    this.config = config;
+    this.port = config.getJsonObject("http").getInteger("port");
+    this.deploymentId = deploymentId;
+    this.web = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port));
+  }
+
+  /**
+   * Deploys every role against fresh test services, in a Vert.x instance built with the production options (metrics
+   * on) but not clustered. Call from a non Vert.x thread: it waits.
+   */
+  public static TestApp start() {
+    return start(config -> { });
+  }
+
+  public static TestApp start(Consumer<JsonObject> tweak) {
+    JsonObject config = TestServices.config();
+    tweak.accept(config);
+    Vertx vertx = Vertx.builder().with(ClusterSetup.vertxOptions(CollabConfig.from(config))).build();
+    String id = vertx.deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(config)).await();
+    return new TestApp(vertx, config, id);
+  }
+
+  public HttpResponse<Buffer> send(HttpRequest<Buffer> request) {
+    return request.send().await();
+  }
+
+  public HttpResponse<Buffer> get(String path) {
+    return web.get(path).send().await();
+  }
+
+  public HttpResponse<Buffer> post(String path, JsonObject body) {
+    return web.post(path).sendJsonObject(body).await();
+  }
+
+  public void stop() {
+    web.close();
+    vertx.undeploy(deploymentId).await();
+    vertx.close().await();
+  }
+}
