@@ -20,6 +20,8 @@ public record CollabConfig(
     Pg pg,
     RedisSettings redis,
     Jwt jwt,
+    Auth auth,
+    RateLimits rateLimit,
     Set<Role> roles,
     Cluster cluster,
     Path dataDir,
@@ -28,7 +30,8 @@ public record CollabConfig(
     String logFormat,
     JsonObject raw) {
 
-  public record Http(String host, int port, int instances, long bodyLimit, String publicUrl) {}
+  public record Http(String host, int port, int instances, long bodyLimit, String publicUrl,
+                     boolean trustForwardedFor) {}
 
   public record Pg(String url, int poolSize, int connectTimeoutMs) {
     public PgConnectOptions connectOptions() {
@@ -71,7 +74,15 @@ public record CollabConfig(
     }
   }
 
-  public record Jwt(String secret, String issuer, String audience) {}
+  /** Token signing: HS256 with {@code secret}, or RS256/ES256 with PEM key files. */
+  public record Jwt(String secret, String issuer, String audience, String algorithm, String privateKeyFile,
+                    String publicKeyFile, int accessTtlSeconds, int refreshTtlSeconds) {}
+
+  /** Password rules and Argon2id cost. */
+  public record Auth(int passwordMinLength, int argon2MemoryKib, int argon2Iterations, int argon2Parallelism) {}
+
+  /** Fixed windows counted in Redis, so they hold across instances. */
+  public record RateLimits(int windowSeconds, int loginPerWindow, int registerPerWindow, int userPerWindow) {}
 
   public record Cluster(String name, List<String> members, String host, int port) {}
 
@@ -80,6 +91,8 @@ public record CollabConfig(
     JsonObject pg = section(json, "pg");
     JsonObject redis = section(json, "redis");
     JsonObject jwt = section(json, "jwt");
+    JsonObject auth = section(json, "auth");
+    JsonObject rateLimit = section(json, "rateLimit");
     JsonObject cluster = section(json, "cluster");
     return new CollabConfig(
         new Http(
@@ -87,13 +100,26 @@ public record CollabConfig(
             port("http.port", http.getInteger("port")),
             atLeast("http.instances", http.getInteger("instances"), 0),
             atLeast("http.bodyLimit", http.getLong("bodyLimit"), 1),
-            http.getString("publicUrl", "")),
+            http.getString("publicUrl", ""),
+            http.getBoolean("trustForwardedFor", false)),
         new Pg(pg.getString("url"), atLeast("pg.poolSize", pg.getInteger("poolSize"), 1),
             atLeast("pg.connectTimeoutMs", pg.getInteger("connectTimeoutMs"), 1)),
         new RedisSettings(redis.getString("url"), atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
             atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
             atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1)),
-        new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience")),
+        new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience"),
+            algorithm(jwt.getString("algorithm")), jwt.getString("privateKeyFile", ""),
+            jwt.getString("publicKeyFile", ""),
+            atLeast("jwt.accessTtlSeconds", jwt.getInteger("accessTtlSeconds"), 1),
+            atLeast("jwt.refreshTtlSeconds", jwt.getInteger("refreshTtlSeconds"), 1)),
+        new Auth(atLeast("auth.passwordMinLength", auth.getInteger("passwordMinLength"), 1),
+            atLeast("auth.argon2MemoryKib", auth.getInteger("argon2MemoryKib"), 8),
+            atLeast("auth.argon2Iterations", auth.getInteger("argon2Iterations"), 1),
+            atLeast("auth.argon2Parallelism", auth.getInteger("argon2Parallelism"), 1)),
+        new RateLimits(atLeast("rateLimit.windowSeconds", rateLimit.getInteger("windowSeconds"), 1),
+            atLeast("rateLimit.loginPerWindow", rateLimit.getInteger("loginPerWindow"), 1),
+            atLeast("rateLimit.registerPerWindow", rateLimit.getInteger("registerPerWindow"), 1),
+            atLeast("rateLimit.userPerWindow", rateLimit.getInteger("userPerWindow"), 1)),
         Role.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
@@ -114,6 +140,13 @@ public record CollabConfig(
       throw new ConfigException("missing section '" + name + "' in the configuration");
     }
     return section;
+  }
+
+  private static String algorithm(String value) {
+    if (!"HS256".equals(value) && !"RS256".equals(value) && !"ES256".equals(value)) {
+      throw new ConfigException("jwt.algorithm must be HS256, RS256 or ES256, got '" + value + "'");
+    }
+    return value;
   }
 
   private static int port(String name, Integer value) {

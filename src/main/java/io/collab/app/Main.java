@@ -87,7 +87,7 @@ public final class Main {
       Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(node, services), "collab-shutdown"));
       try {
         node.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(json)).await();
-      } catch (Exception e) {
+      } catch (Exception | LinkageError e) {
         err.println("collab: cannot start: " + describe(e));
         return 1;
       }
@@ -100,7 +100,7 @@ public final class Main {
         devServices.close();
       }
       return 2;
-    } catch (Exception e) {
+    } catch (Exception | LinkageError e) {
       err.println("collab: cannot start: " + describe(e));
       if (devServices != null) {
         devServices.close();
@@ -122,10 +122,15 @@ public final class Main {
 
   private static void requireSecret(CollabConfig config) {
     boolean verifiesTokens = config.has(Role.API) || config.has(Role.REALTIME);
-    if (verifiesTokens && config.jwt().secret().isBlank()) {
+    boolean hmac = config.jwt().algorithm().equals("HS256");
+    if (verifiesTokens && !hmac && (config.jwt().privateKeyFile().isBlank() || config.jwt().publicKeyFile().isBlank())) {
+      throw new ConfigException("jwt.algorithm " + config.jwt().algorithm()
+          + " needs COLLAB_JWT_PRIVATE_KEY_FILE and COLLAB_JWT_PUBLIC_KEY_FILE (PEM)");
+    }
+    if (verifiesTokens && hmac && config.jwt().secret().isBlank()) {
       throw new ConfigException("COLLAB_JWT_SECRET is required in start mode (roles api and realtime sign and check tokens)");
     }
-    if (verifiesTokens && config.jwt().secret().length() < 32) {
+    if (verifiesTokens && hmac && config.jwt().secret().length() < 32) {
       log().warn("COLLAB_JWT_SECRET is shorter than 32 characters; use a long random secret in production");
     }
   }

@@ -20,6 +20,53 @@ public final class Bus {
    */
   public static final String PERSISTENCE_PING = "collab.persistence.ping";
 
+  // ---- users ----------------------------------------------------------------------------------------------------
+
+  /**
+   * Request {@code {"email", "username", "password_hash"}}; reply {@code {"id", "email", "username"}}. Fails 409
+   * {@code already_exists} with the comma-separated taken fields ({@code email}, {@code username}) as detail.
+   */
+  public static final String USERS_CREATE = "collab.users.create";
+
+  /**
+   * Request {@code {"email"}} (any case); reply {@code {"id", "email", "username", "password_hash", "is_active"}}.
+   * Fails 404 {@code not_found}.
+   */
+  public static final String USERS_CREDENTIALS = "collab.users.credentials";
+
+  /** Request {@code {"id"}}; reply {@code {"id", "email", "username", "is_active"}}. Fails 404 {@code not_found}. */
+  public static final String USERS_GET = "collab.users.get";
+
+  // ---- refresh tokens ---------------------------------------------------------------------------------------------
+
+  /**
+   * Stores a newly issued refresh token. Request {@code {"jti", "family_id", "user_id", "token_hash", "expires_at"}}
+   * ({@code expires_at} in epoch seconds); reply {@code {}}.
+   */
+  public static final String TOKENS_ISSUE = "collab.tokens.issue";
+
+  /**
+   * Consumes a refresh token and stores its successor in the same family, atomically. Request
+   * {@code {"jti", "token_hash", "next": {"jti", "token_hash", "expires_at"}}}; reply the user {@code {"id", "email",
+   * "username"}}. Fails 401 {@code token_invalid} for an unknown, revoked or reused token (reuse revokes the whole
+   * family first) and for a deactivated user.
+   */
+  public static final String TOKENS_ROTATE = "collab.tokens.rotate";
+
+  /**
+   * Revokes the family of a refresh token. Request {@code {"jti", "token_hash"}}; reply {@code {"revoked": n}}.
+   * Fails 401 {@code token_invalid} when the token is unknown.
+   */
+  public static final String TOKENS_REVOKE_FAMILY = "collab.tokens.revokeFamily";
+
+  /**
+   * Node-local twin of a persistence address. Persistence verticles consume both; callers on a node that runs
+   * persistence use the local one, so the hot request path never crosses the cluster when it does not have to.
+   */
+  public static String local(String address) {
+    return "local." + address;
+  }
+
   public static DeliveryOptions timeout(long millis) {
     return new DeliveryOptions().setSendTimeout(millis);
   }

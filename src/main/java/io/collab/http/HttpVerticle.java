@@ -1,7 +1,14 @@
 package io.collab.http;
 
 import io.collab.app.CollabConfig;
+import io.collab.app.Role;
+import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.AuthRoutes;
+import io.collab.auth.PasswordHasher;
+import io.collab.auth.RateLimiter;
+import io.collab.auth.TokenService;
 import io.collab.common.ApiError;
+import io.collab.common.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -11,15 +18,18 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP edge of an instance: one server on {@code http.port}, deployed in several instances that share the
- * listening socket. It always serves the operational routes (health, metrics); the REST API and the socket
- * endpoints are mounted according to the instance's roles.
+ * listening socket. Its routes come from {@code openapi.yaml} (a route that is not in the contract does not exist);
+ * it always serves the operational routes (health, metrics) and mounts the REST API when the {@code api} role is on.
  *
  * <p>Why one verticle and not one per role: Vert.x spreads the connections of a shared port round-robin over every
  * server bound to it, whatever the path, so two verticles cannot split one port by path.
@@ -30,6 +40,7 @@ public class HttpVerticle extends VerticleBase {
 
   private CollabConfig config;
   private Redis redis;
+  private BusClient bus;
   private Readiness readiness;
   private HttpServer server;
 
@@ -37,27 +48,58 @@ public class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     config = CollabConfig.from(config());
     redis = Redis.createClient(vertx, config.redis().options());
-    readiness = new Readiness(vertx, config, redis);
+    bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
+    readiness = new Readiness(config, redis, bus, vertx);
+    return OpenAPIContract.from(vertx, ContractRoutes.CONTRACT)
+        .compose(contract -> config.has(Role.API) ? apiRouter(contract) : opsRouter())
+        .compose(this::listen);
+  }
 
+  @Override
+  public Future<?> stop() {
+    return redis.close();
+  }
+
+  /** The whole contract: auth, workspaces, jobs, health, plus the contract itself and Swagger UI. */
+  private Future<Router> apiRouter(OpenAPIContract contract) {
+    PasswordHasher hasher = new PasswordHasher(config.auth());
+    Future<TokenService> tokens = TokenService.create(vertx, config.jwt());
+    Future<String> decoyHash = vertx.executeBlocking(() -> hasher.hash("decoy password for unknown emails"), false);
+    Future<ContractRoutes> contractRoutes = ContractRoutes.load(vertx, contract);
+    return Future.all(tokens, decoyHash, contractRoutes).map(loaded -> {
+      RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
+      AccessTokenHandler accessTokens =
+          new AccessTokenHandler(tokens.result(), bus, limiter, config.rateLimit().userPerWindow());
+      RouterBuilder routes = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+      routes.security("bearerAuth").httpHandler(accessTokens);
+      routes.getRoute("liveness").addHandler(this::live);
+      routes.getRoute("readiness").addHandler(this::ready);
+      new AuthRoutes(vertx, config, tokens.result(), hasher, bus, limiter, decoyHash.result()).install(routes);
+      Router router = routes.createRouter();
+      contractRoutes.result().mount(router);
+      return router;
+    });
+  }
+
+  /** A node without the api role still answers probes and scrapes. */
+  private Future<Router> opsRouter() {
     Router router = Router.router(vertx);
-    router.route().order(-100).handler(new RequestLog());
-    router.route().order(-99).handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
+    return Future.succeededFuture(router);
+  }
+
+  private Future<HttpServer> listen(Router router) {
+    router.route().order(-100).handler(new RequestLog());
+    router.route().order(-99).handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
     router.get("/metrics").handler(PrometheusScrapingHandler.create());
     installErrorHandlers(router);
-
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setCompressionSupported(true)
         .setTcpNoDelay(true));
     return server.requestHandler(router).listen();
-  }
-
-  @Override
-  public Future<?> stop() {
-    return redis.close();
   }
 
   private void live(RoutingContext ctx) {
@@ -74,15 +116,27 @@ public class HttpVerticle extends VerticleBase {
 
   /** Every failure becomes the JSON error shape; nothing internal reaches a client. */
   private void installErrorHandlers(Router router) {
-    router.errorHandler(400, ctx -> ApiError.send(ctx, 400, "bad_request", message(ctx, "the request is malformed")));
-    router.errorHandler(401, ctx -> ApiError.send(ctx, 401, "unauthorized", "authentication is required"));
+    router.errorHandler(400, this::badRequest);
+    router.errorHandler(401, ctx -> ApiError.send(ctx, 401, "token_invalid", "authentication is required"));
     router.errorHandler(403, ctx -> ApiError.send(ctx, 403, "forbidden", "you may not do this"));
     router.errorHandler(404, ctx -> ApiError.send(ctx, 404, "not_found", "no such resource"));
     router.errorHandler(405, ctx -> ApiError.send(ctx, 405, "method_not_allowed",
         ctx.request().method() + " is not allowed on " + ctx.request().path()));
     router.errorHandler(413, ctx -> ApiError.send(ctx, 413, "payload_too_large",
         "the request body exceeds " + config.http().bodyLimit() + " bytes"));
+    router.errorHandler(415, ctx -> ApiError.send(ctx, 415, "unsupported_media_type",
+        "send the body as application/json"));
     router.errorHandler(500, this::internalError);
+    router.errorHandler(503, ctx -> ApiError.send(ctx, 503, "service_unavailable", "try again shortly"));
+  }
+
+  private void badRequest(RoutingContext ctx) {
+    JsonObject validation = ValidationErrors.body(ctx.failure());
+    if (validation != null) {
+      ApiError.send(ctx, 400, validation);
+    } else {
+      ApiError.send(ctx, 400, "bad_request", message(ctx, "the request is malformed"));
+    }
   }
 
   private void internalError(RoutingContext ctx) {

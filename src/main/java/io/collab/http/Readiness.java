@@ -4,6 +4,7 @@ import io.collab.app.CollabConfig;
 import io.collab.app.MainVerticle;
 import io.collab.app.Role;
 import io.collab.common.Bus;
+import io.collab.common.BusClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -27,12 +28,14 @@ final class Readiness {
   private final Vertx vertx;
   private final CollabConfig config;
   private final Redis redis;
+  private final BusClient bus;
   private final Map<String, Supplier<Future<?>>> checks = new LinkedHashMap<>();
 
-  Readiness(Vertx vertx, CollabConfig config, Redis redis) {
+  Readiness(CollabConfig config, Redis redis, BusClient bus, Vertx vertx) {
     this.vertx = vertx;
     this.config = config;
     this.redis = redis;
+    this.bus = bus;
     checks.put("postgres", this::postgres);
     checks.put("redis", this::redis);
     checks.put("verticles", this::verticles);
@@ -74,9 +77,7 @@ final class Readiness {
   }
 
   private Future<?> postgres() {
-    return vertx.eventBus().request(Bus.PERSISTENCE_PING, new JsonObject(), Bus.timeout(config.healthCheckTimeoutMs()))
-        .recover(err -> Future.failedFuture(err.getMessage() == null ? "no persistence verticle answered"
-            : err.getMessage()));
+    return bus.request(Bus.PERSISTENCE_PING, new JsonObject());
   }
 
   private Future<?> redis() {

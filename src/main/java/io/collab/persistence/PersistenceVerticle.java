@@ -4,6 +4,7 @@ import io.collab.app.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -13,7 +14,9 @@ import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Owns the PostgreSQL pool and every SQL statement. Other verticles reach the database only through the addresses
@@ -24,6 +27,7 @@ public class PersistenceVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(PersistenceVerticle.class);
 
   private Pool pool;
+  private UserStore users;
 
   @Override
   public Future<?> start() {
@@ -34,19 +38,50 @@ public class PersistenceVerticle extends VerticleBase {
         .connectingTo(config.pg().connectOptions())
         .using(vertx)
         .build();
+    users = new UserStore(pool);
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
   }
 
   private Future<Void> registerConsumers() {
-    return vertx.eventBus().<JsonObject>consumer(Bus.PERSISTENCE_PING, this::ping).completion();
+    return Future.all(List.of(
+            serve(Bus.PERSISTENCE_PING, this::ping),
+            serve(Bus.USERS_CREATE, users::create),
+            serve(Bus.USERS_CREDENTIALS, users::credentials),
+            serve(Bus.USERS_GET, users::byId),
+            serve(Bus.TOKENS_ISSUE, users::issueToken),
+            serve(Bus.TOKENS_ROTATE, users::rotate),
+            serve(Bus.TOKENS_REVOKE_FAMILY, users::revokeFamily)))
+        .mapEmpty();
   }
 
-  private void ping(Message<JsonObject> message) {
-    pool.query("SELECT 1").execute()
-        .onSuccess(rows -> message.reply(new JsonObject().put("ok", true).put("deployment", deploymentID())))
-        .onFailure(err -> BusFailure.reply(message,
+  /** Consumes {@code address} cluster-wide and its node-local twin, replying with what {@code operation} yields. */
+  private Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> operation) {
+    Handler<Message<JsonObject>> handler = message -> {
+      Future<JsonObject> result;
+      try {
+        result = operation.apply(message.body() == null ? new JsonObject() : message.body());
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(err -> {
+        if (!(err instanceof BusFailure)) {
+          log.error("{} failed", address, err);
+        }
+        BusFailure.reply(message, err);
+      });
+    };
+    return Future.all(
+            vertx.eventBus().consumer(address, handler).completion(),
+            vertx.eventBus().localConsumer(Bus.local(address), handler).completion())
+        .mapEmpty();
+  }
+
+  private Future<JsonObject> ping(JsonObject request) {
+    return pool.query("SELECT 1").execute()
+        .map(rows -> new JsonObject().put("ok", true).put("deployment", deploymentID()))
+        .recover(err -> Future.failedFuture(
             new BusFailure(503, "postgres_unavailable", String.valueOf(err.getMessage()))));
   }
 }
