@@ -1,7 +1,11 @@
 package io.collab.support;
 
 import io.collab.app.ConfigLoader;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import redis.embedded.RedisServer;
 
@@ -27,6 +31,7 @@ public final class TestServices {
   private static final Set<Integer> GIVEN_PORTS = new HashSet<>();
   private static String pgBaseUrl;
   private static String redisUrl;
+  private static int nextRedisDb;
 
   private TestServices() {}
 
@@ -62,6 +67,24 @@ public final class TestServices {
     return redisUrl;
   }
 
+  /**
+   * A Redis URL naming one of the logical databases 1 to 15 (0 is left to whatever else uses the server), emptied
+   * first. Handed out round-robin: test classes run one after another, so neighbours never share one.
+   */
+  public static synchronized String freshRedisDatabase() {
+    nextRedisDb = nextRedisDb % 15 + 1;
+    String url = redisUrl().replaceFirst("/\\d+$", "") + "/" + nextRedisDb;
+    Vertx vertx = Vertx.vertx();
+    try {
+      Redis client = Redis.createClient(vertx, url);
+      client.send(Request.cmd(Command.FLUSHDB)).await();
+      client.close();
+    } finally {
+      vertx.close().await();
+    }
+    return url;
+  }
+
   /** Creates an empty database on the test PostgreSQL server and returns its URL. */
   public static String freshDatabase() {
     String name = "collab_t_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
@@ -76,12 +99,19 @@ public final class TestServices {
     return "postgresql://" + userInfo + base.getHost() + ":" + port(base) + "/" + name;
   }
 
-  /** The shipped defaults pointed at the test services, on a free HTTP port, in a cluster of its own. */
+  /**
+   * The shipped defaults pointed at the test services, on a free HTTP port, in a cluster of its own, with a Redis
+   * logical database of its own (rate-limit counters of one test never throttle another), generous rate limits
+   * (tests of the limits set their own) and a cheap Argon2 cost (tests of hashing set their own).
+   */
   public static JsonObject config() {
     JsonObject config = ConfigLoader.defaults();
     config.getJsonObject("http").put("port", freePort()).put("instances", 1).put("host", "127.0.0.1");
     config.getJsonObject("pg").put("url", freshDatabase());
-    config.getJsonObject("redis").put("url", redisUrl());
+    config.getJsonObject("redis").put("url", freshRedisDatabase());
+    config.getJsonObject("rateLimit").put("loginPerWindow", 100_000).put("registerPerWindow", 100_000)
+        .put("userPerWindow", 1_000_000);
+    config.getJsonObject("auth").put("argon2MemoryKib", 1024).put("argon2Iterations", 1);
     config.getJsonObject("jwt").put("secret", "test-secret-" + UUID.randomUUID() + UUID.randomUUID());
     config.getJsonObject("cluster").put("name", "collab-test-" + UUID.randomUUID());
     return config;
