@@ -22,6 +22,7 @@ public record CollabConfig(
     Jwt jwt,
     Auth auth,
     RateLimits rateLimit,
+    Api api,
     Set<Role> roles,
     Cluster cluster,
     Path dataDir,
@@ -84,6 +85,9 @@ public record CollabConfig(
   /** Fixed windows counted in Redis, so they hold across instances. */
   public record RateLimits(int windowSeconds, int loginPerWindow, int registerPerWindow, int userPerWindow) {}
 
+  /** REST behaviour: the largest page a list answers with. */
+  public record Api(int maxPageSize) {}
+
   public record Cluster(String name, List<String> members, String host, int port) {}
 
   public static CollabConfig from(JsonObject json) {
@@ -120,6 +124,7 @@ public record CollabConfig(
             atLeast("rateLimit.loginPerWindow", rateLimit.getInteger("loginPerWindow"), 1),
             atLeast("rateLimit.registerPerWindow", rateLimit.getInteger("registerPerWindow"), 1),
             atLeast("rateLimit.userPerWindow", rateLimit.getInteger("userPerWindow"), 1)),
+        new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
         Role.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),

@@ -59,6 +59,61 @@ public final class Bus {
    */
   public static final String TOKENS_REVOKE_FAMILY = "collab.tokens.revokeFamily";
 
+  // ---- projects -------------------------------------------------------------------------------------------------
+  // Every request carries "actor" (the caller's user id). A resource the actor cannot see fails 404 not_found, one it
+  // can see but not change fails 403 forbidden; a stale "if_match" version fails 412 precondition_failed.
+  // Resources are replied in their API shape plus "version" (the ETag source).
+
+  /** Request {@code {"actor", "after", "limit"}}; reply {@code {"items": [project...], "more": bool}}. */
+  public static final String PROJECTS_LIST = "collab.projects.list";
+  /** Request {@code {"actor", "name", "description"}}; reply the project. */
+  public static final String PROJECTS_CREATE = "collab.projects.create";
+  /** Request {@code {"actor", "id"}}; reply the project. */
+  public static final String PROJECTS_GET = "collab.projects.get";
+  /** Request {@code {"actor", "id", "if_match"?, "name"?, "description"?}}; reply the project. */
+  public static final String PROJECTS_UPDATE = "collab.projects.update";
+  /** Request {@code {"actor", "id", "if_match"?}}; reply {@code {}}. Cascades to workspaces and members. */
+  public static final String PROJECTS_DELETE = "collab.projects.delete";
+
+  // ---- workspaces and members ---------------------------------------------------------------------------------
+  // Membership arrays ("owners", "collaborators", "viewers") set who holds each role. Unknown users fail 400
+  // unknown_user with the offending field as detail; leaving no owner fails 409 last_owner.
+
+  /** Request {@code {"actor", "after", "limit"}}; reply {@code {"items": [workspace...], "more": bool}}. */
+  public static final String WORKSPACES_LIST = "collab.workspaces.list";
+  /** Request {@code {"actor", "project", "name", "owners"?, "collaborators"?, "viewers"?}}; reply the workspace. */
+  public static final String WORKSPACES_CREATE = "collab.workspaces.create";
+  /** Request {@code {"actor", "id"}}; reply the workspace. */
+  public static final String WORKSPACES_GET = "collab.workspaces.get";
+  /** Request {@code {"actor", "id", "if_match"?, "name"?, "owners"?, "collaborators"?, "viewers"?}}. */
+  public static final String WORKSPACES_UPDATE = "collab.workspaces.update";
+  /** Request {@code {"actor", "id", "if_match"?}}; reply {@code {}}. */
+  public static final String WORKSPACES_DELETE = "collab.workspaces.delete";
+  /** Request {@code {"actor", "id"}}; reply {@code {"items": [{"user_id", "email", "username", "role"}...]}}. */
+  public static final String MEMBERS_LIST = "collab.members.list";
+  /**
+   * Request {@code {"actor", "id", "user_id" | "email", "role"}}; reply the member. Fails 409 already_member, 400
+   * unknown_user.
+   */
+  public static final String MEMBERS_ADD = "collab.members.add";
+  /** Request {@code {"actor", "id", "user_id", "role"}}; reply the member. */
+  public static final String MEMBERS_CHANGE = "collab.members.change";
+  /** Request {@code {"actor", "id", "user_id"}}; reply {@code {}}. Any member may remove itself. */
+  public static final String MEMBERS_REMOVE = "collab.members.remove";
+
+  /**
+   * What a user may do in a workspace, for sockets and jobs. Request {@code {"user_id", "workspace_id"}}; reply
+   * {@code {"role": "owner"|"collaborator"|"viewer", "project_id"}}. Fails 404 not_found when the user is not a
+   * member (or the workspace does not exist: the two are not told apart).
+   */
+  public static final String WORKSPACE_ACCESS = "collab.workspaces.access";
+
+  /**
+   * Published (to every node) after a membership change commits: {@code {"type": "member_added" |
+   * "member_role_changed" | "member_removed" | "workspace_deleted", "workspace_id", "user_id"?, "role"?}}.
+   */
+  public static final String WORKSPACE_EVENTS = "collab.workspaces.events";
+
   /**
    * Node-local twin of a persistence address. Persistence verticles consume both; callers on a node that runs
    * persistence use the local one, so the hot request path never crosses the cluster when it does not have to.

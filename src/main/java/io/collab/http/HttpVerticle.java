@@ -9,6 +9,8 @@ import io.collab.auth.RateLimiter;
 import io.collab.auth.TokenService;
 import io.collab.common.ApiError;
 import io.collab.common.BusClient;
+import io.collab.workspace.ProjectRoutes;
+import io.collab.workspace.WorkspaceRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -75,6 +77,8 @@ public class HttpVerticle extends VerticleBase {
       routes.getRoute("liveness").addHandler(this::live);
       routes.getRoute("readiness").addHandler(this::ready);
       new AuthRoutes(vertx, config, tokens.result(), hasher, bus, limiter, decoyHash.result()).install(routes);
+      new ProjectRoutes(bus, config.api().maxPageSize()).install(routes);
+      new WorkspaceRoutes(bus, config.api().maxPageSize()).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
       return router;

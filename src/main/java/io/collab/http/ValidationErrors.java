@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 final class ValidationErrors {
 
   private static final Pattern REQUIRED = Pattern.compile("required property \"?([^\"]+)\"?");
+  private static final Pattern REASON = Pattern.compile("Reason: (.+) at #/([^/\\s]+)$");
 
   private ValidationErrors() {}
 
@@ -31,10 +32,16 @@ final class ValidationErrors {
     if (validation instanceof SchemaValidationException schema && schema.getOutputUnit() != null) {
       for (OutputUnit unit : leaves(schema.getOutputUnit())) {
         String field = field(unit);
-        if (field != null && !fields.containsKey(field)) {
-          fields.put(field, reason(unit));
+        String reason = reason(unit);
+        if (field != null && (!fields.containsKey(field) || vague(fields.getString(field)) && !vague(reason))) {
+          fields.put(field, reason);
         }
       }
+    }
+    // The message's "Reason: ... at #/field" is often the most precise account of the first problem.
+    Matcher reason = REASON.matcher(String.valueOf(validation.getMessage()));
+    if (reason.find() && (!fields.containsKey(reason.group(2)) || vague(fields.getString(reason.group(2))))) {
+      fields.put(reason.group(2), reason.group(1));
     }
     JsonObject body = new JsonObject().put("error", "validation_failed").put("detail", detail(validation));
     if (!fields.isEmpty()) {
@@ -80,6 +87,11 @@ final class ValidationErrors {
       return "this field is required";
     }
     return error;
+  }
+
+  /** "Property x does not match schema" says where, not why. */
+  private static boolean vague(String reason) {
+    return reason.startsWith("Property ") && reason.endsWith("does not match schema");
   }
 
   private static String detail(ValidatorException validation) {

@@ -28,6 +28,8 @@ public class PersistenceVerticle extends VerticleBase {
 
   private Pool pool;
   private UserStore users;
+  private ProjectStore projects;
+  private WorkspaceStore workspaces;
 
   @Override
   public Future<?> start() {
@@ -39,6 +41,8 @@ public class PersistenceVerticle extends VerticleBase {
         .using(vertx)
         .build();
     users = new UserStore(pool);
+    projects = new ProjectStore(pool, vertx.eventBus());
+    workspaces = new WorkspaceStore(pool, vertx.eventBus());
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
@@ -52,7 +56,22 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.USERS_GET, users::byId),
             serve(Bus.TOKENS_ISSUE, users::issueToken),
             serve(Bus.TOKENS_ROTATE, users::rotate),
-            serve(Bus.TOKENS_REVOKE_FAMILY, users::revokeFamily)))
+            serve(Bus.TOKENS_REVOKE_FAMILY, users::revokeFamily),
+            serve(Bus.PROJECTS_LIST, projects::list),
+            serve(Bus.PROJECTS_CREATE, projects::create),
+            serve(Bus.PROJECTS_GET, projects::get),
+            serve(Bus.PROJECTS_UPDATE, projects::update),
+            serve(Bus.PROJECTS_DELETE, projects::delete),
+            serve(Bus.WORKSPACES_LIST, workspaces::list),
+            serve(Bus.WORKSPACES_CREATE, workspaces::create),
+            serve(Bus.WORKSPACES_GET, workspaces::get),
+            serve(Bus.WORKSPACES_UPDATE, workspaces::update),
+            serve(Bus.WORKSPACES_DELETE, workspaces::delete),
+            serve(Bus.MEMBERS_LIST, workspaces::members),
+            serve(Bus.MEMBERS_ADD, workspaces::addMember),
+            serve(Bus.MEMBERS_CHANGE, workspaces::changeMember),
+            serve(Bus.MEMBERS_REMOVE, workspaces::removeMember),
+            serve(Bus.WORKSPACE_ACCESS, workspaces::access)))
         .mapEmpty();
   }
 
