@@ -50,12 +50,14 @@ final class ContractRoutes {
     router.get("/openapi.json").handler(this::serveJson);
     // Route matching ignores a trailing slash, so one route serves both and tells them apart itself.
     router.get("/swagger/").handler(this::serveSwaggerIndex);
+    // the webjar ships its own index.html pointing at a demo API: ours replaces it
+    router.get("/swagger/index.html").handler(this::serveSwaggerIndex);
     router.get("/swagger/*").handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion)
         .setCachingEnabled(true).setMaxAgeSeconds(3600));
   }
 
   private void serveSwaggerIndex(RoutingContext ctx) {
-    if (!ctx.request().path().endsWith("/")) {
+    if (ctx.request().path().equals("/swagger")) {
       ctx.redirect("/swagger/");
       return;
     }

@@ -1,0 +1,212 @@
+package io.collab.auth;
+
+import io.collab.support.Database;
+import io.collab.support.Jwt;
+import io.collab.support.TestApp;
+import io.collab.support.Users;
+import io.collab.support.Users.Tokens;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("Access tokens on GET /api/auth/me/")
+class AccessTokenTest {
+
+  private TestApp app;
+  private Database db;
+  private String secret;
+
+  @BeforeAll
+  void deploy() {
+    app = TestApp.start();
+    db = Database.of(app);
+    secret = app.config.getJsonObject("jwt").getString("secret");
+  }
+
+  @AfterAll
+  void undeploy() {
+    db.close();
+    app.stop();
+  }
+
+  @Test
+  @DisplayName("carry sub, user_id, email, token_type=access, jti, iat, exp, iss and aud")
+  void claims() {
+    Users.Account account = Users.register(app);
+    long before = Instant.now().getEpochSecond();
+    Tokens tokens = Users.login(app, account);
+
+    JsonObject claims = Jwt.payload(tokens.access());
+
+    assertThat(claims.fieldNames()).contains("sub", "user_id", "email", "token_type", "jti", "iat", "exp", "iss", "aud");
+    assertThat(claims.getString("sub")).isEqualTo(String.valueOf(account.id()));
+    assertThat(claims.getLong("user_id")).isEqualTo(account.id());
+    assertThat(claims.getString("email")).isEqualTo(account.email());
+    assertThat(claims.getString("token_type")).isEqualTo("access");
+    assertThat(claims.getString("jti")).isNotBlank();
+    assertThat(claims.getString("iss")).isEqualTo(app.config.getJsonObject("jwt").getString("issuer"));
+    assertThat(String.valueOf(claims.getValue("aud"))).contains(app.config.getJsonObject("jwt").getString("audience"));
+    assertThat(claims.getLong("iat")).isBetween(before - 5, Instant.now().getEpochSecond() + 5);
+    assertThat(claims.getLong("exp") - claims.getLong("iat"))
+        .isEqualTo(app.config.getJsonObject("jwt").getInteger("accessTtlSeconds").longValue());
+    assertThat(Jwt.header(tokens.access()).getString("alg")).isEqualTo("HS256");
+  }
+
+  @Test
+  @DisplayName("the refresh token is marked token_type=refresh and has its own jti")
+  void refreshClaims() {
+    Tokens tokens = Users.registerAndLogin(app);
+
+    JsonObject access = Jwt.payload(tokens.access());
+    JsonObject refresh = Jwt.payload(tokens.refresh());
+
+    assertThat(refresh.getString("token_type")).isEqualTo("refresh");
+    assertThat(refresh.getString("jti")).isNotBlank().isNotEqualTo(access.getString("jti"));
+    assertThat(refresh.getLong("user_id")).isEqualTo(access.getLong("user_id"));
+  }
+
+  @Test
+  @DisplayName("a token re-signed with the service's own key and unchanged claims is accepted (control for the forgeries)")
+  void resignedTokenIsAccepted() {
+    Tokens tokens = Users.registerAndLogin(app);
+    String resigned = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()));
+
+    assertThat(Users.me(app, resigned).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("no Authorization header: 401 token_invalid with WWW-Authenticate")
+  void missingHeader() {
+    assertRefused(app.get("/api/auth/me/"), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("an Authorization header that is not Bearer: 401 token_invalid with WWW-Authenticate")
+  void notBearer() {
+    HttpResponse<Buffer> response = app.send(app.web.get("/api/auth/me/")
+        .putHeader("Authorization", "Basic dXNlcjpwYXNz"));
+
+    assertRefused(response, "token_invalid");
+  }
+
+  @Test
+  @DisplayName("a malformed token (abc): 401 token_invalid with WWW-Authenticate")
+  void malformedToken() {
+    assertRefused(Users.me(app, "abc"), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("an unsigned alg=none token with valid-looking claims: 401 token_invalid with WWW-Authenticate")
+  void algNone() {
+    Tokens tokens = Users.registerAndLogin(app);
+
+    String unsigned = Jwt.unsigned(Jwt.payload(tokens.access()));
+
+    assertRefused(Users.me(app, unsigned), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("a token signed with another key: 401 token_invalid with WWW-Authenticate")
+  void wrongKey() {
+    Tokens tokens = Users.registerAndLogin(app);
+
+    String forged = Jwt.signHs256(app.vertx, "another-secret-" + UUID.randomUUID() + UUID.randomUUID(),
+        Jwt.payload(tokens.access()));
+
+    assertRefused(Users.me(app, forged), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("a token from another issuer, signed with the service's key: 401 token_invalid with WWW-Authenticate")
+  void wrongIssuer() {
+    Tokens tokens = Users.registerAndLogin(app);
+
+    String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put("iss", "someone-else"));
+
+    assertRefused(Users.me(app, forged), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("a token for another audience, signed with the service's key: 401 token_invalid with WWW-Authenticate")
+  void wrongAudience() {
+    Tokens tokens = Users.registerAndLogin(app);
+
+    String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put("aud", "another-api"));
+
+    assertRefused(Users.me(app, forged), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("an expired token, signed with the service's key: 401 token_expired with WWW-Authenticate")
+  void expired() {
+    Tokens tokens = Users.registerAndLogin(app);
+    long now = Instant.now().getEpochSecond();
+
+    String stale = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access())
+        .put("iat", now - 3600).put("exp", now - 60));
+
+    assertRefused(Users.me(app, stale), "token_expired");
+  }
+
+  @Test
+  @DisplayName("a refresh token used as an access token: 401 token_invalid with WWW-Authenticate")
+  void refreshTokenAsAccessToken() {
+    Tokens tokens = Users.registerAndLogin(app);
+
+    assertRefused(Users.me(app, tokens.refresh()), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("a valid token of a user deleted since: 401 token_invalid with WWW-Authenticate")
+  void deletedUser() {
+    Users.Account account = Users.register(app);
+    Tokens tokens = Users.login(app, account);
+    assertThat(Users.me(app, tokens.access()).statusCode()).isEqualTo(200);
+
+    db.query("DELETE FROM users WHERE id = $1", account.id());
+
+    assertRefused(Users.me(app, tokens.access()), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("a valid token of a user deactivated since: 401 token_invalid with WWW-Authenticate")
+  void deactivatedUser() {
+    Users.Account account = Users.register(app);
+    Tokens tokens = Users.login(app, account);
+    assertThat(Users.me(app, tokens.access()).statusCode()).isEqualTo(200);
+
+    db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
+
+    assertRefused(Users.me(app, tokens.access()), "token_invalid");
+  }
+
+  @Test
+  @DisplayName("the refresh token of a user deactivated since no longer rotates: 401 token_invalid")
+  void deactivatedUserCannotRefresh() {
+    Users.Account account = Users.register(app);
+    Tokens tokens = Users.login(app, account);
+
+    db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
+
+    assertRefused(Users.refresh(app, tokens.refresh()), "token_invalid");
+  }
+
+  private static void assertRefused(HttpResponse<Buffer> response, String error) {
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(401);
+    assertThat(response.getHeader("content-type")).startsWith("application/json");
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(error);
+    assertThat(response.bodyAsJsonObject().getString("detail")).isNotBlank();
+    assertThat(response.getHeader("WWW-Authenticate")).startsWith("Bearer");
+  }
+}
