@@ -23,6 +23,7 @@ public record CollabConfig(
     Auth auth,
     RateLimits rateLimit,
     Api api,
+    Realtime realtime,
     Set<Role> roles,
     Cluster cluster,
     Path dataDir,
@@ -88,6 +89,11 @@ public record CollabConfig(
   /** REST behaviour: the largest page a list answers with. */
   public record Api(int maxPageSize) {}
 
+  /** Socket limits, history and presence. */
+  public record Realtime(int maxFrameBytes, int messagesPerSecond, int maxDroppedBeforeClose, int outboundQueueBytes,
+                         int pingIntervalSeconds, int idleTimeoutSeconds, int historyLength,
+                         int historyMaxAgeSeconds, int presenceTtlSeconds, Set<String> viewerEvents) {}
+
   public record Cluster(String name, List<String> members, String host, int port) {}
 
   public static CollabConfig from(JsonObject json) {
@@ -125,6 +131,7 @@ public record CollabConfig(
             atLeast("rateLimit.registerPerWindow", rateLimit.getInteger("registerPerWindow"), 1),
             atLeast("rateLimit.userPerWindow", rateLimit.getInteger("userPerWindow"), 1)),
         new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
+        realtime(section(json, "realtime")),
         Role.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
@@ -145,6 +152,20 @@ public record CollabConfig(
       throw new ConfigException("missing section '" + name + "' in the configuration");
     }
     return section;
+  }
+
+  private static Realtime realtime(JsonObject rt) {
+    return new Realtime(
+        atLeast("realtime.maxFrameBytes", rt.getInteger("maxFrameBytes"), 256),
+        atLeast("realtime.messagesPerSecond", rt.getInteger("messagesPerSecond"), 1),
+        atLeast("realtime.maxDroppedBeforeClose", rt.getInteger("maxDroppedBeforeClose"), 1),
+        atLeast("realtime.outboundQueueBytes", rt.getInteger("outboundQueueBytes"), 1024),
+        atLeast("realtime.pingIntervalSeconds", rt.getInteger("pingIntervalSeconds"), 1),
+        atLeast("realtime.idleTimeoutSeconds", rt.getInteger("idleTimeoutSeconds"), 2),
+        atLeast("realtime.historyLength", rt.getInteger("historyLength"), 1),
+        atLeast("realtime.historyMaxAgeSeconds", rt.getInteger("historyMaxAgeSeconds"), 1),
+        atLeast("realtime.presenceTtlSeconds", rt.getInteger("presenceTtlSeconds"), 3),
+        Set.copyOf(list(rt.getString("viewerEvents"))));
   }
 
   private static String algorithm(String value) {

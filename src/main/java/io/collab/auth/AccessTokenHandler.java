@@ -54,18 +54,26 @@ public final class AccessTokenHandler implements JWTAuthHandler {
     return authenticateToken(authorization.substring(7).trim());
   }
 
-  /** Resolves a bare access token (as sockets receive it) to the active user it names. */
+  /** Resolves a bare access token to the active user it names. */
   public Future<Principal> authenticateToken(String token) {
+    return authenticateSession(token).map(Authenticated::principal);
+  }
+
+  /** A checked access token: whose it is, and until when it is valid (epoch seconds). */
+  public record Authenticated(Principal principal, long expiresAt) {}
+
+  /** Like {@link #authenticateToken} but keeps the expiry: sockets outlive requests and must watch it. */
+  public Future<Authenticated> authenticateSession(String token) {
     return tokens.verify(token, TokenService.ACCESS)
         .compose(claims -> bus.request(Bus.USERS_GET, new JsonObject().put("id", claims.userId()))
             .recover(err -> {
               BusFailure failure = BusFailure.from(err);
               return Future.failedFuture(failure.status() == 404
                   ? AuthFailure.invalid("the token's user no longer exists") : failure);
-            }))
-        .compose(user -> Boolean.TRUE.equals(user.getBoolean("is_active"))
-            ? Future.succeededFuture(Principal.fromJson(user))
-            : Future.failedFuture(AuthFailure.invalid("the token's user is deactivated")));
+            })
+            .compose(user -> Boolean.TRUE.equals(user.getBoolean("is_active"))
+                ? Future.succeededFuture(new Authenticated(Principal.fromJson(user), claims.expiresAt()))
+                : Future.failedFuture(AuthFailure.invalid("the token's user is deactivated"))));
   }
 
   private static void refuse(RoutingContext ctx, BusFailure failure) {

@@ -33,7 +33,7 @@ public final class TokenService {
   private static final long LEEWAY_SECONDS = 2;
 
   /** What a valid token says. {@code familyId} is only set on refresh tokens. */
-  public record Claims(long userId, String email, String jti, String familyId, String type) {}
+  public record Claims(long userId, String email, String jti, String familyId, String type, long expiresAt) {}
 
   /** A signed refresh token and what the database keeps of it. */
   public record IssuedRefresh(String token, String jti, String tokenHash, long expiresAt) {}
@@ -118,6 +118,15 @@ public final class TokenService {
     }
   }
 
+  /** vertx-auth-jwt moves {@code exp} from the principal to the attributes; look in both. */
+  private static long expiry(JsonObject principal, JsonObject attributes) {
+    Long exp = principal.getLong("exp");
+    if (exp == null && attributes != null) {
+      exp = attributes.getLong("exp");
+    }
+    return exp == null ? 0L : exp;
+  }
+
   private JWTOptions signing(int ttlSeconds) {
     return new JWTOptions()
         .setAlgorithm(settings.algorithm())
@@ -148,7 +157,7 @@ public final class TokenService {
             return Future.failedFuture(AuthFailure.invalid("the token lacks required claims"));
           }
           return Future.succeededFuture(new Claims(((Number) userId).longValue(), claims.getString("email"), jti,
-              claims.getString("fam"), expectedType));
+              claims.getString("fam"), expectedType, expiry(claims, user.attributes())));
         });
   }
 }

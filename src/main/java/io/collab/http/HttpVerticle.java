@@ -9,6 +9,9 @@ import io.collab.auth.RateLimiter;
 import io.collab.auth.TokenService;
 import io.collab.common.ApiError;
 import io.collab.common.BusClient;
+import io.collab.realtime.Broker;
+import io.collab.realtime.SocketEndpoint;
+import io.collab.realtime.SocketHub;
 import io.collab.workspace.ProjectRoutes;
 import io.collab.workspace.WorkspaceRoutes;
 import io.vertx.core.Future;
@@ -45,6 +48,7 @@ public class HttpVerticle extends VerticleBase {
   private BusClient bus;
   private Readiness readiness;
   private HttpServer server;
+  private SocketHub hub;
 
   @Override
   public Future<?> start() {
@@ -59,7 +63,8 @@ public class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return redis.close();
+    Future<Void> sockets = hub == null ? Future.succeededFuture() : hub.close();
+    return sockets.eventually(() -> redis.close());
   }
 
   /** The whole contract: auth, workspaces, jobs, health, plus the contract itself and Swagger UI. */
@@ -81,6 +86,11 @@ public class HttpVerticle extends VerticleBase {
       new WorkspaceRoutes(bus, config.api().maxPageSize()).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
+      if (config.has(Role.REALTIME)) {
+        Broker broker = new Broker(redis, config.realtime());
+        hub = new SocketHub(vertx, broker, bus, config.realtime().presenceTtlSeconds());
+        new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
+      }
       return router;
     });
   }
@@ -102,7 +112,9 @@ public class HttpVerticle extends VerticleBase {
         .setHost(config.http().host())
         .setPort(config.http().port())
         .setCompressionSupported(true)
-        .setTcpNoDelay(true));
+        .setTcpNoDelay(true)
+        .setMaxWebSocketFrameSize(config.realtime().maxFrameBytes())
+        .setMaxWebSocketMessageSize(config.realtime().maxFrameBytes()));
     return server.requestHandler(router).listen();
   }
 

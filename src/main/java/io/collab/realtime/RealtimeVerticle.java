@@ -3,33 +3,146 @@ package io.collab.realtime;
 import io.collab.app.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
- * The realtime hub of an instance: bridges the sockets connected here to Redis pub/sub (fan-out across instances),
- * presence and per-workspace history. The socket protocol itself arrives with the realtime issue; for now the hub
- * only proves its Redis connection at start.
+ * The node's bridge between Redis pub/sub and its sockets. Socket hubs (one per HTTP verticle instance) ask it to
+ * {@link #JOIN} a workspace when their first socket for it arrives and to {@link #LEAVE} when their last goes; it
+ * keeps one Redis subscription per workspace that has local sockets, and hands every message to the hubs on
+ * {@link #deliveryAddress(long)} with its {@code seq} in a header. A lost subscription connection is re-established
+ * with backoff and every channel resubscribed; sockets notice the gap by seq and refill it from history.
  */
 public class RealtimeVerticle extends VerticleBase {
 
-  private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
+  /** Local request {@code {"workspace_id"}}: count one more local socket; replies once the channel is subscribed. */
+  public static final String JOIN = "collab.realtime.join";
+  /** Local request {@code {"workspace_id"}}: count one socket less. */
+  public static final String LEAVE = "collab.realtime.leave";
 
-  private Redis redis;
+  private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
+  private static final String PREFIX = "collab:ws:";
+
+  private final Map<Long, Integer> localSockets = new HashMap<>();
+  private CollabConfig config;
+  private Redis subscriberClient;
+  private RedisConnection subscriber;
+  private long reconnectDelay = 100;
+  private boolean stopping;
+  private boolean reconnecting;
+
+  public static String deliveryAddress(long workspaceId) {
+    return "collab.realtime.deliver." + workspaceId;
+  }
 
   @Override
   public Future<?> start() {
-    CollabConfig config = CollabConfig.from(config());
-    redis = Redis.createClient(vertx, config.redis().options());
-    return redis.send(Request.cmd(Command.PING))
-        .onSuccess(pong -> log.info("realtime hub connected to Redis at {}", config.redis().where()));
+    config = CollabConfig.from(config());
+    vertx.eventBus().<JsonObject>localConsumer(JOIN, this::join);
+    vertx.eventBus().<JsonObject>localConsumer(LEAVE, this::leave);
+    return connect().onSuccess(v -> log.info("realtime hub subscribed to Redis at {}", config.redis().where()));
   }
 
   @Override
   public Future<?> stop() {
-    return redis.close();
+    stopping = true;
+    return subscriberClient == null ? Future.succeededFuture() : subscriberClient.close();
+  }
+
+  private Future<Void> connect() {
+    subscriberClient = Redis.createClient(vertx, config.redis().options());
+    return subscriberClient.connect().compose(conn -> {
+      subscriber = conn;
+      conn.handler(this::onPush);
+      conn.exceptionHandler(err -> reconnect("error: " + err.getMessage()));
+      conn.endHandler(v -> reconnect("connection closed"));
+      if (localSockets.isEmpty()) {
+        return conn.send(Request.cmd(Command.PING)).mapEmpty();
+      }
+      Request resubscribe = Request.cmd(Command.SUBSCRIBE);
+      localSockets.keySet().forEach(id -> resubscribe.arg(Broker.channel(id)));
+      return conn.send(resubscribe).mapEmpty();
+    });
+  }
+
+  private void reconnect(String why) {
+    if (stopping || reconnecting) {
+      return;
+    }
+    reconnecting = true;
+    subscriber = null;
+    log.warn("Redis subscription lost ({}); reconnecting", why);
+    subscriberClient.close();
+    scheduleConnect();
+  }
+
+  private void scheduleConnect() {
+    vertx.setTimer(reconnectDelay, t -> connect()
+        .onSuccess(v -> {
+          reconnecting = false;
+          reconnectDelay = 100;
+          log.info("Redis subscription restored ({} channels)", localSockets.size());
+        })
+        .onFailure(err -> {
+          subscriber = null;
+          subscriberClient.close();
+          reconnectDelay = Math.min(reconnectDelay * 2, 5_000);
+          scheduleConnect();
+        }));
+  }
+
+  private void join(Message<JsonObject> request) {
+    long workspaceId = request.body().getLong("workspace_id");
+    int count = localSockets.merge(workspaceId, 1, Integer::sum);
+    if (count > 1 || subscriber == null) {
+      request.reply(null);  // already subscribed, or will be on reconnect
+      return;
+    }
+    subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(Broker.channel(workspaceId)))
+        .onSuccess(ok -> request.reply(null))
+        .onFailure(err -> request.fail(503, "redis_unavailable: " + err.getMessage()));
+  }
+
+  private void leave(Message<JsonObject> request) {
+    long workspaceId = request.body().getLong("workspace_id");
+    Integer count = localSockets.computeIfPresent(workspaceId, (id, n) -> n > 1 ? n - 1 : null);
+    if (count == null && subscriber != null) {
+      subscriber.send(Request.cmd(Command.UNSUBSCRIBE).arg(Broker.channel(workspaceId)));
+    }
+    request.reply(null);
+  }
+
+  /** RESP3 pushes (or RESP2 arrays): {@code ["message", channel, payload]}. */
+  private void onPush(Response push) {
+    if (push == null || (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI) || push.size() < 3
+        || !"message".equals(push.get(0).toString())) {
+      return;
+    }
+    String channel = push.get(1).toString();
+    if (!channel.startsWith(PREFIX)) {
+      return;
+    }
+    long workspaceId = Long.parseLong(channel.substring(PREFIX.length()));
+    String message = push.get(2).toString();
+    vertx.eventBus().publish(deliveryAddress(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
+        .addHeader("seq", String.valueOf(seqOf(message))));
+  }
+
+  /** The sequencer writes {@code ,"seq":N}} last, so the number is read without parsing the message. */
+  static long seqOf(String message) {
+    int colon = message.lastIndexOf(':');
+    return Long.parseLong(message.substring(colon + 1, message.length() - 1));
   }
 }

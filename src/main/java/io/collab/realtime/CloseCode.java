@@ -1,0 +1,34 @@
+package io.collab.realtime;
+
+/**
+ * Every code the server closes a socket with, why, and whether the client should reconnect. The protocol document
+ * ({@code docs/realtime.md}) lists the same table.
+ */
+public enum CloseCode {
+  /** The client neither answered pings nor sent anything for {@code realtime.idleTimeoutSeconds}. Reconnect. */
+  IDLE(4000, "idle_timeout", true),
+  /** The access token expired and no {@code auth} message renewed it. Reconnect with a fresh token. */
+  TOKEN_EXPIRED(4001, "token_expired", true),
+  /** The user was removed from the workspace. Do not reconnect. */
+  FORBIDDEN(4003, "forbidden", false),
+  /** The workspace (or its project) was deleted. Do not reconnect. */
+  WORKSPACE_DELETED(4004, "workspace_deleted", false),
+  /** The client did not read fast enough: its outbound queue overflowed. Reconnect with {@code since}. */
+  TOO_SLOW(4008, "too_slow", true),
+  /** The client kept sending over the rate limit. Reconnect later, slower. */
+  RATE_LIMITED(4029, "rate_limited", true),
+  /** A frame or message exceeded {@code realtime.maxFrameBytes} (standard code). */
+  MESSAGE_TOO_BIG(1009, "message_too_big", true),
+  /** The server is shutting down (standard code). Reconnect, possibly to another instance. */
+  GOING_AWAY(1001, "going_away", true);
+
+  public final short code;
+  public final String reason;
+  public final boolean reconnect;
+
+  CloseCode(int code, String reason, boolean reconnect) {
+    this.code = (short) code;
+    this.reason = reason;
+    this.reconnect = reconnect;
+  }
+}

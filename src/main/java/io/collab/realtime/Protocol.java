@@ -1,0 +1,79 @@
+package io.collab.realtime;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The message types of the socket protocol and their shapes, in one place. Clients send
+ * {@code {"event", "payload", "ref"?}}; the server sends objects with a {@code type}.
+ */
+public final class Protocol {
+
+  /** An event relayed to every member, the sender included: {@code {type, event, payload, user, seq, ts}}. */
+  public static final String BROADCAST = "broadcast";
+  /** The sender's event was accepted and sequenced: {@code {type, ref, seq}}. */
+  public static final String ACK = "ack";
+  /** A message was refused; the socket stays open: {@code {type, error, detail, ref?}}. */
+  public static final String ERROR = "error";
+  /** Sent once on join: who is online in the workspace, across instances: {@code {type, users: [...]}}. */
+  public static final String PRESENCE_STATE = "presence_state";
+  /** The history no longer reaches back to the requested {@code since}: re-fetch state. {@code {type, since}} */
+  public static final String RECOVERY_FAILED = "recovery_failed";
+  /** An {@code auth} message renewed the socket's token: {@code {type, exp}}. */
+  public static final String AUTH_OK = "auth_ok";
+  /** The user's role in the workspace changed: {@code {type, role}}. */
+  public static final String ROLE_CHANGED = "role_changed";
+
+  /** Client event that renews the token instead of being relayed. */
+  public static final String AUTH_EVENT = "auth";
+  /** Broadcast events the server itself emits. */
+  public static final String USER_JOIN = "user_join";
+  public static final String USER_LEAVE = "user_leave";
+
+  private Protocol() {}
+
+  /**
+   * A broadcast without its {@code seq}: the sequencer appends it atomically with the history entry, so the text
+   * must end with the closing brace of the object.
+   */
+  public static String unsequenced(String event, Object payload, String user) {
+    return new JsonObject()
+        .put("type", BROADCAST)
+        .put("event", event)
+        .put("payload", payload == null ? new JsonObject() : payload)
+        .put("user", user)
+        .put("ts", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
+        .encode();
+  }
+
+  public static String error(String error, String detail, Object ref) {
+    JsonObject message = new JsonObject().put("type", ERROR).put("error", error).put("detail", detail);
+    if (ref != null) {
+      message.put("ref", ref);
+    }
+    return message.encode();
+  }
+
+  public static String ack(Object ref, long seq) {
+    return new JsonObject().put("type", ACK).put("ref", ref).put("seq", seq).encode();
+  }
+
+  public static String presenceState(JsonArray users) {
+    return new JsonObject().put("type", PRESENCE_STATE).put("users", users).encode();
+  }
+
+  public static String recoveryFailed(long since) {
+    return new JsonObject().put("type", RECOVERY_FAILED).put("since", since).encode();
+  }
+
+  public static String authOk(long exp) {
+    return new JsonObject().put("type", AUTH_OK).put("exp", exp).encode();
+  }
+
+  public static String roleChanged(String role) {
+    return new JsonObject().put("type", ROLE_CHANGED).put("role", role).encode();
+  }
+}

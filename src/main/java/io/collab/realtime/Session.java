@@ -1,0 +1,317 @@
+package io.collab.realtime;
+
+import io.collab.app.CollabConfig;
+import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.Principal;
+import io.collab.common.BusFailure;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * One client's socket in one workspace: checks each message (shape, role, rate, token), hands accepted events to
+ * the broker, and writes what the hub delivers in seq order, without gaps or duplicates. While it catches up from
+ * history (on join with {@code since}, or after a gap) live messages wait in a buffer.
+ */
+final class Session {
+
+  private static final String VIEWER = "viewer";
+  private static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+
+  private record Pending(long seq, String message) {}
+
+  private final Vertx vertx;
+  private final ServerWebSocket ws;
+  private final SocketHub hub;
+  private final Broker broker;
+  private final AccessTokenHandler tokens;
+  private final CollabConfig.Realtime settings;
+  final Principal user;
+  final long workspaceId;
+
+  private String role;
+  private long tokenExpiresAt;
+  private long tokenTimer = -1;
+  private long pingTimer = -1;
+  private long lastSeen = System.currentTimeMillis();
+
+  private long lastSeq;
+  private boolean catchingUp = true;
+  private final List<Pending> buffer = new ArrayList<>();
+
+  private double allowance;
+  private long allowanceAt = System.nanoTime();
+  private int dropped;
+  private long droppedWindowStart = System.currentTimeMillis();
+  private boolean closed;
+
+  Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, AccessTokenHandler tokens,
+          CollabConfig.Realtime settings, AccessTokenHandler.Authenticated who, long workspaceId, String role) {
+    this.vertx = vertx;
+    this.ws = ws;
+    this.hub = hub;
+    this.broker = broker;
+    this.tokens = tokens;
+    this.settings = settings;
+    this.user = who.principal();
+    this.tokenExpiresAt = who.expiresAt();
+    this.workspaceId = workspaceId;
+    this.role = role;
+    this.allowance = settings.messagesPerSecond();
+  }
+
+  void start(Long since) {
+    ws.setWriteQueueMaxSize(settings.outboundQueueBytes());
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(this::onBinary);
+    ws.pongHandler(pong -> lastSeen = System.currentTimeMillis());
+    ws.closeHandler(v -> onClosed());
+    ws.exceptionHandler(this::onFailure);
+    watchToken();
+    pingTimer = vertx.setPeriodic(settings.pingIntervalSeconds() * 1000L, t -> pingOrExpire());
+    hub.join(this)
+        .compose(v -> broker.online(workspaceId))
+        .onSuccess(users -> send(Protocol.presenceState(users)))
+        .onSuccess(v -> catchUp(since))
+        .onFailure(err -> close(CloseCode.GOING_AWAY));
+  }
+
+  // ---- inbound ------------------------------------------------------------------------------------------------
+
+  private void onText(String text) {
+    lastSeen = System.currentTimeMillis();
+    if (!withinRate()) {
+      return;
+    }
+    JsonObject message;
+    try {
+      message = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      send(Protocol.error("bad_message", "send a JSON object {\"event\", \"payload\", \"ref\"?}", null));
+      return;
+    }
+    Object ref = message.getValue("ref");
+    Object event = message.getValue("event");
+    if (!(event instanceof String name) || !EVENT_NAME.matcher(name).matches()) {
+      send(Protocol.error("bad_message", "\"event\" must be 1 to 64 characters of [A-Za-z0-9_.:-]", ref));
+      return;
+    }
+    if (ref != null && !(ref instanceof String || ref instanceof Number)) {
+      send(Protocol.error("bad_message", "\"ref\" must be a string or a number", null));
+      return;
+    }
+    if (name.equals(Protocol.AUTH_EVENT)) {
+      reauthenticate(message.getValue("payload"), ref);
+      return;
+    }
+    if (name.equals(Protocol.USER_JOIN) || name.equals(Protocol.USER_LEAVE)) {
+      send(Protocol.error("bad_message", name + " is sent by the server only", ref));
+      return;
+    }
+    if (VIEWER.equals(role) && !settings.viewerEvents().contains(name)) {
+      send(Protocol.error("forbidden", "viewers may only send " + String.join(", ", settings.viewerEvents()), ref));
+      return;
+    }
+    broker.publish(workspaceId, Protocol.unsequenced(name, message.getValue("payload"), user.email()))
+        .onSuccess(seq -> {
+          if (ref != null) {
+            send(Protocol.ack(ref, seq));
+          }
+        })
+        .onFailure(err -> send(Protocol.error("unavailable", "the event could not be relayed; retry", ref)));
+  }
+
+  private void onBinary(Buffer data) {
+    lastSeen = System.currentTimeMillis();
+    if (withinRate()) {
+      send(Protocol.error("bad_message", "binary frames are not supported; send JSON text", null));
+    }
+  }
+
+  /** A token bucket refilled at {@code messagesPerSecond}; persistent excess closes the socket. */
+  private boolean withinRate() {
+    long now = System.nanoTime();
+    int rate = settings.messagesPerSecond();
+    allowance = Math.min(rate, allowance + (now - allowanceAt) / 1e9 * rate);
+    allowanceAt = now;
+    if (allowance >= 1) {
+      allowance -= 1;
+      return true;
+    }
+    long nowMillis = System.currentTimeMillis();
+    if (nowMillis - droppedWindowStart > 10_000) {
+      droppedWindowStart = nowMillis;
+      dropped = 0;
+    }
+    if (++dropped > settings.maxDroppedBeforeClose()) {
+      close(CloseCode.RATE_LIMITED);
+    } else {
+      send(Protocol.error("rate_limited", "more than " + rate + " messages per second; this one was dropped", null));
+    }
+    return false;
+  }
+
+  private void reauthenticate(Object payload, Object ref) {
+    String token = payload instanceof JsonObject p ? p.getString("token") : null;
+    tokens.authenticateSession(token).onComplete(result -> {
+      if (result.failed()) {
+        BusFailure failure = BusFailure.from(result.cause());
+        send(Protocol.error(failure.code(), failure.getMessage(), ref));
+      } else if (result.result().principal().id() != user.id()) {
+        send(Protocol.error("token_invalid", "the token belongs to another user", ref));
+      } else {
+        tokenExpiresAt = result.result().expiresAt();
+        watchToken();
+        send(Protocol.authOk(tokenExpiresAt));
+      }
+    });
+  }
+
+  private void watchToken() {
+    if (tokenTimer >= 0) {
+      vertx.cancelTimer(tokenTimer);
+    }
+    long delay = Math.max(1, tokenExpiresAt * 1000 - System.currentTimeMillis());
+    tokenTimer = vertx.setTimer(delay, t -> close(CloseCode.TOKEN_EXPIRED));
+  }
+
+  private void pingOrExpire() {
+    if (System.currentTimeMillis() - lastSeen > settings.idleTimeoutSeconds() * 1000L) {
+      close(CloseCode.IDLE);
+    } else if (!closed) {
+      ws.writePing(Buffer.buffer("ping"));
+    }
+  }
+
+  // ---- outbound -----------------------------------------------------------------------------------------------
+
+  /** A sequenced broadcast from the hub. */
+  void deliver(long seq, String message) {
+    if (catchingUp) {
+      buffer.add(new Pending(seq, message));
+      return;
+    }
+    if (seq <= lastSeq) {
+      return;
+    }
+    if (lastSeq > 0 && seq > lastSeq + 1) {
+      // a message never reached this node (e.g. the subscription was re-established): refill from history
+      catchingUp = true;
+      buffer.add(new Pending(seq, message));
+      catchUp(lastSeq);
+      return;
+    }
+    lastSeq = seq;
+    send(message);
+  }
+
+  /** Replays what came after {@code since} (if asked), then what arrived meanwhile, then goes live. */
+  private void catchUp(Long since) {
+    if (since == null) {
+      flushBuffer();
+      return;
+    }
+    broker.after(workspaceId, since).onComplete(result -> {
+      if (closed) {
+        return;
+      }
+      if (result.failed()) {
+        close(CloseCode.GOING_AWAY);
+        return;
+      }
+      Broker.History history = result.result();
+      List<Broker.Entry> entries = history.entries();
+      long oldestAllowed = System.currentTimeMillis() - settings.historyMaxAgeSeconds() * 1000L;
+      boolean complete = since <= history.currentSeq()
+          && (entries.isEmpty() ? history.currentSeq() == since : entries.get(0).seq() == since + 1)
+          && entries.stream().allMatch(e -> e.recordedAtMillis() >= oldestAllowed);
+      if (!complete) {
+        send(Protocol.recoveryFailed(since));
+        lastSeq = history.currentSeq();
+      } else {
+        lastSeq = since;
+        for (Broker.Entry entry : entries) {
+          lastSeq = entry.seq();
+          send(entry.message());
+        }
+      }
+      flushBuffer();
+    });
+  }
+
+  private void flushBuffer() {
+    catchingUp = false;
+    List<Pending> pending = new ArrayList<>(buffer);
+    buffer.clear();
+    pending.sort((a, b) -> Long.compare(a.seq(), b.seq()));
+    for (Pending p : pending) {
+      deliver(p.seq(), p.message());
+    }
+  }
+
+  void send(String text) {
+    if (closed) {
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      close(CloseCode.TOO_SLOW);
+      return;
+    }
+    ws.writeTextMessage(text);
+  }
+
+  // ---- membership and lifecycle -------------------------------------------------------------------------------
+
+  void roleChanged(String newRole) {
+    if (!newRole.equals(role)) {
+      role = newRole;
+      send(Protocol.roleChanged(newRole));
+    }
+  }
+
+  void close(CloseCode code) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    cancelTimers();
+    ws.close(code.code, code.reason);
+    hub.leave(this);
+  }
+
+  /** An oversized frame is refused with 1009; any other socket failure ends the session. */
+  private void onFailure(Throwable err) {
+    if (err instanceof CorruptedWebSocketFrameException corrupted
+        && corrupted.closeStatus().code() == CloseCode.MESSAGE_TOO_BIG.code) {
+      close(CloseCode.MESSAGE_TOO_BIG);
+    } else if (err instanceof CorruptedWebSocketFrameException) {
+      send(Protocol.error("bad_message", "the frame was malformed", null));
+    } else {
+      close(CloseCode.GOING_AWAY);
+    }
+  }
+
+  private void onClosed() {
+    if (!closed) {
+      closed = true;
+      cancelTimers();
+      hub.leave(this);
+    }
+  }
+
+  private void cancelTimers() {
+    if (tokenTimer >= 0) {
+      vertx.cancelTimer(tokenTimer);
+    }
+    if (pingTimer >= 0) {
+      vertx.cancelTimer(pingTimer);
+    }
+  }
+}

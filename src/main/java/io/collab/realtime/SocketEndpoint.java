@@ -1,0 +1,104 @@
+package io.collab.realtime;
+
+import io.collab.app.CollabConfig;
+import io.collab.auth.AccessTokenHandler;
+import io.collab.common.ApiError;
+import io.collab.common.Bus;
+import io.collab.common.BusClient;
+import io.collab.common.BusFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The seed-compatible socket endpoint {@code /ws/workspaces/{id}/?token=<access JWT>[&since=<seq>]}. The handshake
+ * is refused with 401 for a missing, invalid or expired token and with 403 for a workspace the user is not a
+ * member of, or that does not exist (the same answer for both).
+ */
+public final class SocketEndpoint {
+
+  private final Vertx vertx;
+  private final CollabConfig.Realtime settings;
+  private final AccessTokenHandler tokens;
+  private final BusClient bus;
+  private final Broker broker;
+  private final SocketHub hub;
+
+  public SocketEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
+                        Broker broker, SocketHub hub) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.tokens = tokens;
+    this.bus = bus;
+    this.broker = broker;
+    this.hub = hub;
+  }
+
+  public void mount(Router router) {
+    router.get("/ws/workspaces/:id").handler(this::handshake);
+  }
+
+  private void handshake(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (!request.canUpgradeToWebSocket()) {
+      ApiError.send(ctx, 400, "upgrade_required", "connect with a WebSocket client");
+      return;
+    }
+    Long since = parseSince(request.getParam("since"));
+    if (since != null && since < 0) {
+      ApiError.send(ctx, 400, "validation_failed", "since must be a non-negative integer");
+      return;
+    }
+    long workspaceId = parseId(ctx.pathParam("id"));
+    // Authentication is asynchronous: the upgrade request must not be consumed meanwhile.
+    request.pause();
+    tokens.authenticateSession(request.getParam("token"))
+        .compose(who -> access(who, workspaceId))
+        .onComplete(result -> {
+          request.resume();
+          if (result.failed()) {
+            BusFailure failure = BusFailure.from(result.cause());
+            ApiError.send(ctx, failure.status() == 404 ? 403 : failure.status(), failure.status() == 404
+                ? ApiError.body("forbidden", "not a member of this workspace") : ApiError.body(failure.code(),
+                failure.getMessage()));
+            return;
+          }
+          request.toWebSocket().onSuccess(ws -> new Session(vertx, ws, hub, broker, tokens, settings,
+                  result.result().who(), workspaceId, result.result().role()).start(since))
+              .onFailure(ctx::fail);
+        });
+  }
+
+  private record Admitted(AccessTokenHandler.Authenticated who, String role) {}
+
+  private Future<Admitted> access(AccessTokenHandler.Authenticated who, long workspaceId) {
+    if (workspaceId <= 0) {
+      return Future.failedFuture(new BusFailure(404, "not_found", "no such workspace"));
+    }
+    return bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+            .put("user_id", who.principal().id()).put("workspace_id", workspaceId))
+        .map(access -> new Admitted(who, access.getString("role")));
+  }
+
+  private static long parseId(String raw) {
+    try {
+      return Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static Long parseSince(String raw) {
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      return -1L;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package io.collab.realtime;
+
+import io.collab.common.Bus;
+import io.collab.common.BusClient;
+import io.collab.common.BusFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The sockets of one HTTP verticle instance (one event loop), grouped by workspace. A workspace's first socket here
+ * makes the hub listen for its deliveries and ask the node's {@link RealtimeVerticle} to subscribe; a user's first
+ * socket here marks them present; membership changes published by persistence close or downgrade sockets.
+ */
+public final class SocketHub {
+
+  /** The sockets of one workspace on this hub, and how many each user has. */
+  private final class Room {
+    final long workspaceId;
+    final Set<Session> sessions = new LinkedHashSet<>();
+    final Map<Long, Integer> perUser = new HashMap<>();
+    final MessageConsumer<String> deliveries;
+    final Future<Void> subscribed;
+
+    Room(long workspaceId) {
+      this.workspaceId = workspaceId;
+      this.deliveries = vertx.eventBus().localConsumer(RealtimeVerticle.deliveryAddress(workspaceId), this::deliver);
+      this.subscribed = vertx.eventBus().request(RealtimeVerticle.JOIN, new JsonObject().put("workspace_id", workspaceId))
+          .mapEmpty();
+    }
+
+    void deliver(Message<String> message) {
+      long seq = Long.parseLong(message.headers().get("seq"));
+      for (Session session : new ArrayList<>(sessions)) {
+        session.deliver(seq, message.body());
+      }
+    }
+  }
+
+  /** Identifies this hub's presence entries; a hub that dies stops renewing them. */
+  final String id = UUID.randomUUID().toString();
+
+  private final Vertx vertx;
+  private final Broker broker;
+  private final BusClient bus;
+  private final Map<Long, Room> rooms = new HashMap<>();
+  private final long heartbeatTimer;
+  private final MessageConsumer<JsonObject> membershipEvents;
+
+  public SocketHub(Vertx vertx, Broker broker, BusClient bus, int presenceTtlSeconds) {
+    this.vertx = vertx;
+    this.broker = broker;
+    this.bus = bus;
+    this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, presenceTtlSeconds * 1000L / 3), t -> heartbeat());
+    this.membershipEvents = vertx.eventBus().consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
+  }
+
+  /** Registers the session; completes once its workspace's deliveries flow and its user is marked present. */
+  Future<Void> join(Session session) {
+    Room room = rooms.computeIfAbsent(session.workspaceId, Room::new);
+    room.sessions.add(session);
+    int connections = room.perUser.merge(session.user.id(), 1, Integer::sum);
+    return room.subscribed.compose(v -> connections > 1 ? Future.succeededFuture()
+        : broker.join(session.workspaceId, id, identity(session))
+            .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
+                : broker.publish(session.workspaceId,
+                    Protocol.unsequenced(Protocol.USER_JOIN, new JsonObject(), session.user.email())).mapEmpty()));
+  }
+
+  void leave(Session session) {
+    Room room = rooms.get(session.workspaceId);
+    if (room == null || !room.sessions.remove(session)) {
+      return;
+    }
+    Integer left = room.perUser.computeIfPresent(session.user.id(), (user, n) -> n > 1 ? n - 1 : null);
+    if (left == null) {
+      broker.leave(session.workspaceId, id, session.user.id())
+          .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
+              : broker.publish(session.workspaceId,
+                  Protocol.unsequenced(Protocol.USER_LEAVE, new JsonObject(), session.user.email())).mapEmpty());
+    }
+    if (room.sessions.isEmpty()) {
+      rooms.remove(session.workspaceId);
+      room.deliveries.unregister();
+      vertx.eventBus().request(RealtimeVerticle.LEAVE, new JsonObject().put("workspace_id", session.workspaceId));
+    }
+  }
+
+  /** Closes every socket, as the server goes away. */
+  public Future<Void> close() {
+    vertx.cancelTimer(heartbeatTimer);
+    List<Session> all = new ArrayList<>();
+    rooms.values().forEach(room -> all.addAll(room.sessions));
+    all.forEach(session -> session.close(CloseCode.GOING_AWAY));
+    return membershipEvents.unregister();
+  }
+
+  public int sessionCount() {
+    return rooms.values().stream().mapToInt(room -> room.sessions.size()).sum();
+  }
+
+  private void heartbeat() {
+    rooms.values().forEach(room -> broker.heartbeat(room.workspaceId, id, room.perUser.keySet()));
+  }
+
+  /** Removed members are closed, demoted ones downgraded, everyone in a deleted workspace closed. */
+  private void onMembershipEvent(Message<JsonObject> message) {
+    JsonObject event = message.body();
+    Room room = rooms.get(event.getLong("workspace_id"));
+    if (room == null) {
+      return;
+    }
+    if ("workspace_deleted".equals(event.getString("type"))) {
+      new ArrayList<>(room.sessions).forEach(session -> session.close(CloseCode.WORKSPACE_DELETED));
+      return;
+    }
+    Long userId = event.getLong("user_id");
+    if (userId == null || !room.perUser.containsKey(userId)) {
+      return;
+    }
+    // The membership row is not the whole story (a project owner owns every workspace): ask for the effective role.
+    bus.request(Bus.WORKSPACE_ACCESS, new JsonObject().put("user_id", userId).put("workspace_id", room.workspaceId))
+        .onComplete(access -> {
+          for (Session session : new ArrayList<>(room.sessions)) {
+            if (session.user.id() != userId) {
+              continue;
+            }
+            if (access.succeeded()) {
+              session.roleChanged(access.result().getString("role"));
+            } else if (BusFailure.from(access.cause()).status() == 404) {
+              session.close(CloseCode.FORBIDDEN);
+            }
+          }
+        });
+  }
+
+  private static JsonObject identity(Session session) {
+    return new JsonObject()
+        .put("user_id", session.user.id())
+        .put("email", session.user.email())
+        .put("username", session.user.username());
+  }
+}
