@@ -9,6 +9,7 @@ import io.collab.auth.RateLimiter;
 import io.collab.auth.TokenService;
 import io.collab.common.ApiError;
 import io.collab.common.BusClient;
+import io.collab.realtime.BridgeEndpoint;
 import io.collab.realtime.Broker;
 import io.collab.realtime.SocketEndpoint;
 import io.collab.realtime.SocketHub;
@@ -49,6 +50,7 @@ public class HttpVerticle extends VerticleBase {
   private Readiness readiness;
   private HttpServer server;
   private SocketHub hub;
+  private BridgeEndpoint bridge;
 
   @Override
   public Future<?> start() {
@@ -63,7 +65,7 @@ public class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    Future<Void> sockets = hub == null ? Future.succeededFuture() : hub.close();
+    Future<Void> sockets = hub == null ? Future.succeededFuture() : Future.all(hub.close(), bridge.close()).mapEmpty();
     return sockets.eventually(() -> redis.close());
   }
 
@@ -90,6 +92,8 @@ public class HttpVerticle extends VerticleBase {
         Broker broker = new Broker(redis, config.realtime());
         hub = new SocketHub(vertx, broker, bus, config.realtime().presenceTtlSeconds());
         new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
+        bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
+        bridge.mount(router);
       }
       return router;
     });

@@ -20,10 +20,10 @@ import java.util.regex.Pattern;
  * the broker, and writes what the hub delivers in seq order, without gaps or duplicates. While it catches up from
  * history (on join with {@code since}, or after a gap) live messages wait in a buffer.
  */
-final class Session {
+final class Session implements Member {
 
   private static final String VIEWER = "viewer";
-  private static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+  static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
   private record Pending(long seq, String message) {}
 
@@ -193,7 +193,8 @@ final class Session {
   // ---- outbound -----------------------------------------------------------------------------------------------
 
   /** A sequenced broadcast from the hub. */
-  void deliver(long seq, String message) {
+  @Override
+  public void deliver(long seq, String message) {
     if (catchingUp) {
       buffer.add(new Pending(seq, message));
       return;
@@ -269,14 +270,26 @@ final class Session {
 
   // ---- membership and lifecycle -------------------------------------------------------------------------------
 
-  void roleChanged(String newRole) {
+  @Override
+  public Principal user() {
+    return user;
+  }
+
+  @Override
+  public long workspaceId() {
+    return workspaceId;
+  }
+
+  @Override
+  public void roleChanged(String newRole) {
     if (!newRole.equals(role)) {
       role = newRole;
       send(Protocol.roleChanged(newRole));
     }
   }
 
-  void close(CloseCode code) {
+  @Override
+  public void close(CloseCode code) {
     if (closed) {
       return;
     }

@@ -27,7 +27,7 @@ public final class SocketHub {
   /** The sockets of one workspace on this hub, and how many each user has. */
   private final class Room {
     final long workspaceId;
-    final Set<Session> sessions = new LinkedHashSet<>();
+    final Set<Member> sessions = new LinkedHashSet<>();
     final Map<Long, Integer> perUser = new HashMap<>();
     final MessageConsumer<String> deliveries;
     final Future<Void> subscribed;
@@ -41,7 +41,7 @@ public final class SocketHub {
 
     void deliver(Message<String> message) {
       long seq = Long.parseLong(message.headers().get("seq"));
-      for (Session session : new ArrayList<>(sessions)) {
+      for (Member session : new ArrayList<>(sessions)) {
         session.deliver(seq, message.body());
       }
     }
@@ -66,43 +66,48 @@ public final class SocketHub {
   }
 
   /** Registers the session; completes once its workspace's deliveries flow and its user is marked present. */
-  Future<Void> join(Session session) {
-    Room room = rooms.computeIfAbsent(session.workspaceId, Room::new);
+  Future<Void> join(Member session) {
+    Room room = rooms.computeIfAbsent(session.workspaceId(), Room::new);
     room.sessions.add(session);
-    int connections = room.perUser.merge(session.user.id(), 1, Integer::sum);
+    int connections = room.perUser.merge(session.user().id(), 1, Integer::sum);
     return room.subscribed.compose(v -> connections > 1 ? Future.succeededFuture()
-        : broker.join(session.workspaceId, id, identity(session))
+        : broker.join(session.workspaceId(), id, identity(session))
             .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
-                : broker.publish(session.workspaceId,
-                    Protocol.unsequenced(Protocol.USER_JOIN, new JsonObject(), session.user.email())).mapEmpty()));
+                : broker.publish(session.workspaceId(),
+                    Protocol.unsequenced(Protocol.USER_JOIN, new JsonObject(), session.user().email())).mapEmpty()));
   }
 
-  void leave(Session session) {
-    Room room = rooms.get(session.workspaceId);
+  void leave(Member session) {
+    Room room = rooms.get(session.workspaceId());
     if (room == null || !room.sessions.remove(session)) {
       return;
     }
-    Integer left = room.perUser.computeIfPresent(session.user.id(), (user, n) -> n > 1 ? n - 1 : null);
+    Integer left = room.perUser.computeIfPresent(session.user().id(), (user, n) -> n > 1 ? n - 1 : null);
     if (left == null) {
-      broker.leave(session.workspaceId, id, session.user.id())
+      broker.leave(session.workspaceId(), id, session.user().id())
           .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
-              : broker.publish(session.workspaceId,
-                  Protocol.unsequenced(Protocol.USER_LEAVE, new JsonObject(), session.user.email())).mapEmpty());
+              : broker.publish(session.workspaceId(),
+                  Protocol.unsequenced(Protocol.USER_LEAVE, new JsonObject(), session.user().email())).mapEmpty());
     }
     if (room.sessions.isEmpty()) {
-      rooms.remove(session.workspaceId);
+      rooms.remove(session.workspaceId());
       room.deliveries.unregister();
-      vertx.eventBus().request(RealtimeVerticle.LEAVE, new JsonObject().put("workspace_id", session.workspaceId));
+      vertx.eventBus().request(RealtimeVerticle.LEAVE, new JsonObject().put("workspace_id", session.workspaceId()));
     }
   }
 
   /** Closes every socket, as the server goes away. */
   public Future<Void> close() {
     vertx.cancelTimer(heartbeatTimer);
-    List<Session> all = new ArrayList<>();
+    List<Member> all = new ArrayList<>();
     rooms.values().forEach(room -> all.addAll(room.sessions));
     all.forEach(session -> session.close(CloseCode.GOING_AWAY));
     return membershipEvents.unregister();
+  }
+
+  /** Presence and events as the SockJS bridge needs them. */
+  Broker broker() {
+    return broker;
   }
 
   public int sessionCount() {
@@ -131,8 +136,8 @@ public final class SocketHub {
     // The membership row is not the whole story (a project owner owns every workspace): ask for the effective role.
     bus.request(Bus.WORKSPACE_ACCESS, new JsonObject().put("user_id", userId).put("workspace_id", room.workspaceId))
         .onComplete(access -> {
-          for (Session session : new ArrayList<>(room.sessions)) {
-            if (session.user.id() != userId) {
+          for (Member session : new ArrayList<>(room.sessions)) {
+            if (session.user().id() != userId) {
               continue;
             }
             if (access.succeeded()) {
@@ -144,10 +149,10 @@ public final class SocketHub {
         });
   }
 
-  private static JsonObject identity(Session session) {
+  private static JsonObject identity(Member session) {
     return new JsonObject()
-        .put("user_id", session.user.id())
-        .put("email", session.user.email())
-        .put("username", session.user.username());
+        .put("user_id", session.user().id())
+        .put("email", session.user().email())
+        .put("username", session.user().username());
   }
 }

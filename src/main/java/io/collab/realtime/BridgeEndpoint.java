@@ -1,0 +1,287 @@
+package io.collab.realtime;
+
+import io.collab.app.CollabConfig;
+import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.Principal;
+import io.collab.common.Bus;
+import io.collab.common.BusClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The SockJS event-bus bridge at {@code /eventbus/*}, for {@code @vertx/eventbus-bridge-client.js}. A client
+ * registers to {@code workspace.<id>} (members only) to receive the workspace's broadcasts, exactly as raw socket
+ * clients get them (same {@code seq}), and sends {@code {"event", "payload"}} to {@code workspace.<id>.send} (write
+ * roles; viewers only presence events). The access token comes with the connect URL ({@code ?token=}) or in the
+ * {@code token} header of any message, and is checked on every message.
+ *
+ * <p>Accepted sends are re-addressed to this hub's own sink, stamped with who sent them (client headers are
+ * discarded), so the sink can sequence them and answer a reply handler with {@code {"seq": n}}.
+ */
+public final class BridgeEndpoint {
+
+  private static final Pattern RECEIVE = Pattern.compile("workspace\\.([0-9]{1,18})");
+  private static final Pattern SEND = Pattern.compile("workspace\\.([0-9]{1,18})\\.send");
+
+  /** What one SockJS socket is: whose, until when, and which workspaces it registered to. */
+  private final class Client {
+    Principal user;
+    long expiresAt;
+    long expiryTimer = -1;
+    final Map<Long, Registration> registrations = new HashMap<>();
+  }
+
+  /** One workspace registration of a socket, as a hub member. */
+  private final class Registration implements Member {
+    final SockJSSocket socket;
+    final Client client;
+    final long workspaceId;
+    String role;
+    long lastSeq;
+
+    Registration(SockJSSocket socket, Client client, long workspaceId, String role) {
+      this.socket = socket;
+      this.client = client;
+      this.workspaceId = workspaceId;
+      this.role = role;
+    }
+
+    @Override
+    public Principal user() {
+      return client.user;
+    }
+
+    @Override
+    public long workspaceId() {
+      return workspaceId;
+    }
+
+    @Override
+    public void deliver(long seq, String message) {
+      if (seq > lastSeq) {
+        lastSeq = seq;
+        write(socket, workspaceId, message);
+      }
+    }
+
+    @Override
+    public void roleChanged(String newRole) {
+      if (!newRole.equals(role)) {
+        role = newRole;
+        write(socket, workspaceId, Protocol.roleChanged(newRole));
+      }
+    }
+
+    @Override
+    public void close(CloseCode code) {
+      socket.close(code.code, code.reason);
+    }
+  }
+
+  private final Vertx vertx;
+  private final CollabConfig.Realtime settings;
+  private final AccessTokenHandler tokens;
+  private final BusClient bus;
+  private final Broker broker;
+  private final SocketHub hub;
+  private final String sink = "workspace.sink." + UUID.randomUUID();
+  private final Map<SockJSSocket, Client> clients = new HashMap<>();
+  private MessageConsumer<JsonObject> sinkConsumer;
+
+  public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
+                        Broker broker, SocketHub hub) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.tokens = tokens;
+    this.bus = bus;
+    this.broker = broker;
+    this.hub = hub;
+  }
+
+  public void mount(Router router) {
+    sinkConsumer = vertx.eventBus().consumer(sink, this::sequence);
+    SockJSBridgeOptions options = new SockJSBridgeOptions()
+        .addInboundPermitted(new PermittedOptions().setAddressRegex(SEND.pattern()))
+        .addInboundPermitted(new PermittedOptions().setAddress(sink))
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(RECEIVE.pattern()))
+        .setPingTimeout(settings.idleTimeoutSeconds() * 1000L)
+        .setMaxHandlersPerSocket(100);
+    SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions()
+        .setHeartbeatInterval(settings.pingIntervalSeconds() * 1000L));
+    router.route("/eventbus/*").subRouter(sockJS.bridge(options, this::onEvent));
+  }
+
+  public Future<Void> close() {
+    return sinkConsumer == null ? Future.succeededFuture() : sinkConsumer.unregister();
+  }
+
+  private void onEvent(BridgeEvent event) {
+    SockJSSocket socket = event.socket();
+    switch (event.type()) {
+      case SOCKET_CREATED -> created(event, socket);
+      case REGISTER -> register(event, socket);
+      case UNREGISTER -> unregister(event, socket);
+      case SEND, PUBLISH -> send(event, socket);
+      case SOCKET_CLOSED -> closed(socket);
+      default -> event.complete(true);
+    }
+  }
+
+  private void created(BridgeEvent event, SockJSSocket socket) {
+    Client client = new Client();
+    clients.put(socket, client);
+    String token = socket.routingContext() == null ? null : socket.routingContext().queryParams().get("token");
+    if (token == null) {
+      event.complete(true);  // the token may come in message headers instead
+      return;
+    }
+    // The bridge reads the socket only once this event completes: hold its frames until then, or they are lost.
+    socket.pause();
+    authenticate(client, token).onComplete(result -> {
+      event.complete(result.succeeded());
+      socket.resume();
+    });
+  }
+
+  private void register(BridgeEvent event, SockJSSocket socket) {
+    Client client = clients.get(socket);
+    Matcher address = RECEIVE.matcher(String.valueOf(event.getRawMessage().getString("address")));
+    if (client == null || !address.matches()) {
+      event.complete(false);
+      return;
+    }
+    long workspaceId = Long.parseLong(address.group(1));
+    authorize(client, event.getRawMessage())
+        .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+            .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
+        .onComplete(access -> {
+          if (access.failed() || client.registrations.containsKey(workspaceId)) {
+            event.complete(access.succeeded());
+            return;
+          }
+          Registration registration = new Registration(socket, client, workspaceId, access.result().getString("role"));
+          client.registrations.put(workspaceId, registration);
+          event.complete(true);
+          hub.join(registration).compose(v -> broker.online(workspaceId))
+              .onSuccess(users -> write(socket, workspaceId, Protocol.presenceState(users)))
+              .onFailure(err -> registration.close(CloseCode.GOING_AWAY));
+        });
+  }
+
+  private void unregister(BridgeEvent event, SockJSSocket socket) {
+    Client client = clients.get(socket);
+    Matcher address = RECEIVE.matcher(String.valueOf(event.getRawMessage().getString("address")));
+    if (client != null && address.matches()) {
+      Registration registration = client.registrations.remove(Long.parseLong(address.group(1)));
+      if (registration != null) {
+        hub.leave(registration);
+      }
+    }
+    event.complete(true);
+  }
+
+  /** Checks the sender and its role, stamps who sent it, and re-addresses it to this hub's sink. */
+  private void send(BridgeEvent event, SockJSSocket socket) {
+    Client client = clients.get(socket);
+    JsonObject raw = event.getRawMessage();
+    Matcher address = SEND.matcher(String.valueOf(raw.getString("address")));
+    if (client == null || !address.matches()) {
+      event.complete(false);
+      return;
+    }
+    long workspaceId = Long.parseLong(address.group(1));
+    Object body = raw.getValue("body");
+    String name = body instanceof JsonObject b ? b.getString("event") : null;
+    if (name == null || !Session.EVENT_NAME.matcher(name).matches()
+        || name.equals(Protocol.USER_JOIN) || name.equals(Protocol.USER_LEAVE) || name.equals(Protocol.AUTH_EVENT)) {
+      event.complete(false);
+      return;
+    }
+    authorize(client, raw)
+        .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+            .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
+        .onComplete(access -> {
+          boolean allowed = access.succeeded() && (!"viewer".equals(access.result().getString("role"))
+              || settings.viewerEvents().contains(name));
+          if (allowed) {
+            raw.put("address", sink);
+            raw.put("headers", new JsonObject()
+                .put("workspace_id", String.valueOf(workspaceId))
+                .put("user", client.user.email()));
+          }
+          event.complete(allowed);
+        });
+  }
+
+  /** Sequences an accepted bridge send, exactly like a raw socket event. */
+  private void sequence(Message<JsonObject> message) {
+    long workspaceId = Long.parseLong(message.headers().get("workspace_id"));
+    JsonObject body = message.body();
+    broker.publish(workspaceId, Protocol.unsequenced(body.getString("event"), body.getValue("payload"),
+            message.headers().get("user")))
+        .onSuccess(seq -> message.reply(new JsonObject().put("seq", seq)))
+        .onFailure(err -> message.fail(503, "unavailable"));
+  }
+
+  private void closed(SockJSSocket socket) {
+    Client client = clients.remove(socket);
+    if (client != null) {
+      if (client.expiryTimer >= 0) {
+        vertx.cancelTimer(client.expiryTimer);
+      }
+      client.registrations.values().forEach(hub::leave);
+    }
+  }
+
+  /** A {@code token} header re-authenticates (and may extend the socket's life); otherwise the socket's token must still be valid. */
+  private Future<Void> authorize(Client client, JsonObject raw) {
+    JsonObject headers = raw.getJsonObject("headers");
+    String token = headers == null ? null : headers.getString("token");
+    if (token != null) {
+      return authenticate(client, token);
+    }
+    if (client.user == null || client.expiresAt * 1000 <= System.currentTimeMillis()) {
+      return Future.failedFuture("no valid token");
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> authenticate(Client client, String token) {
+    return tokens.authenticateSession(token).compose(who -> {
+      if (client.user != null && client.user.id() != who.principal().id()) {
+        return Future.failedFuture("a socket serves one user");
+      }
+      client.user = who.principal();
+      client.expiresAt = who.expiresAt();
+      if (client.expiryTimer >= 0) {
+        vertx.cancelTimer(client.expiryTimer);
+      }
+      long delay = Math.max(1, who.expiresAt() * 1000 - System.currentTimeMillis());
+      client.expiryTimer = vertx.setTimer(delay, t -> client.registrations.values().stream().findFirst()
+          .ifPresent(registration -> registration.close(CloseCode.TOKEN_EXPIRED)));
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  /** A bridge frame, as the event-bus client expects it; the message is inlined, never re-encoded. */
+  private static void write(SockJSSocket socket, long workspaceId, String message) {
+    socket.write(Buffer.buffer("{\"type\":\"rec\",\"address\":\"workspace." + workspaceId + "\",\"body\":" + message + "}"));
+  }
+}

@@ -1,0 +1,18 @@
+package io.collab.realtime;
+
+import io.collab.auth.Principal;
+
+/** A connection in a workspace room of a {@link SocketHub}: a raw WebSocket session or a SockJS bridge registration. */
+interface Member {
+
+  Principal user();
+
+  long workspaceId();
+
+  /** A sequenced broadcast, in seq order. */
+  void deliver(long seq, String message);
+
+  void roleChanged(String role);
+
+  void close(CloseCode code);
+}
