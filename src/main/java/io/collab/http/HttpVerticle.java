@@ -59,7 +59,7 @@ public class HttpVerticle extends VerticleBase {
     bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
     readiness = new Readiness(config, redis, bus, vertx);
     return OpenAPIContract.from(vertx, ContractRoutes.CONTRACT)
-        .compose(contract -> config.has(Role.API) ? apiRouter(contract) : opsRouter())
+        .compose(this::routes)
         .compose(this::listen);
   }
 
@@ -69,34 +69,52 @@ public class HttpVerticle extends VerticleBase {
     return sockets.eventually(() -> redis.close());
   }
 
-  /** The whole contract: auth, workspaces, jobs, health, plus the contract itself and Swagger UI. */
-  private Future<Router> apiRouter(OpenAPIContract contract) {
+  /** The REST API when the api role is on, the socket endpoints when the realtime role is on, probes always. */
+  private Future<Router> routes(OpenAPIContract contract) {
+    if (!config.has(Role.API) && !config.has(Role.REALTIME)) {
+      return opsRouter();
+    }
+    RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
+    return TokenService.create(vertx, config.jwt()).compose(tokens -> {
+      AccessTokenHandler accessTokens =
+          new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow());
+      Future<Router> router = config.has(Role.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
+      return router.map(built -> {
+        if (config.has(Role.REALTIME)) {
+          mountSockets(built, accessTokens);
+        }
+        return built;
+      });
+    });
+  }
+
+  /** The whole contract: auth, projects and workspaces, health, plus the contract itself and Swagger UI. */
+  private Future<Router> apiRouter(OpenAPIContract contract, TokenService tokens, AccessTokenHandler accessTokens,
+                                   RateLimiter limiter) {
     PasswordHasher hasher = new PasswordHasher(config.auth());
-    Future<TokenService> tokens = TokenService.create(vertx, config.jwt());
     Future<String> decoyHash = vertx.executeBlocking(() -> hasher.hash("decoy password for unknown emails"), false);
     Future<ContractRoutes> contractRoutes = ContractRoutes.load(vertx, contract);
-    return Future.all(tokens, decoyHash, contractRoutes).map(loaded -> {
-      RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
-      AccessTokenHandler accessTokens =
-          new AccessTokenHandler(tokens.result(), bus, limiter, config.rateLimit().userPerWindow());
+    return Future.all(decoyHash, contractRoutes).map(loaded -> {
       RouterBuilder routes = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
       routes.security("bearerAuth").httpHandler(accessTokens);
       routes.getRoute("liveness").addHandler(this::live);
       routes.getRoute("readiness").addHandler(this::ready);
-      new AuthRoutes(vertx, config, tokens.result(), hasher, bus, limiter, decoyHash.result()).install(routes);
+      new AuthRoutes(vertx, config, tokens, hasher, bus, limiter, decoyHash.result()).install(routes);
       new ProjectRoutes(bus, config.api().maxPageSize()).install(routes);
       new WorkspaceRoutes(bus, config.api().maxPageSize()).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
-      if (config.has(Role.REALTIME)) {
-        Broker broker = new Broker(redis, config.realtime());
-        hub = new SocketHub(vertx, broker, bus, config.realtime().presenceTtlSeconds());
-        new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
-        bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
-        bridge.mount(router);
-      }
       return router;
     });
+  }
+
+  /** The seed-compatible WebSocket endpoint and the SockJS bridge, sharing this instance's hub. */
+  private void mountSockets(Router router, AccessTokenHandler accessTokens) {
+    Broker broker = new Broker(redis, config.realtime());
+    hub = new SocketHub(vertx, broker, bus, config.realtime().presenceTtlSeconds());
+    new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
+    bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
+    bridge.mount(router);
   }
 
   /** A node without the api role still answers probes and scrapes. */
