@@ -32,7 +32,7 @@ public final class Broker {
       local msg = string.sub(ARGV[1], 1, -2) .. ',"seq":' .. seq .. '}'
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'm', msg, 't', ARGV[3])
       redis.call('EXPIRE', KEYS[2], ARGV[4])
-      redis.call('PUBLISH', KEYS[3], msg)
+      redis.call('PUBLISH', ARGV[5], msg)
       return seq""";
 
   private static final String HISTORY = """
@@ -68,6 +68,11 @@ public final class Broker {
       end
       return others""";
 
+  private static final String HEARTBEAT = """
+      for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+      redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
+      return 1""";
+
   private static final String PRESENCE_STATE = """
       local seen = {}
       local out = {}
@@ -96,10 +101,11 @@ public final class Broker {
   /** Sequences, records and publishes a broadcast; completes with its seq. */
   public Future<Long> publish(long workspaceId, String unsequencedMessage) {
     String tag = tag(workspaceId);
-    return redis.send(Request.cmd(Command.EVAL).arg(PUBLISH).arg(3)
-            .arg(tag + ":seq").arg(tag + ":history").arg(channel(workspaceId))
+    // The channel is an argument, not a key: channels live outside the keyspace (and outside cluster slots).
+    return redis.send(Request.cmd(Command.EVAL).arg(PUBLISH).arg(2)
+            .arg(tag + ":seq").arg(tag + ":history")
             .arg(unsequencedMessage).arg(settings.historyLength()).arg(System.currentTimeMillis())
-            .arg(settings.historyMaxAgeSeconds()))
+            .arg(settings.historyMaxAgeSeconds()).arg(channel(workspaceId)))
         .map(Response::toLong);
   }
 
@@ -126,7 +132,7 @@ public final class Broker {
     long userId = user.getLong("user_id");
     return redis.send(Request.cmd(Command.EVAL).arg(PRESENCE_JOIN).arg(2).arg(tag + ":presence").arg(tag + ":who")
             .arg(userId + "|" + hubId).arg(now + settings.presenceTtlSeconds() * 1000L).arg(now)
-            .arg(userId + "|").arg(userId).arg(user.encode()).arg(settings.historyMaxAgeSeconds()))
+            .arg(userId + "|").arg(userId).arg(user.encode()).arg(presenceKeyTtl()))
         .map(Response::toLong);
   }
 
@@ -138,16 +144,26 @@ public final class Broker {
         .map(Response::toLong);
   }
 
-  /** Renews this hub's presence entries, so a hub that dies drops out after {@code presenceTtlSeconds}. */
+  /**
+   * Renews this hub's presence entries (and the keys holding them), so a hub that dies drops out after
+   * {@code presenceTtlSeconds} while a living one never does.
+   */
   public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<Long> userIds) {
-    Request zadd = Request.cmd(Command.ZADD).arg(tag(workspaceId) + ":presence");
+    String tag = tag(workspaceId);
+    Request renew = Request.cmd(Command.EVAL).arg(HEARTBEAT).arg(2).arg(tag + ":presence").arg(tag + ":who")
+        .arg(presenceKeyTtl());
     long expiry = System.currentTimeMillis() + settings.presenceTtlSeconds() * 1000L;
     boolean any = false;
     for (Long userId : userIds) {
-      zadd.arg(expiry).arg(userId + "|" + hubId);
+      renew.arg(expiry).arg(userId + "|" + hubId);
       any = true;
     }
-    return any ? redis.send(zadd).mapEmpty() : Future.succeededFuture();
+    return any ? redis.send(renew).mapEmpty() : Future.succeededFuture();
+  }
+
+  /** Presence keys outlive one heartbeat period comfortably, and vanish soon after the last hub stops renewing. */
+  private long presenceKeyTtl() {
+    return settings.presenceTtlSeconds() * 2L;
   }
 
   /** The users online in the workspace, one entry each, whichever hubs they are connected to. */

@@ -69,8 +69,12 @@ public final class Protocol {
     return new JsonObject().put("type", RECOVERY_FAILED).put("since", since).encode();
   }
 
-  public static String authOk(long exp) {
-    return new JsonObject().put("type", AUTH_OK).put("exp", exp).encode();
+  public static String authOk(long exp, Object ref) {
+    JsonObject message = new JsonObject().put("type", AUTH_OK).put("exp", exp);
+    if (ref != null) {
+      message.put("ref", ref);
+    }
+    return message.encode();
   }
 
   public static String roleChanged(String role) {

@@ -76,10 +76,13 @@ final class Session implements Member {
     ws.exceptionHandler(this::onFailure);
     watchToken();
     pingTimer = vertx.setPeriodic(settings.pingIntervalSeconds() * 1000L, t -> pingOrExpire());
+    // Read nothing until the workspace's channel is subscribed: an event sent earlier would never come back.
+    ws.pause();
     hub.join(this)
         .compose(v -> broker.online(workspaceId))
         .onSuccess(users -> send(Protocol.presenceState(users)))
         .onSuccess(v -> catchUp(since))
+        .onSuccess(v -> ws.resume())
         .onFailure(err -> close(CloseCode.GOING_AWAY));
   }
 
@@ -169,7 +172,7 @@ final class Session implements Member {
       } else {
         tokenExpiresAt = result.result().expiresAt();
         watchToken();
-        send(Protocol.authOk(tokenExpiresAt));
+        send(Protocol.authOk(tokenExpiresAt, ref));
       }
     });
   }

@@ -144,6 +144,9 @@ public final class SocketHub {
               session.roleChanged(access.result().getString("role"));
             } else if (BusFailure.from(access.cause()).status() == 404) {
               session.close(CloseCode.FORBIDDEN);
+            } else {
+              // the role could not be confirmed: fail closed, the client reconnects and is checked afresh
+              session.close(CloseCode.GOING_AWAY);
             }
           }
         });
