@@ -24,6 +24,7 @@ public record CollabConfig(
     RateLimits rateLimit,
     Api api,
     Realtime realtime,
+    Jobs jobs,
     Set<Role> roles,
     Cluster cluster,
     Path dataDir,
@@ -94,6 +95,12 @@ public record CollabConfig(
                          int pingIntervalSeconds, int idleTimeoutSeconds, int historyLength,
                          int historyMaxAgeSeconds, int presenceTtlSeconds, Set<String> viewerEvents) {}
 
+  /** The job queue, the sandbox limits and the retry policy. */
+  public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
+                     int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, int concurrency,
+                     long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
+                     int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength) {}
+
   public record Cluster(String name, List<String> members, String host, int port) {}
 
   public static CollabConfig from(JsonObject json) {
@@ -132,6 +139,7 @@ public record CollabConfig(
             atLeast("rateLimit.userPerWindow", rateLimit.getInteger("userPerWindow"), 1)),
         new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
         realtime(section(json, "realtime")),
+        jobs(section(json, "jobs")),
         Role.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
@@ -166,6 +174,30 @@ public record CollabConfig(
         atLeast("realtime.historyMaxAgeSeconds", rt.getInteger("historyMaxAgeSeconds"), 1),
         atLeast("realtime.presenceTtlSeconds", rt.getInteger("presenceTtlSeconds"), 3),
         Set.copyOf(list(rt.getString("viewerEvents"))));
+  }
+
+  private static Jobs jobs(JsonObject j) {
+    String sandbox = j.getString("sandbox");
+    if (!"bwrap".equals(sandbox) && !"none".equals(sandbox)) {
+      throw new ConfigException("jobs.sandbox must be bwrap or none, got '" + sandbox + "'");
+    }
+    return new Jobs(sandbox, Set.copyOf(list(j.getString("languages"))),
+        atLeast("jobs.maxCodeBytes", j.getInteger("maxCodeBytes"), 1),
+        atLeast("jobs.defaultTimeoutMs", j.getInteger("defaultTimeoutMs"), 100),
+        atLeast("jobs.maxTimeoutMs", j.getInteger("maxTimeoutMs"), 100),
+        atLeast("jobs.cpuSeconds", j.getInteger("cpuSeconds"), 1),
+        atLeast("jobs.memoryBytes", j.getLong("memoryBytes"), 16L * 1024 * 1024),
+        atLeast("jobs.maxProcesses", j.getInteger("maxProcesses"), 1),
+        atLeast("jobs.maxOutputBytes", j.getInteger("maxOutputBytes"), 1),
+        atLeast("jobs.concurrency", j.getInteger("concurrency"), 1),
+        atLeast("jobs.leaseMs", j.getLong("leaseMs"), 1000),
+        atLeast("jobs.maxAttempts", j.getInteger("maxAttempts"), 1),
+        atLeast("jobs.retryInitialDelayMs", j.getLong("retryInitialDelayMs"), 1),
+        atLeast("jobs.retryMaxDelayMs", j.getLong("retryMaxDelayMs"), 1),
+        atLeast("jobs.breakerMaxFailures", j.getInteger("breakerMaxFailures"), 1),
+        atLeast("jobs.breakerResetMs", j.getLong("breakerResetMs"), 100),
+        atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
+        atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100));
   }
 
   private static String algorithm(String value) {

@@ -114,6 +114,43 @@ public final class Bus {
    */
   public static final String WORKSPACE_EVENTS = "collab.workspaces.events";
 
+  // ---- jobs ---------------------------------------------------------------------------------------------------
+  // A job is replied as {"id", "status", "language", "attempts", "max_attempts", "exit_code", "stdout", "stderr",
+  // "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id"}.
+
+  /**
+   * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code", "stdin"?, "timeout_ms", "max_attempts",
+   * "idempotency_key"?, "max_active"}}; reply {@code {"job", "created": bool}} (false: the idempotency key's job).
+   * Fails 429 quota_exceeded when the user already has {@code max_active} queued or running jobs.
+   */
+  public static final String JOBS_CREATE = "collab.jobs.create";
+  /** Request {@code {"id"}}: forget a job that could not be enqueued (still queued, never started). */
+  public static final String JOBS_DISCARD = "collab.jobs.discard";
+  /** Request {@code {"actor", "id"}}; reply the job. 404 unless the actor submitted it or is in its workspace. */
+  public static final String JOBS_GET = "collab.jobs.get";
+  /** Request {@code {"actor", "status"?, "workspace_id"?, "limit"}}; reply {@code {"items": [job...]}}. */
+  public static final String JOBS_LIST = "collab.jobs.list";
+  /**
+   * Request {@code {"actor", "id"}}; reply {@code {"job", "was_running": bool}}. Queued jobs end cancelled at once;
+   * running ones are flagged and killed by their worker. 403 for viewers, 409 already_finished.
+   */
+  public static final String JOBS_CANCEL = "collab.jobs.cancel";
+  /**
+   * Worker side: request {@code {"id"}}; moves a queued or retrying job to running and counts the attempt. Reply
+   * {@code {"proceed": bool, "job": {..., "code", "stdin", "timeout_ms", "kind"}}}; proceed is false for a job
+   * already finished or cancelled (a redelivered entry).
+   */
+  public static final String JOBS_START = "collab.jobs.start";
+  /** Worker side: request {@code {"id", "error"}}; a platform failure, another attempt follows. */
+  public static final String JOBS_RETRYING = "collab.jobs.retrying";
+  /**
+   * Worker side: request {@code {"id", "status", "exit_code"?, "stdout"?, "stderr"?, "truncated", "error"?}}; records
+   * the final state once. Reply {@code {"recorded": bool, "job"}}: false when it was already final.
+   */
+  public static final String JOBS_FINISH = "collab.jobs.finish";
+  /** Published (to every node) when a running job must be killed: {@code {"job_id"}}. */
+  public static final String JOBS_KILL = "collab.jobs.kill";
+
   /**
    * Node-local twin of a persistence address. Persistence verticles consume both; callers on a node that runs
    * persistence use the local one, so the hot request path never crosses the cluster when it does not have to.

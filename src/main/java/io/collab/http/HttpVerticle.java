@@ -9,6 +9,8 @@ import io.collab.auth.RateLimiter;
 import io.collab.auth.TokenService;
 import io.collab.common.ApiError;
 import io.collab.common.BusClient;
+import io.collab.jobs.JobQueue;
+import io.collab.jobs.JobRoutes;
 import io.collab.realtime.BridgeEndpoint;
 import io.collab.realtime.Broker;
 import io.collab.realtime.SocketEndpoint;
@@ -102,6 +104,7 @@ public class HttpVerticle extends VerticleBase {
       new AuthRoutes(vertx, config, tokens, hasher, bus, limiter, decoyHash.result()).install(routes);
       new ProjectRoutes(bus, config.api().maxPageSize()).install(routes);
       new WorkspaceRoutes(bus, config.api().maxPageSize()).install(routes);
+      new JobRoutes(vertx, config.jobs(), bus, new JobQueue(redis, config.jobs().streamMaxLength())).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
       return router;

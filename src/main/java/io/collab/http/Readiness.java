@@ -5,6 +5,7 @@ import io.collab.app.MainVerticle;
 import io.collab.app.Role;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
+import io.collab.jobs.JobWorkerVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -39,6 +40,9 @@ final class Readiness {
     checks.put("postgres", this::postgres);
     checks.put("redis", this::redis);
     checks.put("verticles", this::verticles);
+    if (config.has(Role.WORKER)) {
+      checks.put("jobs", this::jobs);
+    }
   }
 
   /** Completes with {@code {"status": "UP"|"DOWN", "checks": {...}}}; never fails. */
@@ -82,6 +86,16 @@ final class Readiness {
 
   private Future<?> redis() {
     return redis.send(Request.cmd(Command.PING));
+  }
+
+  /**
+   * A worker whose circuit breaker is open takes no jobs: not ready. (A missing sandbox is reported by
+   * {@code GET /api/jobs/health/} and the worker's log instead: it must not take a dev instance out of service.)
+   */
+  private Future<?> jobs() {
+    LocalMap<String, Object> state = vertx.sharedData().getLocalMap(JobWorkerVerticle.STATE_MAP);
+    return "OPEN".equals(state.get("breaker")) ? Future.failedFuture("job circuit breaker OPEN: workers paused")
+        : Future.succeededFuture();
   }
 
   private Future<?> verticles() {

@@ -1,34 +1,334 @@
 package io.collab.jobs;
 
 import io.collab.app.CollabConfig;
+import io.collab.app.Role;
+import io.collab.common.Bus;
+import io.collab.common.BusClient;
+import io.collab.realtime.Broker;
+import io.vertx.circuitbreaker.CircuitBreaker;
+import io.vertx.circuitbreaker.CircuitBreakerOptions;
+import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
 /**
- * Runs background jobs taken from the Redis {@code jobs} stream. The queue consumer, the sandbox and the retry
- * policy arrive with the jobs issue; for now the worker only proves its Redis connection at start.
+ * Takes jobs from the Redis {@code jobs} stream (one consumer group shared by every worker), runs each in the
+ * sandbox, records every state change through persistence and streams progress to the job's workspace.
+ *
+ * <p>At least once: an entry is acknowledged only after the job's final state is stored; entries of a worker that
+ * died are reclaimed after {@code jobs.leaseMs} ({@code XAUTOCLAIM}), while a living worker renews the entries of
+ * the jobs it runs. State changes are guarded in SQL, so a job finishes once whatever the redeliveries.
+ *
+ * <p>Platform failures (the sandbox could not start, PostgreSQL or Redis errors while recording) are retried through
+ * the circuit breaker's retry policy with exponential backoff and jitter; what the program does (non-zero exit,
+ * timeout, out of memory) is a result, never retried. While the breaker is open the worker takes no new jobs.
  */
 public class JobWorkerVerticle extends VerticleBase {
 
+  /** Local map read by the readiness probe: {@code breaker} state and {@code sandbox} availability. */
+  public static final String STATE_MAP = "collab.jobs.state";
+
   private static final Logger log = LoggerFactory.getLogger(JobWorkerVerticle.class);
 
+  private final String consumer = "worker-" + UUID.randomUUID();
+  private final Map<String, String> runningEntries = new HashMap<>();  // entry id -> job id
+  private final Map<String, Future<?>> announcements = new HashMap<>();  // job id -> its last progress event
+  private CollabConfig.Jobs settings;
   private Redis redis;
+  private Redis readerClient;
+  private RedisConnection reader;
+  private JobQueue queue;
+  private BusClient bus;
+  private Broker broker;
+  private Sandbox sandbox;
+  private CircuitBreaker breaker;
+  private boolean sandboxReady;
+  private boolean polling;
+  private boolean stopping;
 
   @Override
   public Future<?> start() {
     CollabConfig config = CollabConfig.from(config());
+    settings = config.jobs();
     redis = Redis.createClient(vertx, config.redis().options());
-    return redis.send(Request.cmd(Command.PING))
-        .onSuccess(pong -> log.info("job worker connected to Redis at {}", config.redis().where()));
+    readerClient = Redis.createClient(vertx, config.redis().options());
+    queue = new JobQueue(redis, settings.streamMaxLength());
+    bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
+    broker = new Broker(redis, config.realtime());
+    sandbox = new Sandbox(settings);
+    breaker = CircuitBreaker.create("jobs-" + consumer, vertx, new CircuitBreakerOptions()
+            .setMaxFailures(settings.breakerMaxFailures())
+            .setMaxRetries(settings.maxAttempts() - 1)
+            .setResetTimeout(settings.breakerResetMs())
+            .setTimeout(-1))
+        .retryPolicy(RetryPolicy.exponentialDelayWithJitter(settings.retryInitialDelayMs(), settings.retryMaxDelayMs()))
+        .openHandler(v -> stateChanged("OPEN"))
+        .halfOpenHandler(v -> stateChanged("HALF_OPEN"))
+        .closeHandler(v -> stateChanged("CLOSED"));
+    vertx.eventBus().<JsonObject>consumer(Bus.JOBS_KILL, message -> sandbox.cancel(message.body().getString("job_id")));
+    return queue.ensureGroup()
+        .compose(v -> sandbox.available(vertx))
+        .compose(available -> {
+          sandboxReady = available;
+          publishState();
+          if (!available) {
+            log.error("the job sandbox ({}) is not available: this worker refuses jobs until it is", settings.sandbox());
+            return Future.succeededFuture();
+          }
+          if (settings.sandbox().equals("none")) {
+            log.warn("jobs.sandbox is 'none': job code runs unconfined. For development only");
+          }
+          return readerClient.connect().map(conn -> {
+            reader = conn;
+            heartbeat();
+            vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 3), t -> heartbeat());
+            vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 2), t -> reclaim());
+            poll();
+            log.info("job worker {} taking jobs ({} at a time, sandbox {})", consumer, settings.concurrency(),
+                settings.sandbox());
+            return null;
+          });
+        });
   }
 
   @Override
   public Future<?> stop() {
-    return redis.close();
+    stopping = true;
+    return queue.retire(consumer).transform(v -> readerClient.close()).transform(v -> redis.close());
+  }
+
+  // ---- taking jobs --------------------------------------------------------------------------------------------
+
+  private void poll() {
+    int free = settings.concurrency() - runningEntries.size();
+    if (stopping || polling || free <= 0) {
+      return;
+    }
+    if (breaker.state() == CircuitBreakerState.OPEN) {
+      vertx.setTimer(Math.max(100, settings.breakerResetMs() / 4), t -> poll());
+      return;
+    }
+    polling = true;
+    reader.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(JobQueue.GROUP).arg(consumer)
+            .arg("COUNT").arg(free).arg("BLOCK").arg(1000).arg("STREAMS").arg(JobQueue.STREAM).arg(">"))
+        .onComplete(result -> {
+          polling = false;
+          if (result.succeeded()) {
+            delivered(result.result()).forEach(this::process);
+            poll();
+          } else if (!stopping) {
+            log.warn("reading the job stream failed: {}", result.cause().getMessage());
+            vertx.setTimer(1000, t -> reconnectReader());
+          }
+        });
+  }
+
+  private void reconnectReader() {
+    readerClient.close();
+    readerClient = Redis.createClient(vertx, CollabConfig.from(config()).redis().options());
+    readerClient.connect()
+        .onSuccess(conn -> {
+          reader = conn;
+          poll();
+        })
+        .onFailure(err -> vertx.setTimer(1000, t -> reconnectReader()));
+  }
+
+  /** XREADGROUP replies a map {stream: entries} under RESP3, a list [[stream, entries]] under RESP2, null on timeout. */
+  private static List<JobQueue.Entry> delivered(Response reply) {
+    if (reply == null) {
+      return List.of();
+    }
+    if (reply.isMap()) {
+      return JobQueue.entries(reply.get(JobQueue.STREAM));
+    }
+    List<JobQueue.Entry> out = new ArrayList<>();
+    for (Response stream : reply) {
+      out.addAll(JobQueue.entries(stream.get(1)));
+    }
+    return out;
+  }
+
+  /** Takes over entries of workers that stopped renewing them. */
+  private void reclaim() {
+    int free = settings.concurrency() - runningEntries.size();
+    if (stopping || free <= 0 || breaker.state() == CircuitBreakerState.OPEN) {
+      return;
+    }
+    queue.reclaim(consumer, settings.leaseMs(), free)
+        .onSuccess(entries -> entries.stream().filter(e -> !runningEntries.containsKey(e.id())).forEach(this::process))
+        .onFailure(err -> log.warn("reclaiming stale jobs failed: {}", err.getMessage()));
+  }
+
+  private void heartbeat() {
+    queue.heartbeat(consumer, settings.leaseMs());
+    queue.renew(consumer, new ArrayList<>(runningEntries.keySet()));
+  }
+
+  // ---- running one job ----------------------------------------------------------------------------------------
+
+  private void process(JobQueue.Entry entry) {
+    if (entry.jobId() == null) {
+      queue.ack(entry.id());
+      return;
+    }
+    runningEntries.put(entry.id(), entry.jobId());
+    Attempts attempts = new Attempts();
+    breaker.<JsonObject>execute(() -> attempt(entry.jobId(), attempts))
+        .compose(outcome -> outcome == null ? Future.succeededFuture() : record(entry.jobId(), outcome))
+        .compose(recorded -> queue.ack(entry.id()))
+        .onFailure(err -> platformFailure(entry, err))
+        .onComplete(done -> {
+          runningEntries.remove(entry.id());
+          poll();
+        });
+  }
+
+  /** Counts attempts across the breaker's retries. */
+  private static final class Attempts {
+    int made;
+    String lastError;
+  }
+
+  /**
+   * One attempt: start the job (counting the attempt), run it, and return its final fields; null when the job was
+   * already final or cancelled (a redelivery). Fails only for platform failures, which the breaker retries.
+   */
+  private Future<JsonObject> attempt(String jobId, Attempts attempts) {
+    Future<?> before = attempts.made++ == 0 ? Future.succeededFuture()
+        : bus.request(Bus.JOBS_RETRYING, new JsonObject().put("id", jobId).put("error", attempts.lastError));
+    return before.compose(v -> bus.request(Bus.JOBS_START, new JsonObject().put("id", jobId))).compose(started -> {
+      JsonObject job = started.getJsonObject("job");
+      if (!started.getBoolean("proceed")) {
+        if (job != null && "cancelled".equals(job.getString("status"))) {
+          announce(job, new JsonObject().put("status", "cancelled"));
+        }
+        return Future.succeededFuture(null);
+      }
+      announce(job, new JsonObject().put("status", "running").put("attempt", job.getInteger("attempts")));
+      if ("diagnostic".equals(job.getString("kind"))) {
+        return Future.succeededFuture(new JsonObject().put("status", "succeeded").put("exit_code", 0)
+            .put("stdout", "pong from " + consumer + "\n").put("stderr", "").put("truncated", false));
+      }
+      return sandbox.run(vertx, jobId, job.getString("language"), job.getString("code"), job.getString("stdin"),
+              limits(job.getInteger("timeout_ms")))
+          .compose(result -> {
+            if (result.error() != null) {
+              attempts.lastError = "sandbox could not run the job: " + result.error();
+              return Future.failedFuture(attempts.lastError);
+            }
+            streamOutput(job, result);
+            return Future.succeededFuture(outcome(result));
+          });
+    });
+  }
+
+  private Future<JsonObject> record(String jobId, JsonObject outcome) {
+    return breaker.<JsonObject>execute(() -> bus.request(Bus.JOBS_FINISH, outcome.copy().put("id", jobId)))
+        .onSuccess(recorded -> {
+          JsonObject job = recorded.getJsonObject("job");
+          if (recorded.getBoolean("recorded") && job != null) {
+            announce(job, new JsonObject().put("status", job.getString("status"))
+                .put("exit_code", job.getInteger("exit_code")).put("error", job.getString("error")));
+          }
+        });
+  }
+
+  /**
+   * Retries are exhausted (or the breaker is open). An open breaker leaves the entry pending: it is reclaimed after
+   * the lease, once the platform recovered. Otherwise the job fails for good and goes to the dead-letter stream.
+   */
+  private void platformFailure(JobQueue.Entry entry, Throwable err) {
+    String reason = String.valueOf(err.getMessage());
+    if (breaker.state() == CircuitBreakerState.OPEN) {
+      log.warn("job {} waits: circuit breaker open ({})", entry.jobId(), reason);
+      bus.request(Bus.JOBS_RETRYING, new JsonObject().put("id", entry.jobId()).put("error", reason));
+      return;
+    }
+    log.error("job {} failed on the platform after retries: {}", entry.jobId(), reason);
+    bus.request(Bus.JOBS_FINISH, new JsonObject().put("id", entry.jobId()).put("status", "failed")
+            .put("error", "platform failure: " + reason).put("truncated", false))
+        .onSuccess(recorded -> {
+          if (recorded.getJsonObject("job") != null) {
+            announce(recorded.getJsonObject("job"), new JsonObject().put("status", "failed").put("error", reason));
+          }
+        })
+        .compose(recorded -> queue.deadLetter(entry.jobId(), reason))
+        .compose(dead -> queue.ack(entry.id()))
+        .onFailure(again -> log.error("job {} stays pending: {}", entry.jobId(), again.getMessage()));
+  }
+
+  private SandboxLimits limits(int timeoutMs) {
+    return new SandboxLimits(timeoutMs, settings.cpuSeconds(), settings.memoryBytes(), settings.maxProcesses(),
+        settings.maxOutputBytes());
+  }
+
+  private static JsonObject outcome(SandboxResult result) {
+    String error = result.cancelled() ? "cancelled" : result.timedOut() ? "timeout"
+        : result.outOfMemory() ? "out_of_memory" : null;
+    return new JsonObject()
+        .put("status", result.cancelled() ? "cancelled" : result.succeeded() ? "succeeded" : "failed")
+        .put("exit_code", result.exitCode())
+        .put("stdout", result.stdout())
+        .put("stderr", result.stderr())
+        .put("truncated", result.truncated())
+        .put("error", error);
+  }
+
+  // ---- live progress ------------------------------------------------------------------------------------------
+
+  /**
+   * Sends a job event to the job's workspace, sequenced with everything else there. A job's events are published
+   * one after another, so members see them in the order they happened.
+   */
+  private void announce(JsonObject job, JsonObject event) {
+    Long workspaceId = job.getLong("workspace_id");
+    if (workspaceId == null) {
+      return;
+    }
+    String jobId = job.getString("id");
+    String message = new JsonObject().put("type", "job").put("job_id", jobId).mergeIn(event).encode();
+    Future<?> previous = announcements.getOrDefault(jobId, Future.succeededFuture());
+    Future<?> next = previous.transform(v -> broker.publish(workspaceId, message))
+        .onFailure(err -> log.warn("job {} progress not delivered: {}", jobId, err.getMessage()));
+    announcements.put(jobId, next);
+    next.onComplete(done -> announcements.remove(jobId, next));
+  }
+
+  /** Output in ordered chunks ({@code chunk} counts from 0 per job), stdout first. */
+  private void streamOutput(JsonObject job, SandboxResult result) {
+    int chunk = 0;
+    for (String[] stream : new String[][] {{"stdout", result.stdout()}, {"stderr", result.stderr()}}) {
+      String text = stream[1] == null ? "" : stream[1];
+      for (int at = 0; at < text.length(); at += 4096) {
+        announce(job, new JsonObject().put("stream", stream[0]).put("chunk", chunk++)
+            .put("data", text.substring(at, Math.min(text.length(), at + 4096))));
+      }
+    }
+  }
+
+  private void stateChanged(String state) {
+    log.warn("job circuit breaker {}", state);
+    publishState();
+  }
+
+  private void publishState() {
+    vertx.sharedData().getLocalMap(STATE_MAP).put("breaker", breaker.state().name());
+    vertx.sharedData().getLocalMap(STATE_MAP).put("sandbox", sandboxReady);
   }
 }

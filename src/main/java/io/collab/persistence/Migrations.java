@@ -32,7 +32,8 @@ public final class Migrations {
   /** In order. Adding a migration means adding the file and its name here; never edit an applied one. */
   static final List<String> FILES = List.of(
       "V1__identity.sql",
-      "V2__projects_workspaces.sql");
+      "V2__projects_workspaces.sql",
+      "V3__jobs.sql");
 
   /** Arbitrary but fixed: the bytes of "collab". */
   static final long LOCK_KEY = 0x636f6c6c6162L;

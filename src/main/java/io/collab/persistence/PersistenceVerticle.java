@@ -30,6 +30,7 @@ public class PersistenceVerticle extends VerticleBase {
   private UserStore users;
   private ProjectStore projects;
   private WorkspaceStore workspaces;
+  private JobStore jobs;
 
   @Override
   public Future<?> start() {
@@ -43,6 +44,7 @@ public class PersistenceVerticle extends VerticleBase {
     users = new UserStore(pool);
     projects = new ProjectStore(pool, vertx.eventBus());
     workspaces = new WorkspaceStore(pool, vertx.eventBus());
+    jobs = new JobStore(pool);
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
@@ -71,7 +73,15 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.MEMBERS_ADD, workspaces::addMember),
             serve(Bus.MEMBERS_CHANGE, workspaces::changeMember),
             serve(Bus.MEMBERS_REMOVE, workspaces::removeMember),
-            serve(Bus.WORKSPACE_ACCESS, workspaces::access)))
+            serve(Bus.WORKSPACE_ACCESS, workspaces::access),
+            serve(Bus.JOBS_CREATE, jobs::create),
+            serve(Bus.JOBS_DISCARD, jobs::discard),
+            serve(Bus.JOBS_GET, jobs::get),
+            serve(Bus.JOBS_LIST, jobs::list),
+            serve(Bus.JOBS_CANCEL, jobs::cancel),
+            serve(Bus.JOBS_START, jobs::start),
+            serve(Bus.JOBS_RETRYING, jobs::retrying),
+            serve(Bus.JOBS_FINISH, jobs::finish)))
         .mapEmpty();
   }
 

@@ -1,0 +1,137 @@
+package io.collab.jobs;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Redis side of the job queue: one stream of job ids read by one consumer group, a dead-letter stream, and a
+ * sorted set of live workers. Everything else about a job lives in PostgreSQL.
+ */
+public final class JobQueue {
+
+  public static final String STREAM = "collab:jobs";
+  public static final String GROUP = "workers";
+  public static final String DEAD_LETTERS = "collab:jobs:dead";
+  static final String WORKERS = "collab:jobs:workers";
+
+  /** One delivered stream entry. */
+  public record Entry(String id, String jobId) {}
+
+  private final Redis redis;
+  private final long maxLength;
+
+  public JobQueue(Redis redis, long maxLength) {
+    this.redis = redis;
+    this.maxLength = maxLength;
+  }
+
+  public Future<String> enqueue(String jobId) {
+    return redis.send(Request.cmd(Command.XADD).arg(STREAM).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
+        .arg("job_id").arg(jobId)).map(Response::toString);
+  }
+
+  /** Creates the consumer group (and the stream) once; a group that exists already is fine. */
+  Future<Void> ensureGroup() {
+    return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(STREAM).arg(GROUP).arg("0").arg("MKSTREAM"))
+        .<Void>mapEmpty()
+        .recover(err -> String.valueOf(err.getMessage()).startsWith("BUSYGROUP")
+            ? Future.succeededFuture() : Future.failedFuture(err));
+  }
+
+  Future<Void> ack(String entryId) {
+    return redis.send(Request.cmd(Command.XACK).arg(STREAM).arg(GROUP).arg(entryId)).mapEmpty();
+  }
+
+  Future<Void> deadLetter(String jobId, String reason) {
+    return redis.send(Request.cmd(Command.XADD).arg(DEAD_LETTERS).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
+        .arg("job_id").arg(jobId).arg("reason").arg(reason)).mapEmpty();
+  }
+
+  /** Entries whose worker stopped renewing them for {@code leaseMs}, now owned by {@code consumer}. */
+  Future<List<Entry>> reclaim(String consumer, long leaseMs, int count) {
+    return redis.send(Request.cmd(Command.XAUTOCLAIM).arg(STREAM).arg(GROUP).arg(consumer).arg(leaseMs).arg("0-0")
+            .arg("COUNT").arg(count))
+        .map(reply -> reply == null || reply.size() < 2 ? List.of() : entries(reply.get(1)));
+  }
+
+  /** Keeps the entries of jobs still running owned by {@code consumer}, so they are not reclaimed under it. */
+  Future<Void> renew(String consumer, List<String> entryIds) {
+    if (entryIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Request claim = Request.cmd(Command.XCLAIM).arg(STREAM).arg(GROUP).arg(consumer).arg(0);
+    entryIds.forEach(claim::arg);
+    return redis.send(claim.arg("JUSTID")).mapEmpty();
+  }
+
+  Future<Void> heartbeat(String worker, long ttlMs) {
+    return redis.send(Request.cmd(Command.ZADD).arg(WORKERS).arg(System.currentTimeMillis() + ttlMs).arg(worker))
+        .mapEmpty();
+  }
+
+  Future<Void> retire(String worker) {
+    return redis.send(Request.cmd(Command.ZREM).arg(WORKERS).arg(worker)).mapEmpty();
+  }
+
+  /** {@code {"workers_alive", "pending", "queued", "oldest_pending_age_ms"}}. */
+  public Future<JsonObject> health() {
+    long now = System.currentTimeMillis();
+    Future<Response> workers = redis.send(Request.cmd(Command.ZCOUNT).arg(WORKERS).arg(now).arg("+inf"));
+    Future<Response> oldest = redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP).arg("-").arg("+").arg(1));
+    Future<Response> summary = redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP));
+    Future<Response> groups = redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(STREAM));
+    return Future.all(workers, oldest, summary, groups).map(all -> {
+      long pending = summary.result() == null ? 0 : summary.result().get(0).toLong();
+      long age = oldest.result() == null || oldest.result().size() == 0 ? 0 : oldest.result().get(0).get(2).toLong();
+      return new JsonObject()
+          .put("workers_alive", workers.result().toLong())
+          .put("pending", pending)
+          .put("queued", undelivered(groups.result()))
+          .put("oldest_pending_age_ms", age);
+    });
+  }
+
+  /** The group's lag (entries not yet delivered), as Redis 7 reports it; 0 where the server does not. */
+  private static long undelivered(Response groups) {
+    if (groups == null) {
+      return 0;
+    }
+    try {
+      for (Response group : groups) {
+        Response name = group.get("name");
+        if (name != null && GROUP.equals(name.toString()) && group.get("lag") != null) {
+          return group.get("lag").toLong();
+        }
+      }
+    } catch (RuntimeException shapeNotUnderstood) {
+      // RESP2 replies, or a server without "lag": the number is informative only
+    }
+    return 0;
+  }
+
+  /** Stream entries ({@code [[id, [field, value, ...]], ...]}) as job ids. */
+  static List<Entry> entries(Response list) {
+    List<Entry> out = new ArrayList<>();
+    if (list == null) {
+      return out;
+    }
+    for (Response entry : list) {
+      Response fields = entry.get(1);
+      String jobId = null;
+      for (int i = 0; fields != null && i + 1 < fields.size(); i += 2) {
+        if ("job_id".equals(fields.get(i).toString())) {
+          jobId = fields.get(i + 1).toString();
+        }
+      }
+      out.add(new Entry(entry.get(0).toString(), jobId));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,200 @@
+package io.collab.jobs;
+
+import io.collab.app.CollabConfig;
+import io.collab.auth.Principal;
+import io.collab.common.ApiError;
+import io.collab.common.Bus;
+import io.collab.common.BusClient;
+import io.collab.common.BusFailure;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.validation.ValidatedRequest;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** The {@code /api/jobs/*} operations of the contract, the former service's two URLs included. */
+public final class JobRoutes {
+
+  private final Vertx vertx;
+  private final CollabConfig.Jobs settings;
+  private final BusClient bus;
+  private final JobQueue queue;
+
+  public JobRoutes(Vertx vertx, CollabConfig.Jobs settings, BusClient bus, JobQueue queue) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.bus = bus;
+    this.queue = queue;
+  }
+
+  public void install(RouterBuilder routes) {
+    routes.getRoute("submitJob").addHandler(this::submit);
+    routes.getRoute("testQueue").addHandler(this::diagnostic);
+    routes.getRoute("listJobs").addHandler(this::list);
+    routes.getRoute("jobsHealth").addHandler(this::health);
+    routes.getRoute("getJob").addHandler(this::get);
+    routes.getRoute("cancelJob").addHandler(this::cancel);
+  }
+
+  private void submit(RoutingContext ctx) {
+    JsonObject body = validated(ctx).getBody().getJsonObject();
+    Map<String, String> problems = problems(body);
+    if (!problems.isEmpty()) {
+      JsonObject fields = new JsonObject();
+      problems.forEach(fields::put);
+      ApiError.send(ctx, 400, ApiError.body("validation_failed", "the job cannot run as given").put("fields", fields));
+      return;
+    }
+    Principal user = Principal.of(ctx);
+    Long workspaceId = body.getLong("workspace_id");
+    JsonObject request = new JsonObject()
+        .put("user_id", user.id())
+        .put("workspace_id", workspaceId)
+        .put("kind", "run")
+        .put("language", body.getString("language"))
+        .put("code", body.getString("code"))
+        .put("stdin", body.getString("stdin"))
+        .put("timeout_ms", body.getInteger("timeout_ms", settings.defaultTimeoutMs()))
+        .put("max_attempts", settings.maxAttempts())
+        .put("idempotency_key", ctx.request().getHeader("Idempotency-Key"))
+        .put("max_active", settings.maxActivePerUser());
+    writeAccess(user, workspaceId)
+        .compose(allowed -> createAndEnqueue(request))
+        .onSuccess(job -> ctx.response().setStatusCode(202).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("message", "Job queued").put("job_id", job.getString("id"))
+                .put("status_url", "/api/jobs/" + job.getString("id") + "/").encode()))
+        .onFailure(err -> ApiError.fail(ctx, err));
+  }
+
+  /** The former service's health probe: a job that only a live worker can finish. */
+  private void diagnostic(RoutingContext ctx) {
+    JsonObject request = new JsonObject()
+        .put("user_id", Principal.of(ctx).id())
+        .put("kind", "diagnostic")
+        .put("language", "diagnostic")
+        .put("code", "")
+        .put("timeout_ms", settings.defaultTimeoutMs())
+        .put("max_attempts", settings.maxAttempts())
+        .put("max_active", settings.maxActivePerUser());
+    createAndEnqueue(request)
+        .onSuccess(job -> ctx.json(new JsonObject().put("status", "task queued").put("job_id", job.getString("id"))))
+        .onFailure(err -> ApiError.fail(ctx, err));
+  }
+
+  private void list(RoutingContext ctx) {
+    ValidatedRequest request = validated(ctx);
+    var status = request.getQuery().get("status");
+    var workspace = request.getQuery().get("workspace_id");
+    var limit = request.getQuery().get("limit");
+    bus.request(Bus.JOBS_LIST, new JsonObject()
+            .put("actor", Principal.of(ctx).id())
+            .put("status", status == null || status.isNull() ? null : status.getString())
+            .put("workspace_id", workspace == null || workspace.isNull() ? null : workspace.getLong())
+            .put("limit", limit == null || limit.isNull() ? 100 : limit.getInteger()))
+        .onSuccess(result -> send(ctx, 200, result.getJsonArray("items")))
+        .onFailure(err -> ApiError.fail(ctx, err));
+  }
+
+  private void get(RoutingContext ctx) {
+    bus.request(Bus.JOBS_GET, new JsonObject().put("actor", Principal.of(ctx).id()).put("id", jobId(ctx)))
+        .onSuccess(job -> send(ctx, 200, job))
+        .onFailure(err -> ApiError.fail(ctx, err));
+  }
+
+  private void cancel(RoutingContext ctx) {
+    bus.request(Bus.JOBS_CANCEL, new JsonObject().put("actor", Principal.of(ctx).id()).put("id", jobId(ctx)))
+        .onSuccess(result -> {
+          if (result.getBoolean("was_running", false)) {
+            vertx.eventBus().publish(Bus.JOBS_KILL, new JsonObject().put("job_id", jobId(ctx)));
+          }
+          send(ctx, 202, result.getJsonObject("job"));
+        })
+        .onFailure(err -> ApiError.fail(ctx, err));
+  }
+
+  private void health(RoutingContext ctx) {
+    queue.health()
+        .onSuccess(ctx::json)
+        .onFailure(err -> ApiError.send(ctx, 503, "service_unavailable", "Redis did not answer: " + err.getMessage()));
+  }
+
+  /** Stores the job, then queues it; a job that could not be queued is forgotten and the caller told to retry. */
+  private Future<JsonObject> createAndEnqueue(JsonObject request) {
+    return bus.request(Bus.JOBS_CREATE, request).compose(created -> {
+      JsonObject job = created.getJsonObject("job");
+      if (!created.getBoolean("created")) {
+        return Future.succeededFuture(job);
+      }
+      return queue.enqueue(job.getString("id")).map(entry -> job).recover(err ->
+          bus.request(Bus.JOBS_DISCARD, new JsonObject().put("id", job.getString("id")))
+              .transform(ignored -> Future.failedFuture(
+                  new BusFailure(503, "service_unavailable", "the job queue did not answer; nothing was queued"))));
+    });
+  }
+
+  /** With a workspace, the caller needs a write role there: 404 when not a member, 403 for viewers. */
+  private Future<Void> writeAccess(Principal user, Long workspaceId) {
+    if (workspaceId == null) {
+      return Future.succeededFuture();
+    }
+    return bus.request(Bus.WORKSPACE_ACCESS, new JsonObject().put("user_id", user.id()).put("workspace_id", workspaceId))
+        .compose(access -> "viewer".equals(access.getString("role"))
+            ? Future.failedFuture(new BusFailure(403, "forbidden", "viewers may not run jobs"))
+            : Future.<Void>succeededFuture());
+  }
+
+  private Map<String, String> problems(JsonObject body) {
+    Map<String, String> problems = new LinkedHashMap<>();
+    if (!settings.languages().contains(body.getString("language"))) {
+      problems.put("language", "one of " + String.join(", ", new TreeSet<>(settings.languages())));
+    }
+    String code = body.getString("code");
+    if (code.getBytes(StandardCharsets.UTF_8).length > settings.maxCodeBytes()) {
+      problems.put("code", "at most " + settings.maxCodeBytes() + " bytes");
+    } else if (code.isBlank()) {
+      problems.put("code", "nothing to run");
+    }
+    Integer timeout = body.getInteger("timeout_ms");
+    if (timeout != null && timeout > settings.maxTimeoutMs()) {
+      problems.put("timeout_ms", "at most " + settings.maxTimeoutMs());
+    }
+    for (String field : new String[] {"code", "stdin"}) {
+      String text = body.getString(field);
+      if (text != null && text.indexOf('\0') >= 0) {
+        problems.put(field, "must not contain the NUL character");
+      }
+    }
+    return problems;
+  }
+
+  private static String jobId(RoutingContext ctx) {
+    return validated(ctx).getPathParameters().get("job_id").getString();
+  }
+
+  private static ValidatedRequest validated(RoutingContext ctx) {
+    return ctx.get(RouterBuilder.KEY_META_DATA_VALIDATED_REQUEST);
+  }
+
+  private static void send(RoutingContext ctx, int status, Object body) {
+    String encoded = body instanceof JsonArray array ? strip(array).encode() : strip((JsonObject) body).encode();
+    ctx.response().setStatusCode(status).putHeader("content-type", "application/json").end(encoded);
+  }
+
+  private static JsonArray strip(JsonArray jobs) {
+    jobs.forEach(job -> strip((JsonObject) job));
+    return jobs;
+  }
+
+  /** The submitter's id is for access checks, not for other members' eyes. */
+  private static JsonObject strip(JsonObject job) {
+    job.remove("user_id");
+    return job;
+  }
+}

@@ -1,0 +1,200 @@
+package io.collab.jobs;
+
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.TestApp;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("Background jobs over HTTP, run by a real worker in the real sandbox")
+class JobsApiTest {
+
+  private TestApp app;
+  private Actors actors;
+
+  @BeforeAll
+  void deploy() {
+    app = TestApp.start(config -> config.getJsonObject("jobs").put("concurrency", 2).put("maxActivePerUser", 4)
+        .put("leaseMs", 5000));
+    actors = new Actors(app);
+  }
+
+  @AfterAll
+  void undeploy() {
+    app.stop();
+  }
+
+  @Test
+  @DisplayName("the seed's submit call answers 202 with the seed's body, and the job prints Hello World")
+  void helloWorld() {
+    Actor user = actors.register("hello");
+    HttpResponse<Buffer> submitted = actors.post(user, "/api/jobs/submit/",
+        new JsonObject().put("code", "print('Hello World')").put("language", "python"));
+    assertThat(submitted.statusCode()).isEqualTo(202);
+    JsonObject body = submitted.bodyAsJsonObject();
+    assertThat(body.getString("message")).isEqualTo("Job queued");
+    assertThat(body.getString("status_url")).isEqualTo("/api/jobs/" + body.getString("job_id") + "/");
+
+    JsonObject job = awaitFinal(user, body.getString("job_id"));
+    assertThat(job.getString("status")).isEqualTo("succeeded");
+    assertThat(job.getString("stdout")).isEqualTo("Hello World\n");
+    assertThat(job.getInteger("exit_code")).isZero();
+    assertThat(job.getInteger("attempts")).isEqualTo(1);
+    assertThat(job.fieldNames()).contains("id", "status", "language", "attempts", "max_attempts", "exit_code",
+        "stdout", "stderr", "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id");
+  }
+
+  @Test
+  @DisplayName("test-celery answers the seed's body and its diagnostic job succeeds within seconds")
+  void diagnostic() {
+    Actor user = actors.register("diag");
+    HttpResponse<Buffer> queued = actors.post(user, "/api/jobs/test-celery/", new JsonObject());
+    assertThat(queued.statusCode()).isEqualTo(200);
+    assertThat(queued.bodyAsJsonObject().getString("status")).isEqualTo("task queued");
+    JsonObject job = awaitFinal(user, queued.bodyAsJsonObject().getString("job_id"));
+    assertThat(job.getString("status")).isEqualTo("succeeded");
+    assertThat(job.getString("stdout")).startsWith("pong");
+  }
+
+  @Test
+  @DisplayName("an infinite loop ends failed with a timeout error within its limit")
+  void infiniteLoop() {
+    Actor user = actors.register("loop");
+    String id = submit(user, new JsonObject().put("code", "while True: pass").put("language", "python")
+        .put("timeout_ms", 1000));
+    long started = System.nanoTime();
+    JsonObject job = awaitFinal(user, id);
+    assertThat(job.getString("status")).isEqualTo("failed");
+    assertThat(job.getString("error")).isEqualTo("timeout");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
+  }
+
+  @Test
+  @DisplayName("a program that exits non-zero has a result: failed, its exit code, never retried")
+  void nonZeroExit() {
+    Actor user = actors.register("exit");
+    String id = submit(user, new JsonObject().put("code", "echo oops >&2; exit 3").put("language", "bash"));
+    JsonObject job = awaitFinal(user, id);
+    assertThat(job.getString("status")).isEqualTo("failed");
+    assertThat(job.getInteger("exit_code")).isEqualTo(3);
+    assertThat(job.getString("stderr")).isEqualTo("oops\n");
+    assertThat(job.getInteger("attempts")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("a running job can be cancelled: its process is killed and it ends cancelled")
+  void cancelRunning() {
+    Actor user = actors.register("cancel");
+    String id = submit(user, new JsonObject().put("code", "import time\nwhile True: time.sleep(0.1)")
+        .put("language", "python").put("timeout_ms", 20000));
+    awaitStatus(user, id, Set.of("running"));
+    HttpResponse<Buffer> cancelled = actors.post(user, "/api/jobs/" + id + "/cancel/", new JsonObject());
+    assertThat(cancelled.statusCode()).isEqualTo(202);
+    long asked = System.nanoTime();
+    JsonObject job = awaitFinal(user, id);
+    assertThat(job.getString("status")).isEqualTo("cancelled");
+    assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  @DisplayName("the same Idempotency-Key returns the same job")
+  void idempotencyKey() {
+    Actor user = actors.register("idem");
+    JsonObject body = new JsonObject().put("code", "print(1)").put("language", "python");
+    String first = actors.request(user, HttpMethod.POST, "/api/jobs/submit/").putHeader("Idempotency-Key", "k-1")
+        .sendJsonObject(body).await().bodyAsJsonObject().getString("job_id");
+    String again = actors.request(user, HttpMethod.POST, "/api/jobs/submit/").putHeader("Idempotency-Key", "k-1")
+        .sendJsonObject(body).await().bodyAsJsonObject().getString("job_id");
+    assertThat(again).isEqualTo(first);
+  }
+
+  @Test
+  @DisplayName("more queued plus running jobs than jobs.maxActivePerUser is a 429")
+  void quota() {
+    Actor user = actors.register("quota");
+    JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(3)").put("language", "python");
+    for (int i = 0; i < 4; i++) {
+      assertThat(actors.post(user, "/api/jobs/submit/", sleeper).statusCode()).isEqualTo(202);
+    }
+    HttpResponse<Buffer> refused = actors.post(user, "/api/jobs/submit/", sleeper);
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.bodyAsJsonObject().getString("error")).isEqualTo("quota_exceeded");
+  }
+
+  @Test
+  @DisplayName("an unknown language, oversized code or a too long timeout is a 400 naming the field")
+  void validation() {
+    Actor user = actors.register("invalid");
+    assertField(actors.post(user, "/api/jobs/submit/", new JsonObject().put("code", "x").put("language", "cobol")),
+        "language");
+    assertField(actors.post(user, "/api/jobs/submit/", new JsonObject().put("code", "#".repeat(65537))
+        .put("language", "python")), "code");
+    assertField(actors.post(user, "/api/jobs/submit/", new JsonObject().put("code", "print(1)")
+        .put("language", "python").put("timeout_ms", 10_000_000)), "timeout_ms");
+  }
+
+  @Test
+  @DisplayName("another user's job is a 404, exactly like a job that does not exist")
+  void othersJobsAreHidden() {
+    Actor owner = actors.register("mine");
+    Actor stranger = actors.register("stranger");
+    String id = submit(owner, new JsonObject().put("code", "print(1)").put("language", "python"));
+    HttpResponse<Buffer> hidden = actors.get(stranger, "/api/jobs/" + id + "/");
+    HttpResponse<Buffer> missing = actors.get(stranger, "/api/jobs/00000000-0000-0000-0000-000000000000/");
+    assertThat(hidden.statusCode()).isEqualTo(404);
+    assertThat(hidden.bodyAsString()).isEqualTo(missing.bodyAsString());
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  private String submit(Actor user, JsonObject body) {
+    HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", body);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    return response.bodyAsJsonObject().getString("job_id");
+  }
+
+  private JsonObject awaitFinal(Actor user, String id) {
+    return awaitStatus(user, id, Set.of("succeeded", "failed", "cancelled"));
+  }
+
+  private JsonObject awaitStatus(Actor user, String id, Set<String> wanted) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    JsonObject job = null;
+    while (System.nanoTime() < deadline) {
+      job = actors.get(user, "/api/jobs/" + id + "/").bodyAsJsonObject();
+      if (wanted.contains(job.getString("status"))) {
+        return job;
+      }
+      sleep(100);
+    }
+    throw new AssertionError("job never reached " + wanted + ": " + job);
+  }
+
+  private static void assertField(HttpResponse<Buffer> response, String field) {
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
+    assertThat(response.bodyAsJsonObject().getJsonObject("fields").containsKey(field)).isTrue();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
