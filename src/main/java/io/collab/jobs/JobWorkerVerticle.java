@@ -8,6 +8,7 @@ import io.collab.realtime.Broker;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
+import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -133,7 +134,8 @@ public class JobWorkerVerticle extends VerticleBase {
             poll();
           } else if (!stopping) {
             log.warn("reading the job stream failed: {}", result.cause().getMessage());
-            vertx.setTimer(1000, t -> reconnectReader());
+            // Redis may have restarted empty (it keeps nothing on disk here): recreate the group, then read again
+            vertx.setTimer(500, t -> queue.ensureGroup().onComplete(v -> reconnectReader()));
           }
         });
   }
@@ -250,14 +252,20 @@ public class JobWorkerVerticle extends VerticleBase {
   }
 
   /**
-   * Retries are exhausted (or the breaker is open). An open breaker leaves the entry pending: it is reclaimed after
-   * the lease, once the platform recovered. Otherwise the job fails for good and goes to the dead-letter stream.
+   * Retries are exhausted, or the breaker was open before the job could start. The latter keeps the entry and
+   * tries again after the breaker's reset timeout. Otherwise the job fails for good and goes to the dead-letter
+   * stream.
    */
   private void platformFailure(JobQueue.Entry entry, Throwable err) {
     String reason = String.valueOf(err.getMessage());
-    if (breaker.state() == CircuitBreakerState.OPEN) {
-      log.warn("job {} waits: circuit breaker open ({})", entry.jobId(), reason);
-      bus.request(Bus.JOBS_RETRYING, new JsonObject().put("id", entry.jobId()).put("error", reason));
+    if (err instanceof OpenCircuitException) {
+      // Not started: the entry stays pending with this worker and is tried again once the breaker half-opens.
+      log.warn("job {} waits: circuit breaker open", entry.jobId());
+      vertx.setTimer(settings.breakerResetMs(), t -> {
+        if (!stopping && !runningEntries.containsKey(entry.id())) {
+          process(entry);
+        }
+      });
       return;
     }
     log.error("job {} failed on the platform after retries: {}", entry.jobId(), reason);

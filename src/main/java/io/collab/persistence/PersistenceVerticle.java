@@ -9,6 +9,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import org.slf4j.Logger;
@@ -95,10 +96,15 @@ public class PersistenceVerticle extends VerticleBase {
         result = Future.failedFuture(e);
       }
       result.onSuccess(message::reply).onFailure(err -> {
-        if (!(err instanceof BusFailure)) {
-          log.error("{} failed", address, err);
+        if (err instanceof BusFailure) {
+          BusFailure.reply(message, err);
+        } else if (err instanceof PgException) {
+          log.error("{} failed", address, err);  // a statement PostgreSQL refused: a bug here, not an outage
+          BusFailure.reply(message, err);
+        } else {
+          log.warn("{} failed: PostgreSQL unreachable: {}", address, err.getMessage());
+          BusFailure.reply(message, new BusFailure(503, "service_unavailable", "the database did not answer; retry"));
         }
-        BusFailure.reply(message, err);
       });
     };
     return Future.all(

@@ -18,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
+import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 
@@ -31,7 +32,8 @@ public final class TestServices {
   private static final Set<Integer> GIVEN_PORTS = new HashSet<>();
   private static String pgBaseUrl;
   private static String redisUrl;
-  private static int nextRedisDb;
+  /** Starts at a random database, so test JVMs running side by side on one Redis rarely share one. */
+  private static int nextRedisDb = new Random().nextInt(15);
 
   private TestServices() {}
 

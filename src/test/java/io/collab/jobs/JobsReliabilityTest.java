@@ -1,0 +1,192 @@
+package io.collab.jobs;
+
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.TestApp;
+import io.collab.support.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import io.vertx.pgclient.PgBuilder;
+import io.collab.app.CollabConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Jobs survive platform failures, dead workers and outages")
+class JobsReliabilityTest {
+
+  private final List<TestApp> apps = new ArrayList<>();
+  private RedisServer ownRedis;
+
+  @AfterEach
+  void cleanUp() {
+    apps.forEach(app -> {
+      try {
+        app.stop();
+      } catch (RuntimeException alreadyStopped) {
+        // closed by the test on purpose
+      }
+    });
+    apps.clear();
+    if (ownRedis != null) {
+      TestServices.stopQuietly(ownRedis);
+    }
+  }
+
+  @Test
+  @DisplayName("a platform failure is retried with backoff, attempts are counted, and the exhausted job lands in the dead-letter stream")
+  void platformFailuresRetriedThenDeadLettered() {
+    // "cobol" is accepted by the API but has no interpreter in the sandbox: every attempt is a platform failure
+    TestApp app = start(config -> config.getJsonObject("jobs").put("languages", "python,cobol")
+        .put("maxAttempts", 3).put("retryInitialDelayMs", 100).put("retryMaxDelayMs", 400));
+    Actors actors = new Actors(app);
+    Actor user = actors.register("platform");
+    long submitted = System.nanoTime();
+    String id = submit(actors, user, new JsonObject().put("code", "DISPLAY 'HI'.").put("language", "cobol"));
+    JsonObject job = awaitStatus(actors, user, id, Set.of("succeeded", "failed", "cancelled"));
+    assertThat(job.getString("status")).isEqualTo("failed");
+    assertThat(job.getInteger("attempts")).isEqualTo(3);
+    assertThat(job.getString("error")).startsWith("platform failure");
+    assertThat(Duration.ofNanos(System.nanoTime() - submitted)).as("backoff between attempts")
+        .isGreaterThan(Duration.ofMillis(100));
+
+    Response dead = redis(app, Request.cmd(Command.XRANGE).arg(JobQueue.DEAD_LETTERS).arg("-").arg("+"));
+    assertThat(dead.size()).isEqualTo(1);
+    assertThat(dead.get(0).get(1).toString()).contains(id).contains("reason");
+    Response pending = redis(app, Request.cmd(Command.XPENDING).arg(JobQueue.STREAM).arg(JobQueue.GROUP));
+    assertThat(pending.get(0).toLong()).as("acknowledged after the final state").isZero();
+  }
+
+  @Test
+  @DisplayName("when the breaker opens, readiness says so and queued jobs wait; once it closes they run")
+  void breakerOpensAndRecovers() {
+    TestApp app = start(config -> config.getJsonObject("jobs").put("languages", "python,cobol")
+        .put("maxAttempts", 1).put("breakerMaxFailures", 1).put("breakerResetMs", 3000));
+    Actors actors = new Actors(app);
+    Actor user = actors.register("breaker");
+    String broken = submit(actors, user, new JsonObject().put("code", "x").put("language", "cobol"));
+    awaitStatus(actors, user, broken, Set.of("failed"));
+
+    HttpResponse<Buffer> ready = app.get("/health/ready");
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.bodyAsJsonObject().getJsonObject("checks").getJsonObject("jobs").getString("detail"))
+        .contains("OPEN");
+
+    String waiting = submit(actors, user, new JsonObject().put("code", "print('after')").put("language", "python"));
+    assertThat(actors.get(user, "/api/jobs/" + waiting + "/").bodyAsJsonObject().getString("status")).isEqualTo("queued");
+    JsonObject job = awaitStatus(actors, user, waiting, Set.of("succeeded", "failed"));
+    assertThat(job.getString("status")).isEqualTo("succeeded");
+    assertThat(job.getString("stdout")).isEqualTo("after\n");
+    assertThat(app.get("/health/ready").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("a job whose worker dies mid-run is reclaimed after its lease and finishes on another worker, recorded once")
+  void deadWorkerJobIsReclaimed() {
+    TestApp first = start(config -> config.getJsonObject("jobs").put("leaseMs", 2000));
+    Actors actors = new Actors(first);
+    Actor user = actors.register("reclaim");
+    String id = submit(actors, user, new JsonObject()
+        .put("code", "import time; time.sleep(1.5); print('done')").put("language", "python"));
+    awaitStatus(actors, user, id, Set.of("running"));
+    first.vertx.close().await();  // the worker dies with its instance, its job unacknowledged
+
+    TestApp second = start(config -> {
+      config.put("pg", first.config.getJsonObject("pg").copy());
+      config.put("redis", first.config.getJsonObject("redis").copy());
+      config.put("jwt", first.config.getJsonObject("jwt").copy());
+      config.getJsonObject("jobs").put("leaseMs", 2000);
+    });
+    Actors again = new Actors(second);
+    JsonObject job = awaitStatus(again, user, id, Set.of("succeeded", "failed"));
+    assertThat(job.getString("status")).isEqualTo("succeeded");
+    assertThat(job.getString("stdout")).isEqualTo("done\n");
+    assertThat(job.getInteger("attempts")).isEqualTo(2);
+    Response pending = redis(second, Request.cmd(Command.XPENDING).arg(JobQueue.STREAM).arg(JobQueue.GROUP));
+    assertThat(pending.get(0).toLong()).isZero();
+  }
+
+  @Test
+  @DisplayName("with Redis down a submit is a 503 and no job is stored")
+  void redisDownAtSubmit() {
+    int port = TestServices.freePort();
+    ownRedis = TestServices.startRedis(port);
+    TestApp app = start(config -> config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + port));
+    Actors actors = new Actors(app);
+    Actor user = actors.register("outage");
+    TestServices.stopQuietly(ownRedis);
+
+    HttpResponse<Buffer> refused = actors.post(user, "/api/jobs/submit/",
+        new JsonObject().put("code", "print(1)").put("language", "python"));
+    assertThat(refused.statusCode()).isEqualTo(503);
+    assertThat(refused.bodyAsJsonObject().containsKey("job_id")).isFalse();
+    long stored = pg(app).preparedQuery("SELECT count(*) AS n FROM jobs WHERE user_id = $1")
+        .execute(Tuple.of(user.id())).await().iterator().next().getLong("n");
+    assertThat(stored).isZero();
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------------------------
+
+  private TestApp start(Consumer<JsonObject> tweak) {
+    TestApp app = TestApp.start(tweak);
+    apps.add(app);
+    return app;
+  }
+
+  private static String submit(Actors actors, Actor user, JsonObject body) {
+    HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", body);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    return response.bodyAsJsonObject().getString("job_id");
+  }
+
+  private static JsonObject awaitStatus(Actors actors, Actor user, String id, Set<String> wanted) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
+    JsonObject job = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<Buffer> response = actors.get(user, "/api/jobs/" + id + "/");
+      job = response.bodyAsJsonObject();
+      if (response.statusCode() == 200 && wanted.contains(job.getString("status"))) {
+        return job;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("job never reached " + wanted + ": " + job);
+  }
+
+  private static Response redis(TestApp app, Request request) {
+    Redis client = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
+    try {
+      return client.send(request).await();
+    } finally {
+      client.close();
+    }
+  }
+
+  private static Pool pg(TestApp app) {
+    return PgBuilder.pool().connectingTo(new CollabConfig.Pg(app.config.getJsonObject("pg").getString("url"), 1, 5000)
+        .connectOptions()).using(app.vertx).build();
+  }
+}

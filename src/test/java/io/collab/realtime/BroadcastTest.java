@@ -1,0 +1,351 @@
+package io.collab.realtime;
+
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.Sockets;
+import io.collab.support.Sockets.Client;
+import io.collab.support.Sockets.RawSocket;
+import io.collab.support.Teams;
+import io.collab.support.Teams.Team;
+import io.collab.support.TestApp;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("Broadcasts and presence on a workspace socket")
+class BroadcastTest {
+
+  private TestApp app;
+  private Actors actors;
+
+  @BeforeAll
+  void deploy() {
+    // a rate limit out of the way: bursts are the point of some tests here, and SocketRateLimitTest's subject
+    app = TestApp.start(config -> config.getJsonObject("realtime").put("messagesPerSecond", 1000));
+    actors = new Actors(app);
+  }
+
+  @AfterAll
+  void undeploy() {
+    app.stop();
+  }
+
+  @Test
+  @DisplayName("an event reaches every member, the sender included: {type: broadcast, event, payload, user, seq, ts}")
+  void broadcastShape() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      JsonObject payload = new JsonObject().put("file", "main.py").put("line", 3).put("text", "print('hi') ✓");
+
+      collaborator.send("edit", payload);
+
+      for (Client member : List.of(owner, collaborator, viewer)) {
+        JsonObject message = member.awaitEvent("edit");
+        assertThat(message.fieldNames()).containsExactlyInAnyOrder("type", "event", "payload", "user", "seq", "ts");
+        assertThat(message.getString("type")).isEqualTo("broadcast");
+        assertThat(message.getJsonObject("payload")).isEqualTo(payload);
+        assertThat(message.getString("user")).isEqualTo(team.collaborator().email());
+        assertThat(message.getValue("seq")).isInstanceOf(Number.class);
+        assertThat(OffsetDateTime.parse(message.getString("ts")).toInstant())
+            .isCloseTo(Instant.now(), within(Duration.ofSeconds(10)));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a message with a ref is acknowledged to its sender: {type: ack, ref, seq}, with its broadcast's seq")
+  void ack() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      owner.send("edit", new JsonObject().put("n", 1), "r-1");
+
+      // the ack may come before or after the broadcast; both must be there
+      List<JsonObject> seen = owner.upTo("the ack", Sockets.type("ack"));
+      JsonObject ack = seen.get(seen.size() - 1);
+      JsonObject broadcast = seen.stream().filter(Sockets.event("edit")).findFirst()
+          .orElseGet(() -> owner.awaitEvent("edit"));
+      assertThat(ack.getValue("ref")).isEqualTo("r-1");
+      assertThat(ack.getLong("seq")).isEqualTo(broadcast.getLong("seq"));
+    }
+  }
+
+  @Test
+  @DisplayName("a numeric ref is echoed back as the same number")
+  void numericRef() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      owner.send("edit", new JsonObject(), 42);
+
+      assertThat(owner.awaitType("ack").getValue("ref")).isEqualTo(42);
+    }
+  }
+
+  @Test
+  @DisplayName("only the sender gets the ack")
+  void ackOnlyToSender() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      owner.send("edit", new JsonObject().put("n", 1), "mine");
+      owner.send("marker", new JsonObject());
+
+      List<JsonObject> seen = collaborator.upTo("the marker", Sockets.event("marker"));
+
+      assertThat(seen).noneMatch(Sockets.type("ack"));
+    }
+  }
+
+  @Test
+  @DisplayName("seq increases by one per event in a workspace, whoever sends")
+  void seqIncreasesByOne() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      viewer.awaitEvent("user_join");
+      for (int i = 0; i < 10; i++) {
+        (i % 2 == 0 ? owner : collaborator).send("edit", new JsonObject().put("n", i), "r" + i);
+        // one at a time, so that the order of sending is the order of sequencing
+        (i % 2 == 0 ? owner : collaborator).awaitType("ack");
+      }
+
+      List<JsonObject> received = viewer.broadcasts(10, Sockets.WAIT).stream()
+          .filter(Sockets.event("edit")).toList();
+
+      assertThat(received).hasSize(10);
+      for (int i = 0; i < 10; i++) {
+        assertThat(received.get(i).getJsonObject("payload").getInteger("n")).isEqualTo(i);
+        assertThat(received.get(i).getLong("seq")).isEqualTo(received.get(0).getLong("seq") + i);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("events sent back to back by one socket are sequenced and broadcast in the order they were sent")
+  void senderOrderKept() {
+    Team team = Teams.create(actors);
+    try (Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      viewer.awaitEvent("user_join");
+      List<Integer> sent = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        collaborator.send("edit", new JsonObject().put("n", i));
+        sent.add(i);
+      }
+
+      List<JsonObject> received = viewer.broadcasts(50, Sockets.WAIT);
+
+      assertThat(received.stream().map(m -> m.getJsonObject("payload").getInteger("n")))
+          .containsExactlyElementsOf(sent);
+      for (int i = 1; i < received.size(); i++) {
+        assertThat(received.get(i).getLong("seq")).isEqualTo(received.get(i - 1).getLong("seq") + 1);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("each workspace counts its own seq")
+  void seqPerWorkspace() {
+    Actor owner = actors.register("user");
+    long first = Teams.workspace(actors, owner);
+    long second = Teams.workspace(actors, owner);
+    try (Client a = Sockets.join(app, first, owner.access());
+         Client b = Sockets.join(app, second, owner.access())) {
+      long aJoin = a.awaitEvent("user_join").getLong("seq");
+      long bJoin = b.awaitEvent("user_join").getLong("seq");
+      for (int i = 0; i < 5; i++) {
+        a.send("edit", new JsonObject().put("n", i));
+      }
+      List<JsonObject> inFirst = a.broadcasts(5, Sockets.WAIT);
+
+      b.send("edit", new JsonObject().put("n", 0));
+
+      assertThat(inFirst.get(4).getLong("seq")).isEqualTo(aJoin + 5);
+      assertThat(b.awaitEvent("edit").getLong("seq")).isEqualTo(bJoin + 1);
+    }
+  }
+
+  @Test
+  @DisplayName("events of one workspace never reach the sockets of another")
+  void isolation() {
+    Actor owner = actors.register("user");
+    long first = Teams.workspace(actors, owner);
+    long second = Teams.workspace(actors, owner);
+    try (Client a = Sockets.join(app, first, owner.access());
+         Client b = Sockets.join(app, second, owner.access())) {
+      a.send("secret", new JsonObject());
+      a.awaitEvent("secret");
+      b.send("marker", new JsonObject());
+
+      List<JsonObject> seen = b.upTo("the marker", Sockets.event("marker"));
+
+      assertThat(seen).noneMatch(Sockets.event("secret"));
+    }
+  }
+
+  @Test
+  @DisplayName("a user's first connection is announced to members with a user_join broadcast whose user is their email")
+  void userJoin() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      JsonObject join = owner.await("user_join of the collaborator",
+          Sockets.event("user_join").and(m -> team.collaborator().email().equals(m.getString("user"))));
+
+      assertThat(join.getValue("seq")).isInstanceOf(Number.class);
+      assertThat(join.getString("ts")).isNotBlank();
+      // the joining socket itself sees its own user_join too, after its presence_state
+      assertThat(collaborator.await("own user_join",
+          Sockets.event("user_join").and(m -> team.collaborator().email().equals(m.getString("user")))))
+          .isNotNull();
+    }
+  }
+
+  @Test
+  @DisplayName("presence_state on join lists every user online, one entry each with user_id, email and username")
+  void presenceState() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      JsonArray users = viewer.presence.getJsonArray("users");
+
+      assertThat(users).hasSize(3);
+      assertThat(users.stream().map(u -> ((JsonObject) u).getLong("user_id")))
+          .containsExactlyInAnyOrder(team.owner().id(), team.collaborator().id(), team.viewer().id());
+      JsonObject ownerEntry = users.stream().map(JsonObject.class::cast)
+          .filter(u -> u.getLong("user_id") == team.owner().id()).findFirst().orElseThrow();
+      assertThat(ownerEntry.fieldNames()).contains("user_id", "email", "username");
+      assertThat(ownerEntry.getString("email")).isEqualTo(team.owner().email());
+      assertThat(ownerEntry.getString("username")).isEqualTo(team.owner().username());
+    }
+  }
+
+  @Test
+  @DisplayName("a user connected several times appears once in presence_state")
+  void presenceOncePerUser() {
+    Team team = Teams.create(actors);
+    try (Client first = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client second = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client third = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+
+      assertThat(third.presence.getJsonArray("users")).hasSize(1);
+      assertThat(viewer.presence.getJsonArray("users").stream()
+          .map(u -> ((JsonObject) u).getLong("user_id")))
+          .containsExactlyInAnyOrder(team.owner().id(), team.viewer().id());
+    }
+  }
+
+  @Test
+  @DisplayName("a second connection of the same user causes no new user_join")
+  void secondConnectionNoJoin() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      owner.await("user_join of the collaborator",
+          Sockets.event("user_join").and(m -> team.collaborator().email().equals(m.getString("user"))));
+
+      try (Client again = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+        again.send("marker", new JsonObject());
+
+        List<JsonObject> seen = owner.upTo("the marker", Sockets.event("marker"));
+
+        assertThat(seen).noneMatch(Sockets.event("user_join"));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("user_leave is broadcast only when a user's last connection closes")
+  void userLeaveAfterLastConnection() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      Client first = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+      Client second = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+
+      first.close();
+      second.send("marker", new JsonObject().put("n", 1));
+      List<JsonObject> whileOneLeft = owner.upTo("the first marker", Sockets.event("marker", "n", 1));
+      second.close();
+      JsonObject leave = owner.await("user_leave of the collaborator", Sockets.event("user_leave"));
+
+      assertThat(whileOneLeft).noneMatch(Sockets.event("user_leave"));
+      assertThat(leave.getString("user")).isEqualTo(team.collaborator().email());
+      assertThat(leave.getValue("seq")).isInstanceOf(Number.class);
+    }
+  }
+
+  @Test
+  @DisplayName("a member closing its socket does not hold up broadcasts to the members who stay")
+  void closingMemberDoesNotHoldUpOthers() throws IOException {
+    Team team = Teams.create(actors);
+    // joined first, so that the server handles it before the others
+    try (RawSocket closing = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.viewer().access()), 0);
+         Client staying = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         Client sender = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      staying.awaitEvent("user_join");
+
+      // a close frame (1000), and the TCP connection left open as a client may do for a while
+      closing.sendFrame(RawSocket.Frame.CLOSE, new byte[] {0x03, (byte) 0xE8});
+      for (int i = 0; i < 5; i++) {
+        sender.send("edit", new JsonObject().put("n", i), i);
+      }
+
+      List<Integer> edits = new ArrayList<>();
+      while (edits.size() < 5) {
+        JsonObject message = staying.await("five edits, so far " + edits, Sockets.event("edit"));
+        edits.add(message.getJsonObject("payload").getInteger("n"));
+      }
+
+      assertThat(edits).containsExactlyInAnyOrder(0, 1, 2, 3, 4);
+      assertThat(staying.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  @DisplayName("a user who left is no longer in the presence_state of the next to join")
+  void presenceAfterLeave() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      Sockets.join(app, team.workspaceId(), team.collaborator().access()).close();
+      owner.awaitEvent("user_leave");
+
+      try (Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+        assertThat(viewer.presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getLong("user_id")))
+            .containsExactlyInAnyOrder(team.owner().id(), team.viewer().id());
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a member who reconnects after leaving is announced with user_join again")
+  void rejoin() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      Sockets.join(app, team.workspaceId(), team.collaborator().access()).close();
+      owner.awaitEvent("user_leave");
+
+      try (Client again = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+        assertThat(owner.awaitEvent("user_join").getString("user")).isEqualTo(team.collaborator().email());
+      }
+    }
+  }
+}

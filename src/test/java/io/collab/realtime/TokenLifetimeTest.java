@@ -1,0 +1,190 @@
+package io.collab.realtime;
+
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.Jwt;
+import io.collab.support.Sockets;
+import io.collab.support.Sockets.Client;
+import io.collab.support.Sockets.Closed;
+import io.collab.support.Teams;
+import io.collab.support.Teams.Team;
+import io.collab.support.TestApp;
+import io.collab.support.Users;
+import io.collab.support.Users.Tokens;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("A socket lives as long as its access token (jwt.accessTtlSeconds = 3), renewable with an auth message")
+class TokenLifetimeTest {
+
+  private TestApp app;
+  private Actors actors;
+
+  @BeforeAll
+  void deploy() {
+    app = TestApp.start(config -> config.getJsonObject("jwt").put("accessTtlSeconds", 3));
+    actors = new Actors(app);
+  }
+
+  @AfterAll
+  void undeploy() {
+    app.stop();
+  }
+
+  /** A new user with a fresh login (access and refresh), owner of a new workspace. */
+  private record Owner(Users.Account account, Tokens tokens, long workspaceId) {}
+
+  private Owner owner() {
+    Users.Account account = Users.register(app);
+    Tokens tokens = Users.login(app, account);
+    Actor actor = new Actor(account.id(), account.email(), account.username(), tokens.access());
+    return new Owner(account, tokens, Teams.workspace(actors, actor));
+  }
+
+  @Test
+  @DisplayName("without renewal the socket is closed with 4001 when the token expires, not before")
+  void closedAtExpiry() {
+    Owner owner = owner();
+    long exp = Jwt.payload(owner.tokens().access()).getLong("exp");
+    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+      Closed closed = client.awaitClose(Duration.ofSeconds(6));
+      long closedAt = System.currentTimeMillis();
+
+      assertThat(closed.status()).isEqualTo((short) 4001);
+      assertThat(closedAt).isBetween(exp * 1000 - 250, exp * 1000 + 2000);
+    }
+  }
+
+  @Test
+  @DisplayName("auth with a new access token before expiry: auth_ok with its exp; the socket outlives the first token")
+  void renewed() throws InterruptedException {
+    Owner owner = owner();
+    long firstExp = Jwt.payload(owner.tokens().access()).getLong("exp");
+    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+      sleepUntil(firstExp * 1000 - 1200);
+      HttpResponse<Buffer> refreshed = Users.refresh(app, owner.tokens().refresh());
+      assertThat(refreshed.statusCode()).isEqualTo(200);
+      String second = Tokens.of(refreshed).access();
+      long secondExp = Jwt.payload(second).getLong("exp");
+      assertThat(secondExp).isGreaterThan(firstExp);
+
+      client.send("auth", new JsonObject().put("token", second), "renew");
+      JsonObject ok = client.await("auth_ok", Sockets.type("auth_ok").or(Sockets.type("error")));
+      assertThat(ok.getString("type")).as("%s", ok).isEqualTo("auth_ok");
+      assertThat(ok.getLong("exp")).isEqualTo(secondExp);
+
+      sleepUntil(firstExp * 1000 + 400);
+      assertThat(client.isClosed()).as("closed at the first token's expiry").isFalse();
+      client.send("edit", new JsonObject(), "alive");
+      assertThat(client.await("the ack", Sockets.type("ack")).getValue("ref")).isEqualTo("alive");
+
+      // and the close moves to the new token's expiry
+      Closed closed = client.awaitClose(Duration.ofSeconds(5));
+      assertThat(closed.status()).isEqualTo((short) 4001);
+      assertThat(System.currentTimeMillis()).isGreaterThanOrEqualTo(secondExp * 1000 - 250);
+    }
+  }
+
+  @Test
+  @DisplayName("a viewer may renew their token too")
+  void viewerRenews() {
+    Team team = Teams.create(actors);
+    Actor viewer = team.viewer();
+    String fresh = Users.login(app,
+        new Users.Account(viewer.id(), viewer.email(), viewer.username(), Actors.PASSWORD)).access();
+    try (Client client = Sockets.join(app, team.workspaceId(), fresh)) {
+      String renewed = Users.login(app,
+          new Users.Account(viewer.id(), viewer.email(), viewer.username(), Actors.PASSWORD)).access();
+
+      client.send("auth", new JsonObject().put("token", renewed), "v");
+
+      JsonObject answer = client.await("the answer", Sockets.type("auth_ok").or(Sockets.type("error")));
+      assertThat(answer.getString("type")).as("%s", answer).isEqualTo("auth_ok");
+      assertThat(answer.getLong("exp")).isEqualTo(Jwt.payload(renewed).getLong("exp"));
+    }
+  }
+
+  @Test
+  @DisplayName("auth is not relayed to other members")
+  void authNotRelayed() {
+    Owner owner = owner();
+    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+      String fresh = Users.login(app, owner.account()).access();
+      client.send("auth", new JsonObject().put("token", fresh));
+      client.awaitType("auth_ok");
+      client.send("marker", new JsonObject());
+
+      List<JsonObject> seen = client.upTo("the marker", Sockets.event("marker"));
+
+      assertThat(seen).noneMatch(Sockets.event("auth"));
+    }
+  }
+
+  @Test
+  @DisplayName("auth with another user's token: {type: error, error: token_invalid, ref}; the socket is not extended")
+  void otherUsersToken() {
+    Owner owner = owner();
+    long exp = Jwt.payload(owner.tokens().access()).getLong("exp");
+    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+      String stranger = Users.registerAndLogin(app).access();
+
+      client.send("auth", new JsonObject().put("token", stranger), "theirs");
+      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
+
+      assertThat(error.getString("type")).isEqualTo("error");
+      assertThat(error.getString("error")).isEqualTo("token_invalid");
+      assertThat(error.getValue("ref")).isEqualTo("theirs");
+      Closed closed = client.awaitClose(Duration.ofSeconds(6));
+      assertThat(closed.status()).isEqualTo((short) 4001);
+      assertThat(System.currentTimeMillis()).isLessThan(exp * 1000 + 2000);
+    }
+  }
+
+  @Test
+  @DisplayName("auth with a malformed token: error token_invalid; the socket stays open until its token expires")
+  void malformedToken() {
+    Owner owner = owner();
+    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+      client.send("auth", new JsonObject().put("token", "abc"), 1);
+
+      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
+      client.send("edit", new JsonObject(), 2);
+
+      assertThat(error.getString("error")).isEqualTo("token_invalid");
+      assertThat(error.getValue("ref")).isEqualTo(1);
+      assertThat(client.awaitType("ack").getValue("ref")).isEqualTo(2);
+    }
+  }
+
+  @Test
+  @DisplayName("auth with a refresh token instead of an access token: error token_invalid")
+  void refreshTokenRefused() {
+    Owner owner = owner();
+    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+      client.send("auth", new JsonObject().put("token", owner.tokens().refresh()), "r");
+
+      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
+
+      assertThat(error.getString("error")).isEqualTo("token_invalid");
+    }
+  }
+
+  private static void sleepUntil(long epochMillis) throws InterruptedException {
+    long wait = epochMillis - System.currentTimeMillis();
+    if (wait > 0) {
+      Thread.sleep(wait);
+    }
+  }
+}
