@@ -103,6 +103,7 @@ public final class BridgeEndpoint {
   private final SocketHub hub;
   private final String sink = "workspace.sink." + UUID.randomUUID();
   private final Map<SockJSSocket, Client> clients = new HashMap<>();
+  private final Map<Long, Future<?>> lastPublish = new HashMap<>();
   private MessageConsumer<JsonObject> sinkConsumer;
 
   public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
@@ -230,14 +231,21 @@ public final class BridgeEndpoint {
         });
   }
 
-  /** Sequences an accepted bridge send, exactly like a raw socket event. */
+  /**
+   * Sequences an accepted bridge send, exactly like a raw socket event. Sends reach this sink in the order the
+   * bridge accepted them; each workspace's are sequenced one after another so that order holds.
+   */
   private void sequence(Message<JsonObject> message) {
     long workspaceId = Long.parseLong(message.headers().get("workspace_id"));
     JsonObject body = message.body();
-    broker.publish(workspaceId, Protocol.unsequenced(body.getString("event"), body.getValue("payload"),
-            message.headers().get("user")))
+    String unsequenced = Protocol.unsequenced(body.getString("event"), body.getValue("payload"),
+        message.headers().get("user"));
+    Future<?> previous = lastPublish.getOrDefault(workspaceId, Future.succeededFuture());
+    Future<Long> next = previous.transform(v -> broker.publish(workspaceId, unsequenced))
         .onSuccess(seq -> message.reply(new JsonObject().put("seq", seq)))
         .onFailure(err -> message.fail(503, "unavailable"));
+    lastPublish.put(workspaceId, next);
+    next.onComplete(done -> lastPublish.remove(workspaceId, next));
   }
 
   private void closed(SockJSSocket socket) {

@@ -5,6 +5,7 @@ import io.collab.auth.AccessTokenHandler;
 import io.collab.auth.Principal;
 import io.collab.common.BusFailure;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
@@ -51,6 +52,7 @@ final class Session implements Member {
   private int dropped;
   private long droppedWindowStart = System.currentTimeMillis();
   private boolean closed;
+  private Future<?> lastPublish = Future.succeededFuture();
 
   Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, AccessTokenHandler tokens,
           CollabConfig.Realtime settings, AccessTokenHandler.Authenticated who, long workspaceId, String role) {
@@ -122,13 +124,15 @@ final class Session implements Member {
       send(Protocol.error("forbidden", "viewers may only send " + String.join(", ", settings.viewerEvents()), ref));
       return;
     }
-    broker.publish(workspaceId, Protocol.unsequenced(name, message.getValue("payload"), user.email()))
+    String unsequenced = Protocol.unsequenced(name, message.getValue("payload"), user.email());
+    // One socket's events keep their send order: each is sequenced after the previous one (the pool would not).
+    lastPublish = lastPublish.transform(previous -> broker.publish(workspaceId, unsequenced)
         .onSuccess(seq -> {
           if (ref != null) {
             send(Protocol.ack(ref, seq));
           }
         })
-        .onFailure(err -> send(Protocol.error("unavailable", "the event could not be relayed; retry", ref)));
+        .onFailure(err -> send(Protocol.error("unavailable", "the event could not be relayed; retry", ref))));
   }
 
   private void onBinary(Buffer data) {
@@ -233,7 +237,8 @@ final class Session implements Member {
       Broker.History history = result.result();
       List<Broker.Entry> entries = history.entries();
       long oldestAllowed = System.currentTimeMillis() - settings.historyMaxAgeSeconds() * 1000L;
-      boolean complete = since <= history.currentSeq()
+      // The stream is trimmed approximately (whole blocks): the window is enforced here, exactly.
+      boolean complete = since <= history.currentSeq() && since >= history.currentSeq() - settings.historyLength()
           && (entries.isEmpty() ? history.currentSeq() == since : entries.get(0).seq() == since + 1)
           && entries.stream().allMatch(e -> e.recordedAtMillis() >= oldestAllowed);
       if (!complete) {
@@ -262,6 +267,11 @@ final class Session implements Member {
 
   void send(String text) {
     if (closed) {
+      return;
+    }
+    if (ws.isClosed()) {
+      // the client's close frame arrived; the close handler follows when the connection ends
+      onClosed();
       return;
     }
     if (ws.writeQueueFull()) {

@@ -9,6 +9,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -23,6 +26,8 @@ import java.util.UUID;
  * socket here marks them present; membership changes published by persistence close or downgrade sockets.
  */
 public final class SocketHub {
+
+  private static final Logger log = LoggerFactory.getLogger(SocketHub.class);
 
   /** The sockets of one workspace on this hub, and how many each user has. */
   private final class Room {
@@ -42,7 +47,12 @@ public final class SocketHub {
     void deliver(Message<String> message) {
       long seq = Long.parseLong(message.headers().get("seq"));
       for (Member session : new ArrayList<>(sessions)) {
-        session.deliver(seq, message.body());
+        try {
+          session.deliver(seq, message.body());
+        } catch (RuntimeException e) {
+          // one broken connection must not cost the others this message
+          log.debug("delivery to a closing connection failed: {}", e.getMessage());
+        }
       }
     }
   }
