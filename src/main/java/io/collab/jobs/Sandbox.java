@@ -1,188 +1,440 @@
 package io.collab.jobs;
 
 import io.collab.app.CollabConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 /**
- * Runs job code in a child process, never in the JVM and never on an event loop. With {@code jobs.sandbox = bwrap}
- * the process runs under bubblewrap as the unprivileged user 65534 in fresh namespaces: no network, a read-only
- * {@code /usr}, a private {@code /tmp}, nothing of the host's files or environment. Inside, prlimit caps CPU time,
- * address space and processes (RLIMIT_NPROC counts the unprivileged user's processes, so a fork bomb stops at the
- * limit); the wall time and the output are capped here. {@code none} runs the interpreter with the same limits but
- * unconfined, for development only.
+ * Runs hostile job code in a child process, never in the JVM. In {@code bwrap} mode the process runs in a
+ * bubblewrap sandbox: every namespace unshared (no network, own PIDs, no further user namespaces), uid 65534 inside
+ * (and outside too when the JVM is root: setpriv drops to it before bwrap), no capabilities, a read-only /usr and
+ * nothing else of the host, a fresh /proc and a read-only /dev, a private size-limited /tmp that holds the code, a
+ * cleared environment, and rlimits set inside the sandbox (CPU, address space, processes counted in the run's own
+ * user namespace, file size, open files, no core dumps). Killing the bwrap process (timeout, {@link #cancel}) takes
+ * its PID namespace down, so every process of the run dies with it. {@code none} mode runs the interpreter directly
+ * with the same limits but the process count (RLIMIT_NPROC would count the whole host user), for development only:
+ * it hides nothing of the host.
+ *
+ * <p>No Vert.x thread ever blocks: each run takes four threads of this class's own daemon pool (waiter, stdin
+ * writer, two readers) and completes its future on the caller's context. Callers bound how many jobs run at once.
  */
 public final class Sandbox {
 
-  /** V8 reserves address space it never touches: node gets this much on top of the memory limit. */
-  static final long NODE_EXTRA_MIB = 4096;
+  public enum Mode {
+    BWRAP, NONE;
 
-  private static final List<String> BWRAP = List.of(
-      "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
-      "/usr/bin/bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-      "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
-      "--symlink", "usr/lib64", "/lib64", "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
-      "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-      "--clearenv", "--setenv", "PATH", "/usr/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
-      "--chdir", "/tmp", "--");
+    /** {@code bwrap} or {@code none}, as in the {@code jobs.sandbox} setting. */
+    public static Mode parse(String value) {
+      return switch (String.valueOf(value).trim().toLowerCase(Locale.ROOT)) {
+        case "bwrap" -> BWRAP;
+        case "none" -> NONE;
+        default -> throw new IllegalArgumentException("jobs.sandbox must be bwrap or none, got '" + value + "'");
+      };
+    }
+  }
 
-  private final String mode;
-  private final Map<String, Process> running = new ConcurrentHashMap<>();
-  private final Map<String, Boolean> cancelled = new ConcurrentHashMap<>();
+  public static final Set<String> LANGUAGES = Set.of("python", "javascript", "bash");
+  public static final long DEFAULT_TMP_BYTES = 16L << 20;
+  /** Address space node gets beyond the memory limit: V8 reserves 512 MiB for JIT code up front. */
+  static final int NODE_EXTRA_MIB = 768;
 
+  private static final Logger log = LoggerFactory.getLogger(Sandbox.class);
+  private static final AtomicInteger THREADS = new AtomicInteger();
+  private static final String PATH = "/usr/bin:/bin";
+  private static final String NOBODY = "65534";
+  private static final byte[] STARTED = "\u0001sandbox-started\n".getBytes(StandardCharsets.UTF_8);
+  private static final List<String> OOM_SIGNS = List.of("MemoryError", "JavaScript heap out of memory",
+      "Fatal process out of memory", "Fatal process OOM", "annot allocate memory", "std::bad_alloc");
+  private static final int SIGXCPU_EXIT = 128 + 24;
+  /** Runs inside the sandbox: set limits, write the code from stdin, mark the start, exec the interpreter. */
+  private static final String WRAPPER = String.join("\n",
+      "d=$1 n=$2 t=$3 v=$4 u=$5 f=$6 file=$7; shift 7",
+      "ulimit -c 0 -n 256 -f \"$f\" -v \"$v\" && ulimit -St \"$t\" && ulimit -Ht $((t + 1)) || exit 125",
+      "if [ -n \"$u\" ]; then ulimit -u \"$u\" || exit 125; fi",
+      "echo 1000 > /proc/self/oom_score_adj 2>/dev/null # OOM killer: jobs before the JVM",
+      "head -c \"$n\" > \"$d/$file\" && cd \"$d\" || exit 125",
+      "printf '\\001sandbox-started\\n' >&2",
+      "exec /usr/bin/env -i PATH=" + PATH + " HOME=\"$d\" LANG=C.UTF-8 \"$@\" \"$d/$file\"");
+
+  private record Lang(String file, List<String> argv, long extraAddressSpace) {}
+
+  private static final class Job {
+    volatile Process process;
+    volatile boolean cancelled;
+  }
+
+  private final Mode mode;
+  private final long tmpBytes;
+  private final String bwrap;
+  private final boolean root;
+  private final Map<String, Job> running = new ConcurrentHashMap<>();
+  private final AtomicReference<Future<Void>> check = new AtomicReference<>();
+  private final ExecutorService threads = Executors.newCachedThreadPool(task -> {
+    Thread thread = new Thread(task, "collab-sandbox-" + THREADS.incrementAndGet());
+    thread.setDaemon(true);
+    return thread;
+  });
+
+  /** From the {@code jobs} settings: {@code jobs.sandbox}; /tmp gets {@link #DEFAULT_TMP_BYTES}. */
   public Sandbox(CollabConfig.Jobs settings) {
-    this.mode = settings.sandbox();
+    this(Mode.parse(settings.sandbox()), DEFAULT_TMP_BYTES);
   }
 
-  /** Whether a trivial program runs in the sandbox here (bwrap installed, user namespaces allowed). */
-  public Future<Boolean> available(Vertx vertx) {
-    return vertx.executeBlocking(() -> {
-      SandboxResult probe = execute("probe", List.of("/usr/bin/true"), null, SandboxLimits.DEFAULTS);
-      return probe.error() == null && probe.exitCode() == 0;
-    }, false);
+  public Sandbox(Mode mode) {
+    this(mode, DEFAULT_TMP_BYTES);
   }
 
-  /** Runs the code on a worker thread; program failures are results, only a sandbox that cannot start sets error. */
+  /** @param tmpBytes size of the private /tmp (and /dev/shm) tmpfs; also the largest file a run may write */
+  public Sandbox(Mode mode, long tmpBytes) {
+    this(mode, tmpBytes, "/usr/bin/bwrap");
+  }
+
+  Sandbox(Mode mode, long tmpBytes, String bwrap) {
+    this.mode = mode;
+    this.tmpBytes = Math.max(1 << 20, tmpBytes);
+    this.bwrap = bwrap;
+    this.root = uid() == 0;
+  }
+
+  public Mode mode() {
+    return mode;
+  }
+
+  public Future<SandboxResult> run(Vertx vertx, String language, String code, String stdin, SandboxLimits limits) {
+    return run(vertx, UUID.randomUUID().toString(), language, code, stdin, limits);
+  }
+
+  /**
+   * Runs {@code code} with {@code stdin} (may be null) as its standard input; {@link #cancel} with the same
+   * {@code jobId} kills it. The future never fails: a program that fails is a result, and so is a platform failure
+   * (sandbox could not start, no interpreter for the language, job already running here), with {@code error} set.
+   */
   public Future<SandboxResult> run(Vertx vertx, String jobId, String language, String code, String stdin,
                                    SandboxLimits limits) {
-    List<String> interpreter = switch (language) {
-      case "python" -> List.of("/usr/bin/python3", "-I", "-c", code);
-      case "javascript" -> List.of("/usr/bin/node", "--max-old-space-size=" + (limits.memoryBytes() >> 20), "-e", code);
-      case "bash" -> List.of("/usr/bin/bash", "-c", code);
-      default -> null;
-    };
-    if (interpreter == null) {
-      return Future.succeededFuture(SandboxResult.platformFailure("no interpreter for language " + language, 0));
+    Lang lang = lang(language, Objects.requireNonNull(limits, "limits"));
+    if (lang == null || code == null) {
+      return Future.succeededFuture(SandboxResult.platformFailure(
+          lang == null ? "no interpreter for language '" + language + "'" : "no code", 0));
     }
-    return vertx.executeBlocking(() -> execute(jobId, interpreter, stdin, limits), false);
+    Job job = new Job();
+    if (running.putIfAbsent(jobId, job) != null) {
+      return Future.succeededFuture(SandboxResult.platformFailure("job " + jobId + " is already running here", 0));
+    }
+    Context context = vertx.getOrCreateContext();
+    Promise<SandboxResult> promise = Promise.promise();
+    byte[] codeBytes = code.getBytes(StandardCharsets.UTF_8);
+    byte[] input = stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8);
+    threads.execute(() -> {
+      SandboxResult result;
+      try {
+        result = runBlocking(job, lang, codeBytes, input, limits);
+      } catch (RuntimeException e) {
+        log.error("sandbox run failed", e);
+        result = SandboxResult.platformFailure("sandbox failure: " + e, 0);
+      } finally {
+        running.remove(jobId, job);
+      }
+      SandboxResult done = result;
+      try {
+        context.runOnContext(v -> promise.complete(done));
+      } catch (RejectedExecutionException closed) {
+        log.debug("a job ended after its Vert.x instance closed: {}", done);
+      }
+    });
+    return promise.future();
   }
 
-  /** Kills a running job's whole process tree; true when it was running here. */
+  /** Kills the running job's whole process tree; its result then says {@code cancelled}. False if not running. */
   public boolean cancel(String jobId) {
-    Process process = running.get(jobId);
-    if (process == null) {
+    Job job = running.get(jobId);
+    if (job == null) {
       return false;
     }
-    cancelled.put(jobId, true);
-    kill(process);
+    job.cancelled = true;
+    Process process = job.process;
+    if (process != null) {
+      threads.execute(() -> kill(process));
+    }
     return true;
   }
 
-  private SandboxResult execute(String jobId, List<String> interpreter, String stdin, SandboxLimits limits) {
-    long memory = interpreter.get(0).endsWith("node") ? limits.memoryBytes() + (NODE_EXTRA_MIB << 20)
-        : limits.memoryBytes();
-    List<String> command = new ArrayList<>(mode.equals("bwrap") ? BWRAP : List.of());
-    command.addAll(List.of("/usr/bin/prlimit", "--cpu=" + limits.cpuSeconds(), "--as=" + memory,
-        "--nproc=" + limits.maxProcesses(), "--"));
-    command.addAll(interpreter);
-    ProcessBuilder builder = new ProcessBuilder(command);
-    if (!mode.equals("bwrap")) {
-      builder.environment().clear();
-      builder.environment().put("PATH", "/usr/bin:/bin");
-      builder.directory(new java.io.File(System.getProperty("java.io.tmpdir")));
+  /** Cancels every running job (for the worker's stop). */
+  public void cancelAll() {
+    running.keySet().forEach(this::cancel);
+  }
+
+  /**
+   * Runs {@code echo ok} in the sandbox; fails with the reason when the sandbox cannot run jobs. A success is kept,
+   * a failure is checked again on the next call (bwrap may have been installed meanwhile).
+   */
+  public Future<Void> check(Vertx vertx) {
+    Future<Void> existing = check.get();
+    if (existing != null) {
+      return existing;
     }
-    long started = System.nanoTime();
+    Promise<Void> promise = Promise.promise();
+    if (!check.compareAndSet(null, promise.future())) {
+      return check(vertx);
+    }
+    promise.future().onFailure(e -> check.compareAndSet(promise.future(), null));
+    run(vertx, "bash", "echo ok", null, SandboxLimits.DEFAULTS).onSuccess(r -> {
+      String problem = r.error() != null ? r.error()
+          : !r.succeeded() || !"ok\n".equals(r.stdout()) ? "sandbox check exited " + r.exitCode() + ": " + r.stderr()
+          : null;
+      if (problem == null) {
+        promise.complete();
+      } else {
+        log.warn("job sandbox ({}) unavailable: {}", mode, problem);
+        promise.fail(problem);
+      }
+    });
+    return promise.future();
+  }
+
+  /** Whether {@link #check} passed: the worker refuses jobs and reports unhealthy otherwise. */
+  public Future<Boolean> available(Vertx vertx) {
+    return check(vertx).map(true).otherwise(false);
+  }
+
+  private SandboxResult runBlocking(Job job, Lang lang, byte[] code, byte[] input, SandboxLimits limits) {
+    long start = System.nanoTime();
+    if (!Files.isExecutable(Path.of(lang.argv().get(0)))) {
+      return SandboxResult.platformFailure("interpreter " + lang.argv().get(0) + " is not installed", 0);
+    }
+    Path hostDir = null;
     Process process;
     try {
+      hostDir = mode == Mode.NONE ? Files.createTempDirectory("collab-job-") : null;
+      String dir = hostDir == null ? "/tmp" : hostDir.toString();
+      ProcessBuilder builder = new ProcessBuilder(command(lang, limits, dir, code.length))
+          .directory(new File(hostDir == null ? "/" : dir));
+      builder.environment().clear();
+      builder.environment().putAll(Map.of("PATH", PATH, "HOME", dir, "LANG", "C.UTF-8"));
       process = builder.start();
-    } catch (IOException e) {
-      return SandboxResult.platformFailure("the sandbox could not start: " + e.getMessage(), 0);
+    } catch (IOException | RuntimeException e) {
+      deleteTree(hostDir);
+      return SandboxResult.platformFailure("could not start the sandbox: " + e.getMessage(), millis(start));
     }
-    running.put(jobId, process);
+    job.process = process;
+    if (job.cancelled) {
+      kill(process);
+    }
+    Capture out = new Capture(process.getInputStream(), limits.maxOutputBytes());
+    Capture err = new Capture(process.getErrorStream(), limits.maxOutputBytes() + (long) STARTED.length);
+    var outDone = threads.submit(out);
+    var errDone = threads.submit(err);
+    threads.execute(() -> feed(process.getOutputStream(), code, input));
+    // this thread started the process and waits for it to end: --die-with-parent (PDEATHSIG) follows the thread
+    boolean wallTimeout = false;
     try {
-      Capture out = new Capture(process.getInputStream(), limits.maxOutputBytes());
-      Capture err = new Capture(process.getErrorStream(), limits.maxOutputBytes());
-      feed(process.getOutputStream(), stdin);
-      boolean finished = process.waitFor(limits.wallTimeMs(), TimeUnit.MILLISECONDS);
-      if (!finished) {
+      if (!process.waitFor(limits.wallTimeMs(), TimeUnit.MILLISECONDS)) {
+        wallTimeout = true;
         kill(process);
-        process.waitFor(2, TimeUnit.SECONDS);
+        process.waitFor();
       }
-      out.join();
-      err.join();
-      long duration = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-      int exit = finished ? process.exitValue() : 137;
-      String stderr = err.text();
-      if (mode.equals("bwrap") && exit == 1 && stderr.startsWith("bwrap:")) {
-        return SandboxResult.platformFailure(stderr.strip(), duration);
-      }
-      boolean cpuExceeded = exit == 128 + 24 || exit == 128 + 9 && duration < limits.wallTimeMs();
-      boolean oom = stderr.contains("MemoryError") || stderr.contains("heap out of memory")
-          || stderr.contains("Cannot allocate memory");
-      boolean wasCancelled = cancelled.remove(jobId) != null;
-      return new SandboxResult(exit, out.text(), stderr, out.truncated || err.truncated,
-          !wasCancelled && (!finished || cpuExceeded && !oom), oom, wasCancelled, duration, null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       kill(process);
-      return SandboxResult.platformFailure("interrupted", 0);
-    } finally {
-      running.remove(jobId);
     }
-  }
-
-  private static void feed(OutputStream in, String stdin) {
-    try (in) {
-      if (stdin != null) {
-        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+    long duration = millis(start);
+    if (mode == Mode.NONE) {
+      kill(process); // what the program left running in its process group
+    }
+    for (var done : List.of(outDone, errDone)) {
+      try {
+        done.get(2, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("sandbox output still open 2 s after the run ended; giving up on it");
       }
+    }
+    deleteTree(hostDir);
+
+    int exit = process.isAlive() ? 128 + 9 : process.exitValue();
+    byte[] errBytes = err.bytes();
+    int from = indexOf(errBytes, STARTED); // what bwrap or the wrapper said before the program started
+    boolean started = from >= 0;
+    String stderr = new String(errBytes, started ? from + STARTED.length : 0,
+        errBytes.length - (started ? from + STARTED.length : 0), StandardCharsets.UTF_8);
+    boolean cancelled = job.cancelled;
+    if (!started && !cancelled) {
+      return SandboxResult.platformFailure(wallTimeout ? "the sandbox did not start within the wall time"
+          : "the sandbox did not start (exit " + exit + "): " + stderr.strip(), duration);
+    }
+    boolean timedOut = !cancelled && (wallTimeout || exit == SIGXCPU_EXIT);
+    boolean oom = exit != 0 && !timedOut && !cancelled && OOM_SIGNS.stream().anyMatch(stderr::contains);
+    return new SandboxResult(exit, new String(out.bytes(), StandardCharsets.UTF_8), stderr,
+        out.truncated() || err.truncated(), timedOut, oom, cancelled, duration, null);
+  }
+
+  private List<String> command(Lang lang, SandboxLimits limits, String dir, int codeBytes) {
+    List<String> cmd = new ArrayList<>();
+    if (mode == Mode.BWRAP) {
+      if (root) { // never root on the host, even if the sandbox were escaped; rlimits then count for nobody
+        cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",
+            "--inh-caps=-all", "--bounding-set=-all"));
+      }
+      cmd.addAll(List.of(bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+          "--new-session", "--cap-drop", "ALL", "--uid", NOBODY, "--gid", NOBODY, "--hostname", "sandbox",
+          "--ro-bind", "/usr", "/usr"));
+      for (String top : List.of("/bin", "/lib", "/lib64")) {
+        Path path = Path.of(top);
+        try {
+          if (Files.isSymbolicLink(path)) {
+            cmd.addAll(List.of("--symlink", Files.readSymbolicLink(path).toString(), top));
+          } else if (Files.isDirectory(path)) {
+            cmd.addAll(List.of("--ro-bind", top, top));
+          }
+        } catch (IOException e) {
+          throw new IllegalStateException("cannot read " + top, e);
+        }
+      }
+      String tmp = Long.toString(tmpBytes);
+      cmd.addAll(List.of("--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+          "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev",
+          "--size", tmp, "--tmpfs", "/dev/shm", "--size", tmp, "--tmpfs", "/tmp", "--remount-ro", "/dev",
+          "--remount-ro", "/", "--chdir", "/tmp", "--clearenv", "--setenv", "PATH", PATH, "--setenv", "HOME", "/tmp",
+          "--setenv", "LANG", "C.UTF-8", "--"));
+    } else {
+      cmd.add("/usr/bin/setsid"); // own process group, killed as a whole
+    }
+    long addressKib = (limits.memoryBytes() + lang.extraAddressSpace()) / 1024;
+    cmd.addAll(List.of("/bin/bash", "-c", WRAPPER, "sandbox", dir, Integer.toString(codeBytes),
+        Integer.toString(limits.cpuSeconds()), Long.toString(addressKib),
+        mode == Mode.BWRAP ? Integer.toString(limits.maxProcesses()) : "", Long.toString(tmpBytes / 1024),
+        lang.file()));
+    cmd.addAll(lang.argv());
+    return cmd;
+  }
+
+  private static Lang lang(String language, SandboxLimits limits) {
+    return switch (String.valueOf(language)) { // null: not a language of the sandbox
+      case "python" -> new Lang("main.py", List.of("/usr/bin/python3", "-I", "-B", "-u"), 0);
+      case "javascript" -> new Lang("main.js",
+          List.of("/usr/bin/node", "--max-old-space-size=" + (limits.memoryBytes() >> 20)),
+          (long) NODE_EXTRA_MIB << 20);
+      case "bash" -> new Lang("main.sh", List.of("/bin/bash"), 0);
+      default -> null;
+    };
+  }
+
+  private void kill(Process process) {
+    if (mode == Mode.NONE) {
+      try {
+        new ProcessBuilder("/bin/bash", "-c", "kill -KILL -- -$1 2>/dev/null", "kill",
+            Long.toString(process.pid())).start().waitFor(2, TimeUnit.SECONDS);
+      } catch (IOException e) {
+        log.warn("could not kill process group {}: {}", process.pid(), e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    process.destroyForcibly(); // bwrap: SIGKILL; --die-with-parent and the PID namespace take every process along
+  }
+
+  private static void feed(OutputStream stdin, byte[] code, byte[] input) {
+    try (stdin) {
+      stdin.write(code);
+      stdin.write(input);
     } catch (IOException ignored) {
-      // the program exited without reading its input
+      // the program exited or closed its stdin without reading everything
     }
   }
 
-  private static void kill(Process process) {
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
-  }
-
-  /** Reads a stream to its end on its own thread, keeping the first {@code cap} bytes. */
-  private static final class Capture extends Thread {
+  /** Reads a stream to its end, keeping the first {@code cap} bytes. */
+  private static final class Capture implements Runnable {
     private final InputStream in;
-    private final int cap;
+    private final long cap;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-    private volatile boolean truncated;
+    private long total;
 
-    Capture(InputStream in, int cap) {
-      super("sandbox-output");
+    Capture(InputStream in, long cap) {
       this.in = in;
       this.cap = cap;
-      setDaemon(true);
-      start();
     }
 
     @Override
     public void run() {
       byte[] buffer = new byte[8192];
       try (in) {
-        int n;
-        while ((n = in.read(buffer)) >= 0) {
-          int room = cap - kept.size();
-          if (n > room) {
-            truncated = true;
-          }
-          if (room > 0) {
-            kept.write(buffer, 0, Math.min(n, room));
+        for (int n; (n = in.read(buffer)) > 0; ) {
+          synchronized (this) {
+            kept.write(buffer, 0, (int) Math.min(n, Math.max(0, cap - total)));
+            total += n;
           }
         }
       } catch (IOException ignored) {
-        // the process was killed
+        // the stream closed under us: the run ended
       }
     }
 
-    String text() {
-      return kept.toString(StandardCharsets.UTF_8);
+    synchronized byte[] bytes() {
+      return kept.toByteArray();
+    }
+
+    synchronized boolean truncated() {
+      return total > cap;
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static long millis(long startNanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+  }
+
+  private static int uid() {
+    try {
+      return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.warn("could not delete {}: {}", dir, e.getMessage());
     }
   }
 }

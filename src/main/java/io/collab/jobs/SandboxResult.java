@@ -10,8 +10,8 @@ package io.collab.jobs;
  * @param stderr      the same for stderr
  * @param truncated   stdout or stderr was longer than {@code maxOutputBytes}
  * @param timedOut    the wall time or the CPU time ran out and the run was killed
- * @param outOfMemory the program ran out of memory, as far as that shows: the interpreter said so on stderr, or a
- *                    SIGKILL came from outside the sandbox (the kernel's OOM killer)
+ * @param outOfMemory the program failed for want of memory, as far as that shows: its interpreter said so on stderr
+ *                    (Python's MemoryError, node's heap out of memory, "Cannot allocate memory")
  * @param cancelled   {@link Sandbox#cancel(String)} killed the run
  * @param durationMs  from starting the sandbox to the end of its last process
  * @param error       why the sandbox could not run the program, or null

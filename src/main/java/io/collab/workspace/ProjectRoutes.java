@@ -1,13 +1,10 @@
 package io.collab.workspace;
 
-import io.collab.auth.Principal;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
-
-import java.util.Map;
 
 /** The {@code /api/projects/projects/} operations of the contract. */
 public final class ProjectRoutes {
@@ -30,28 +27,22 @@ public final class ProjectRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Resources.Page page = Resources.page(ctx, maxPageSize);
-    if (page == null) {
-      return;
-    }
-    bus.request(Bus.PROJECTS_LIST, actor(ctx).put("after", page.after()).put("limit", page.limit()))
-        .onSuccess(result -> Resources.sendPage(ctx, page, result))
-        .onFailure(err -> Resources.fail(ctx, err));
+    Resources.list(ctx, bus, Bus.PROJECTS_LIST, maxPageSize);
   }
 
   private void create(RoutingContext ctx) {
     JsonObject body = Resources.body(ctx);
-    if (refusesText(ctx, body)) {
+    if (Resources.refusesNul(ctx, body, "name", "description")) {
       return;
     }
-    bus.request(Bus.PROJECTS_CREATE, actor(ctx)
+    bus.request(Bus.PROJECTS_CREATE, Resources.actor(ctx)
             .put("name", body.getString("name")).put("description", body.getString("description", "")))
         .onSuccess(project -> Resources.send(ctx, 201, project))
         .onFailure(err -> Resources.fail(ctx, err));
   }
 
   private void get(RoutingContext ctx) {
-    bus.request(Bus.PROJECTS_GET, actor(ctx).put("id", Resources.pathLong(ctx, "id")))
+    bus.request(Bus.PROJECTS_GET, Resources.actor(ctx).put("id", Resources.pathLong(ctx, "id")))
         .onSuccess(project -> Resources.send(ctx, 200, project))
         .onFailure(err -> Resources.fail(ctx, err));
   }
@@ -76,32 +67,19 @@ public final class ProjectRoutes {
   }
 
   private void change(RoutingContext ctx, JsonObject body, JsonObject fields) {
-    if (refusesText(ctx, body)) {
+    if (Resources.refusesNul(ctx, body, "name", "description")) {
       return;
     }
-    bus.request(Bus.PROJECTS_UPDATE, actor(ctx).mergeIn(fields)
+    bus.request(Bus.PROJECTS_UPDATE, Resources.actor(ctx).mergeIn(fields)
             .put("id", Resources.pathLong(ctx, "id")).put("if_match", Resources.ifMatch(ctx)))
         .onSuccess(project -> Resources.send(ctx, 200, project))
         .onFailure(err -> Resources.fail(ctx, err));
   }
 
   private void delete(RoutingContext ctx) {
-    bus.request(Bus.PROJECTS_DELETE, actor(ctx)
+    bus.request(Bus.PROJECTS_DELETE, Resources.actor(ctx)
             .put("id", Resources.pathLong(ctx, "id")).put("if_match", Resources.ifMatch(ctx)))
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
         .onFailure(err -> Resources.fail(ctx, err));
-  }
-
-  private static boolean refusesText(RoutingContext ctx, JsonObject body) {
-    Map<String, String> problems = Resources.nulCharacters(body, "name", "description");
-    if (problems.isEmpty()) {
-      return false;
-    }
-    Resources.validationFailed(ctx, problems);
-    return true;
-  }
-
-  private static JsonObject actor(RoutingContext ctx) {
-    return new JsonObject().put("actor", Principal.of(ctx).id());
   }
 }

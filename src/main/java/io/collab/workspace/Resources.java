@@ -1,6 +1,8 @@
 package io.collab.workspace;
 
+import io.collab.auth.Principal;
 import io.collab.common.ApiError;
+import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -113,6 +115,32 @@ final class Resources {
     JsonObject why = new JsonObject();
     fields.forEach(why::put);
     ApiError.send(ctx, 400, body.put("fields", why));
+  }
+
+  /** The caller, as persistence requests name it. */
+  static JsonObject actor(RoutingContext ctx) {
+    return new JsonObject().put("actor", Principal.of(ctx).id());
+  }
+
+  /** A paged list operation: the caller's items after the cursor, as a plain array with a {@code Link} to more. */
+  static void list(RoutingContext ctx, BusClient bus, String address, int maxPageSize) {
+    Page page = page(ctx, maxPageSize);
+    if (page == null) {
+      return;
+    }
+    bus.request(address, actor(ctx).put("after", page.after()).put("limit", page.limit()))
+        .onSuccess(result -> sendPage(ctx, page, result))
+        .onFailure(err -> fail(ctx, err));
+  }
+
+  /** Answers 400 and returns true when one of {@code fields} holds a NUL character. */
+  static boolean refusesNul(RoutingContext ctx, JsonObject body, String... fields) {
+    Map<String, String> problems = nulCharacters(body, fields);
+    if (problems.isEmpty()) {
+      return false;
+    }
+    validationFailed(ctx, problems);
+    return true;
   }
 
   /** Membership refusals name a field: they become {@code validation_failed}; the rest keep their status. */

@@ -1,6 +1,5 @@
 package io.collab.workspace;
 
-import io.collab.auth.Principal;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.vertx.core.json.JsonObject;
@@ -36,21 +35,15 @@ public final class WorkspaceRoutes {
   }
 
   private void list(RoutingContext ctx) {
-    Resources.Page page = Resources.page(ctx, maxPageSize);
-    if (page == null) {
-      return;
-    }
-    bus.request(Bus.WORKSPACES_LIST, actor(ctx).put("after", page.after()).put("limit", page.limit()))
-        .onSuccess(result -> Resources.sendPage(ctx, page, result))
-        .onFailure(err -> Resources.fail(ctx, err));
+    Resources.list(ctx, bus, Bus.WORKSPACES_LIST, maxPageSize);
   }
 
   private void create(RoutingContext ctx) {
     JsonObject body = Resources.body(ctx);
-    if (refusesText(ctx, body)) {
+    if (Resources.refusesNul(ctx, body, "name", "email")) {
       return;
     }
-    JsonObject request = withRoleArrays(actor(ctx), body)
+    JsonObject request = withRoleArrays(Resources.actor(ctx), body)
         .put("project", body.getLong("project")).put("name", body.getString("name"));
     bus.request(Bus.WORKSPACES_CREATE, request)
         .onSuccess(workspace -> Resources.send(ctx, 201, workspace))
@@ -58,7 +51,7 @@ public final class WorkspaceRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    bus.request(Bus.WORKSPACES_GET, actor(ctx).put("id", Resources.pathLong(ctx, "id")))
+    bus.request(Bus.WORKSPACES_GET, Resources.actor(ctx).put("id", Resources.pathLong(ctx, "id")))
         .onSuccess(workspace -> Resources.send(ctx, 200, workspace))
         .onFailure(err -> Resources.fail(ctx, err));
   }
@@ -66,10 +59,10 @@ public final class WorkspaceRoutes {
   /** PUT and PATCH alike: the name when given, role arrays when given; {@code project} never moves. */
   private void change(RoutingContext ctx) {
     JsonObject body = Resources.body(ctx);
-    if (refusesText(ctx, body)) {
+    if (Resources.refusesNul(ctx, body, "name", "email")) {
       return;
     }
-    JsonObject request = withRoleArrays(actor(ctx), body)
+    JsonObject request = withRoleArrays(Resources.actor(ctx), body)
         .put("id", Resources.pathLong(ctx, "id"))
         .put("if_match", Resources.ifMatch(ctx))
         .put("name", body.getString("name"));
@@ -79,14 +72,14 @@ public final class WorkspaceRoutes {
   }
 
   private void delete(RoutingContext ctx) {
-    bus.request(Bus.WORKSPACES_DELETE, actor(ctx)
+    bus.request(Bus.WORKSPACES_DELETE, Resources.actor(ctx)
             .put("id", Resources.pathLong(ctx, "id")).put("if_match", Resources.ifMatch(ctx)))
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
         .onFailure(err -> Resources.fail(ctx, err));
   }
 
   private void listMembers(RoutingContext ctx) {
-    bus.request(Bus.MEMBERS_LIST, actor(ctx).put("id", Resources.pathLong(ctx, "id")))
+    bus.request(Bus.MEMBERS_LIST, Resources.actor(ctx).put("id", Resources.pathLong(ctx, "id")))
         .onSuccess(result -> ctx.response().putHeader("content-type", "application/json")
             .end(result.getJsonArray("items").encode()))
         .onFailure(err -> Resources.fail(ctx, err));
@@ -98,10 +91,10 @@ public final class WorkspaceRoutes {
       Resources.validationFailed(ctx, Map.of("email", "give the user's email or user_id"));
       return;
     }
-    if (refusesText(ctx, body)) {
+    if (Resources.refusesNul(ctx, body, "name", "email")) {
       return;
     }
-    JsonObject request = actor(ctx).put("id", Resources.pathLong(ctx, "id")).put("role", body.getString("role"));
+    JsonObject request = Resources.actor(ctx).put("id", Resources.pathLong(ctx, "id")).put("role", body.getString("role"));
     if (body.containsKey("user_id")) {
       request.put("user_id", body.getLong("user_id"));
     } else {
@@ -113,7 +106,7 @@ public final class WorkspaceRoutes {
   }
 
   private void changeMember(RoutingContext ctx) {
-    bus.request(Bus.MEMBERS_CHANGE, actor(ctx)
+    bus.request(Bus.MEMBERS_CHANGE, Resources.actor(ctx)
             .put("id", Resources.pathLong(ctx, "id"))
             .put("user_id", Resources.pathLong(ctx, "user_id"))
             .put("role", Resources.body(ctx).getString("role")))
@@ -122,7 +115,7 @@ public final class WorkspaceRoutes {
   }
 
   private void removeMember(RoutingContext ctx) {
-    bus.request(Bus.MEMBERS_REMOVE, actor(ctx)
+    bus.request(Bus.MEMBERS_REMOVE, Resources.actor(ctx)
             .put("id", Resources.pathLong(ctx, "id"))
             .put("user_id", Resources.pathLong(ctx, "user_id")))
         .onSuccess(done -> ctx.response().setStatusCode(204).end())
@@ -136,18 +129,5 @@ public final class WorkspaceRoutes {
       }
     }
     return request;
-  }
-
-  private static boolean refusesText(RoutingContext ctx, JsonObject body) {
-    Map<String, String> problems = Resources.nulCharacters(body, "name", "email");
-    if (problems.isEmpty()) {
-      return false;
-    }
-    Resources.validationFailed(ctx, problems);
-    return true;
-  }
-
-  private static JsonObject actor(RoutingContext ctx) {
-    return new JsonObject().put("actor", Principal.of(ctx).id());
   }
 }

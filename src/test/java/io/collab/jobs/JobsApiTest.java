@@ -158,6 +158,72 @@ class JobsApiTest {
     assertThat(hidden.bodyAsString()).isEqualTo(missing.bodyAsString());
   }
 
+  @Test
+  @DisplayName("a queued job can be cancelled before it runs, and never runs")
+  void cancelQueued() {
+    Actor user = actors.register("queued");
+    JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(2)").put("language", "python");
+    submit(user, sleeper);
+    submit(user, sleeper);  // the worker runs two at a time: the third waits in the queue
+    String waiting = submit(user, new JsonObject().put("code", "print('never')").put("language", "python"));
+    HttpResponse<Buffer> cancelled = actors.post(user, "/api/jobs/" + waiting + "/cancel/", new JsonObject());
+    assertThat(cancelled.statusCode()).isEqualTo(202);
+    assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
+    sleep(3000);
+    JsonObject job = actors.get(user, "/api/jobs/" + waiting + "/").bodyAsJsonObject();
+    assertThat(job.getString("status")).isEqualTo("cancelled");
+    assertThat(job.getInteger("attempts")).isZero();
+    assertThat(job.getString("stdout")).isNull();
+    assertThat(actors.post(user, "/api/jobs/" + waiting + "/cancel/", new JsonObject()).statusCode()).isEqualTo(409);
+  }
+
+  @Test
+  @DisplayName("a fork bomb and a memory hog are contained, network access fails, and the worker keeps serving")
+  void hostileCode() {
+    Actor user = actors.register("hostile");
+    long started = System.nanoTime();
+    JsonObject bomb = awaitFinal(user, submit(user, new JsonObject().put("language", "python")
+        .put("code", "import os\nwhile True: os.fork()").put("timeout_ms", 3000)));
+    assertThat(bomb.getString("status")).isEqualTo("failed");
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+    JsonObject hog = awaitFinal(user, submit(user, new JsonObject().put("language", "python")
+        .put("code", "x = []\nwhile True: x.append('a' * 10**6)")));
+    assertThat(hog.getString("status")).isEqualTo("failed");
+    JsonObject network = awaitFinal(user, submit(user, new JsonObject().put("language", "python")
+        .put("code", "import socket\nsocket.create_connection(('127.0.0.1', 5432), timeout=2)\nprint('connected')")));
+    assertThat(network.getString("status")).isEqualTo("failed");
+    assertThat(network.getString("stdout")).doesNotContain("connected");
+    JsonObject after = awaitFinal(user, submit(user, new JsonObject().put("code", "print('still here')")
+        .put("language", "python")));
+    assertThat(after.getString("status")).isEqualTo("succeeded");
+    assertThat(after.getString("stdout")).isEqualTo("still here\n");
+  }
+
+  @Test
+  @DisplayName("GET /api/jobs/health/ reports live workers and the consumer group's backlog")
+  void queueHealth() {
+    Actor user = actors.register("health");
+    HttpResponse<Buffer> health = actors.get(user, "/api/jobs/health/");
+    assertThat(health.statusCode()).isEqualTo(200);
+    JsonObject body = health.bodyAsJsonObject();
+    assertThat(body.getLong("workers_alive")).isGreaterThanOrEqualTo(1L);
+    assertThat(body.fieldNames()).contains("pending", "oldest_pending_age_ms");
+  }
+
+  @Test
+  @DisplayName("GET /api/jobs/ lists the caller's jobs, filtered by status")
+  void listing() {
+    Actor user = actors.register("lister");
+    String id = submit(user, new JsonObject().put("code", "print(1)").put("language", "python"));
+    awaitFinal(user, id);
+    HttpResponse<Buffer> all = actors.get(user, "/api/jobs/");
+    assertThat(all.statusCode()).isEqualTo(200);
+    assertThat(all.bodyAsJsonArray().size()).isEqualTo(1);
+    assertThat(actors.get(user, "/api/jobs/?status=succeeded").bodyAsJsonArray().size()).isEqualTo(1);
+    assertThat(actors.get(user, "/api/jobs/?status=queued").bodyAsJsonArray().size()).isZero();
+    assertThat(actors.get(user, "/api/jobs/?status=bogus").statusCode()).isEqualTo(400);
+  }
+
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private String submit(Actor user, JsonObject body) {
