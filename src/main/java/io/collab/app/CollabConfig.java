@@ -97,7 +97,7 @@ public record CollabConfig(
 
   /** The job queue, the sandbox limits and the retry policy. */
   public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
-                     int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, int concurrency,
+                     int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int concurrency,
                      long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
                      int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength) {}
 
@@ -189,6 +189,7 @@ public record CollabConfig(
         atLeast("jobs.memoryBytes", j.getLong("memoryBytes"), 16L * 1024 * 1024),
         atLeast("jobs.maxProcesses", j.getInteger("maxProcesses"), 1),
         atLeast("jobs.maxOutputBytes", j.getInteger("maxOutputBytes"), 1),
+        atLeast("jobs.tmpBytes", j.getLong("tmpBytes"), 1L << 20),
         atLeast("jobs.concurrency", j.getInteger("concurrency"), 1),
         atLeast("jobs.leaseMs", j.getLong("leaseMs"), 1000),
         atLeast("jobs.maxAttempts", j.getInteger("maxAttempts"), 1),

@@ -71,7 +71,7 @@ public class JobWorkerVerticle extends VerticleBase {
     queue = new JobQueue(redis, settings.streamMaxLength());
     bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
     broker = new Broker(redis, config.realtime());
-    sandbox = new Sandbox(settings);
+    sandbox = new Sandbox(Sandbox.Mode.parse(settings.sandbox()), settings.tmpBytes());
     breaker = CircuitBreaker.create("jobs-" + consumer, vertx, new CircuitBreakerOptions()
             .setMaxFailures(settings.breakerMaxFailures())
             .setMaxRetries(settings.maxAttempts() - 1)
@@ -110,6 +110,7 @@ public class JobWorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    sandbox.cancelAll();
     return queue.retire(consumer).transform(v -> readerClient.close()).transform(v -> redis.close());
   }
 
@@ -228,13 +229,12 @@ public class JobWorkerVerticle extends VerticleBase {
             .put("stdout", "pong from " + consumer + "\n").put("stderr", "").put("truncated", false));
       }
       return sandbox.run(vertx, jobId, job.getString("language"), job.getString("code"), job.getString("stdin"),
-              limits(job.getInteger("timeout_ms")))
+              limits(job.getInteger("timeout_ms")), liveOutput(job))
           .compose(result -> {
             if (result.error() != null) {
               attempts.lastError = "sandbox could not run the job: " + result.error();
               return Future.failedFuture(attempts.lastError);
             }
-            streamOutput(job, result);
             return Future.succeededFuture(outcome(result));
           });
     });
@@ -318,16 +318,17 @@ public class JobWorkerVerticle extends VerticleBase {
     next.onComplete(done -> announcements.remove(jobId, next));
   }
 
-  /** Output in ordered chunks ({@code chunk} counts from 0 per job), stdout first. */
-  private void streamOutput(JsonObject job, SandboxResult result) {
-    int chunk = 0;
-    for (String[] stream : new String[][] {{"stdout", result.stdout()}, {"stderr", result.stderr()}}) {
-      String text = stream[1] == null ? "" : stream[1];
-      for (int at = 0; at < text.length(); at += 4096) {
-        announce(job, new JsonObject().put("stream", stream[0]).put("chunk", chunk++)
-            .put("data", text.substring(at, Math.min(text.length(), at + 4096))));
-      }
+  /**
+   * Streams output to the workspace while the program writes it: chunks numbered from 0 per job, in the order
+   * written per stream. Output past {@code maxOutputBytes} is not sent (the stored result says truncated).
+   */
+  private Sandbox.OutputListener liveOutput(JsonObject job) {
+    if (job.getLong("workspace_id") == null) {
+      return null;
     }
+    int[] chunk = {0};
+    return (stream, text) -> context.runOnContext(v -> announce(job, new JsonObject()
+        .put("stream", stream).put("chunk", chunk[0]++).put("data", text)));
   }
 
   private void stateChanged(String state) {

@@ -91,6 +91,7 @@ public final class Sandbox {
   private static final class Job {
     volatile Process process;
     volatile boolean cancelled;
+    OutputListener listener;
   }
 
   private final Mode mode;
@@ -107,7 +108,7 @@ public final class Sandbox {
 
   /** From the {@code jobs} settings: {@code jobs.sandbox}; /tmp gets {@link #DEFAULT_TMP_BYTES}. */
   public Sandbox(CollabConfig.Jobs settings) {
-    this(Mode.parse(settings.sandbox()), DEFAULT_TMP_BYTES);
+    this(Mode.parse(settings.sandbox()), settings.tmpBytes());
   }
 
   public Sandbox(Mode mode) {
@@ -130,8 +131,19 @@ public final class Sandbox {
     return mode;
   }
 
+  /** Receives a run's output as it is written: whole UTF-8 characters, in order per stream, on a sandbox thread. */
+  @FunctionalInterface
+  public interface OutputListener {
+    void onOutput(String stream, String text);
+  }
+
   public Future<SandboxResult> run(Vertx vertx, String language, String code, String stdin, SandboxLimits limits) {
     return run(vertx, UUID.randomUUID().toString(), language, code, stdin, limits);
+  }
+
+  public Future<SandboxResult> run(Vertx vertx, String jobId, String language, String code, String stdin,
+                                   SandboxLimits limits) {
+    return run(vertx, jobId, language, code, stdin, limits, null);
   }
 
   /**
@@ -140,13 +152,14 @@ public final class Sandbox {
    * (sandbox could not start, no interpreter for the language, job already running here), with {@code error} set.
    */
   public Future<SandboxResult> run(Vertx vertx, String jobId, String language, String code, String stdin,
-                                   SandboxLimits limits) {
+                                   SandboxLimits limits, OutputListener listener) {
     Lang lang = lang(language, Objects.requireNonNull(limits, "limits"));
     if (lang == null || code == null) {
       return Future.succeededFuture(SandboxResult.platformFailure(
           lang == null ? "no interpreter for language '" + language + "'" : "no code", 0));
     }
     Job job = new Job();
+    job.listener = listener;
     if (running.putIfAbsent(jobId, job) != null) {
       return Future.succeededFuture(SandboxResult.platformFailure("job " + jobId + " is already running here", 0));
     }
@@ -249,8 +262,9 @@ public final class Sandbox {
     if (job.cancelled) {
       kill(process);
     }
-    Capture out = new Capture(process.getInputStream(), limits.maxOutputBytes());
-    Capture err = new Capture(process.getErrorStream(), limits.maxOutputBytes() + (long) STARTED.length);
+    Capture out = new Capture(process.getInputStream(), limits.maxOutputBytes(), "stdout", job.listener, null);
+    Capture err = new Capture(process.getErrorStream(), limits.maxOutputBytes() + (long) STARTED.length, "stderr",
+        job.listener, STARTED);
     var outDone = threads.submit(out);
     var errDone = threads.submit(err);
     threads.execute(() -> feed(process.getOutputStream(), code, input));
@@ -374,12 +388,22 @@ public final class Sandbox {
   private static final class Capture implements Runnable {
     private final InputStream in;
     private final long cap;
+    private final String stream;
+    private final OutputListener listener;
+    /** Output before this marker is the sandbox's own (bwrap's messages), not the program's: never forwarded. */
+    private final byte[] gate;
     private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream unsent = new ByteArrayOutputStream();
+    private boolean open;
     private long total;
 
-    Capture(InputStream in, long cap) {
+    Capture(InputStream in, long cap, String stream, OutputListener listener, byte[] gate) {
       this.in = in;
       this.cap = cap;
+      this.stream = stream;
+      this.listener = listener;
+      this.gate = gate;
+      this.open = gate == null;
     }
 
     @Override
@@ -387,14 +411,57 @@ public final class Sandbox {
       byte[] buffer = new byte[8192];
       try (in) {
         for (int n; (n = in.read(buffer)) > 0; ) {
+          int keep = (int) Math.min(n, Math.max(0, cap - total));
           synchronized (this) {
-            kept.write(buffer, 0, (int) Math.min(n, Math.max(0, cap - total)));
+            kept.write(buffer, 0, keep);
             total += n;
+          }
+          if (listener != null && keep > 0) {
+            forward(buffer, keep);
           }
         }
       } catch (IOException ignored) {
         // the stream closed under us: the run ended
       }
+    }
+
+    /** Passes on whole UTF-8 characters only, holding back a character split across reads. */
+    private void forward(byte[] buffer, int length) {
+      unsent.write(buffer, 0, length);
+      byte[] pending = unsent.toByteArray();
+      int from = 0;
+      if (!open) {
+        int marker = indexOf(pending, gate);
+        if (marker < 0) {
+          return;
+        }
+        open = true;
+        from = marker + gate.length;
+      }
+      int cut = completeUtf8(pending, from);
+      if (cut > from) {
+        try {
+          listener.onOutput(stream, new String(pending, from, cut - from, StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+          log.debug("an output listener failed: {}", e.getMessage());
+        }
+      }
+      unsent.reset();
+      unsent.write(pending, cut, pending.length - cut);
+    }
+
+    /** The end of the last complete UTF-8 character in {@code bytes} from {@code from} on. */
+    private static int completeUtf8(byte[] bytes, int from) {
+      int end = bytes.length;
+      for (int i = end - 1; i >= Math.max(from, end - 4); i--) {
+        int b = bytes[i] & 0xff;
+        if ((b & 0xc0) == 0x80) {
+          continue;  // a continuation byte: look further back for the start
+        }
+        int size = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3 : 4;
+        return i + size <= end ? end : i;
+      }
+      return end;
     }
 
     synchronized byte[] bytes() {
@@ -405,6 +472,7 @@ public final class Sandbox {
       return total > cap;
     }
   }
+
 
   private static int indexOf(byte[] haystack, byte[] needle) {
     for (int i = 0; i + needle.length <= haystack.length; i++) {

@@ -60,6 +60,21 @@ class JobsLiveTest {
   }
 
   @Test
+  @DisplayName("output reaches members while the program still runs, not only when it ends")
+  void outputIsLive() {
+    Teams.Team team = Teams.create(actors);
+    try (Sockets.Client member = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      actors.post(team.collaborator(), "/api/jobs/submit/", new JsonObject()
+          .put("code", "import time\nprint('early')\ntime.sleep(1.5)\nprint('late')").put("language", "python")
+          .put("workspace_id", team.workspaceId()));
+      member.await("the first line", m -> "job".equals(m.getString("type")) && "stdout".equals(m.getString("stream")));
+      long firstLine = System.nanoTime();
+      member.await("the end", m -> "job".equals(m.getString("type")) && "succeeded".equals(m.getString("status")));
+      assertThat(Duration.ofNanos(System.nanoTime() - firstLine)).isGreaterThan(Duration.ofMillis(1000));
+    }
+  }
+
+  @Test
   @DisplayName("a viewer may not run jobs in the workspace (403), an outsider gets 404, a member can read the job")
   void roles() {
     Teams.Team team = Teams.create(actors);
