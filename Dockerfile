@@ -17,7 +17,8 @@ COPY src/ src/
 RUN mvn -q -B -DskipTests package
 
 # ---- runtime ----------------------------------------------------------------------------------------------------
-FROM eclipse-temurin:17-jre
+# Ubuntu 24.04 base: its bubblewrap (0.9) has --disable-userns, which the job sandbox uses.
+FROM eclipse-temurin:17-jre-noble
 
 # bubblewrap, python3 and nodejs: the job sandbox runs user code with them. curl: the HEALTHCHECK below.
 RUN apt-get update \
