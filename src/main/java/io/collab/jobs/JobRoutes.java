@@ -120,7 +120,9 @@ public final class JobRoutes {
   }
 
   private void health(RoutingContext ctx) {
+    Object breaker = vertx.sharedData().getLocalMap(JobWorkerVerticle.STATE_MAP).get("breaker");
     queue.health()
+        .map(health -> breaker == null ? health : health.put("breaker", breaker))
         .onSuccess(ctx::json)
         .onFailure(err -> ApiError.send(ctx, 503, "service_unavailable", "Redis did not answer: " + err.getMessage()));
   }
