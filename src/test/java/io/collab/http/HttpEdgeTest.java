@@ -42,7 +42,7 @@ class HttpEdgeTest {
     HttpResponse<Buffer> response = app.get("/health/ready");
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject checks = response.bodyAsJsonObject().getJsonObject("checks");
-    assertThat(checks.fieldNames()).containsExactlyInAnyOrder("postgres", "redis", "verticles");
+    assertThat(checks.fieldNames()).containsExactlyInAnyOrder("postgres", "redis", "verticles", "jobs");
     checks.forEach(check -> assertThat(((JsonObject) check.getValue()).getString("status")).isEqualTo("UP"));
   }
 
