@@ -81,6 +81,11 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** Ends the process at once (SIGKILL), as a crash would: no shutdown hook, no goodbye to anyone. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
+  }
+
   @Override
   public void close() throws InterruptedException {
     process.destroy();
