@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Background-jobs benchmark of collab: starts two collab processes on loopback against the local PostgreSQL and
+# Redis, runs bench/jobs (JobsBench) against them, prints a summary from the jobs table, stops them.
+#
+#   node A  http://127.0.0.1:8001  roles api,realtime,persistence,worker   (submits and the WebSocket go here)
+#   node B  http://127.0.0.1:8002  roles worker                            (reaches PostgreSQL through node A over
+#                                                                           the clustered event bus)
+# One JobWorkerVerticle per node with the worker role, so two workers in the consumer group, each running
+# COLLAB_JOBS_CONCURRENCY (default 2) jobs at once in the bubblewrap sandbox.
+#
+# Phase 1 floods the queue with --jobs trivial jobs; JobsBench then waits (bounded by --drain-timeout, default
+# 900 s) until GET /api/jobs/health/ reports pending 0 and queued 0 before phase 2 (end-to-end latency), on the same
+# processes. Jobs still queued at the bound are cancelled, and the output says so.
+#
+# Usage:
+#   bench/jobs/run.sh [JobsBench options]    e.g. --jobs 5000 --users 50 --concurrency 64 --latency-jobs 200
+#   bench/jobs/run.sh --help                 this text and the JobsBench options
+#
+# Environment:
+#   BENCH_PG_DB             database created afresh for the run (dropped at the end), default collab_jobs_bench
+#   BENCH_PG_ADMIN_URL      where to create it, default postgresql://postgres@127.0.0.1:5432/postgres
+#   BENCH_REDIS_DB          Redis database, flushed before and after the run, default 11
+#   BENCH_PORTS             HTTP ports of node A and node B, default "8001 8002"
+#   BENCH_ROLES             roles of node A and node B, space separated, default
+#                           "api,realtime,persistence,worker worker"; one entry starts node A only (for profiling the
+#                           submit path alone: BENCH_ROLES=api,realtime,persistence ... --phases baseline,enqueue)
+#   BENCH_CLUSTER_PORT      first Hazelcast port tried, default 5951
+#   BENCH_SERVER_JAVA_OPTS  default -Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
+#   BENCH_CLIENT_JAVA_OPTS  default -Xms256m -Xmx1g -XX:+UseG1GC
+#   BENCH_JFR=1             record a JFR profile (CPU samples, locks) of both nodes into the run directory
+#   BENCH_KEEP_DB=1         keep the database and the Redis data after the run
+#   READY_TIMEOUT           seconds to wait for each ready line, default 120
+#   COLLAB_JOBS_CONCURRENCY, COLLAB_HTTP_INSTANCES, ... are passed through to both nodes.
+# Output: bench/jobs/target/run-<time>/ holds the nodes' logs, the benchmark's output and the SQL summary.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
+cd "$ROOT"
+
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
+  sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exec mvn -q -B -f "$BENCH_DIR/pom.xml" compile exec:exec@bench -Dbench.args=--help 2>&1 | sed 's/\x1b\[0m//g'
+fi
+
+JAR="target/collab.jar"
+RUN_DIR="$BENCH_DIR/target/run-$(date +%Y%m%d-%H%M%S)"
+PG_DB="${BENCH_PG_DB:-collab_jobs_bench}"
+PG_ADMIN_URL="${BENCH_PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+PG_URL="postgresql://postgres@127.0.0.1:5432/$PG_DB"
+REDIS_DB="${BENCH_REDIS_DB:-11}"
+read -r -a PORTS <<<"${BENCH_PORTS:-8001 8002}"
+read -r -a SERVER_OPTS <<<"${BENCH_SERVER_JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError}"
+CLIENT_OPTS="${BENCH_CLIENT_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}"
+READY_TIMEOUT="${READY_TIMEOUT:-120}"
+NAMES=(nodeA nodeB)
+read -r -a ROLES <<<"${BENCH_ROLES:-api,realtime,persistence,worker worker}"
+PIDS=()
+
+log() { printf 'jobs-bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
+
+[[ "${#PORTS[@]}" == 2 ]] || die "BENCH_PORTS must name two ports"
+[[ "${#ROLES[@]}" == 1 || "${#ROLES[@]}" == 2 ]] || die "BENCH_ROLES must name the roles of one or two nodes"
+[[ "$PG_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_PG_DB must be a plain lower-case identifier"
+
+machine() {
+  echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -m | awk '/^Mem:/{print $2}') MiB memory"
+  echo "java: $(java -version 2>&1 | head -2 | tail -1)"
+  echo "redis: $(redis-cli info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}'), postgresql: $(psql "$PG_ADMIN_URL" -Atc 'show server_version'), bwrap: $(bwrap --version 2>&1 | head -1), python: $(/usr/bin/python3 --version 2>&1)"
+  echo "load: $(uptime)"
+}
+
+stop_nodes() {
+  local i pid waited
+  for i in "${!PIDS[@]}"; do
+    pid="${PIDS[$i]}"
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping ${NAMES[$i]} (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for pid in "${PIDS[@]}"; do
+    waited=0
+    while kill -0 "$pid" 2>/dev/null && ((waited < 60)); do
+      sleep 0.5
+      waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "pid $pid did not stop in 30 s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
+  PIDS=()
+}
+
+cleanup() {
+  stop_nodes
+  if [[ "${BENCH_KEEP_DB:-0}" != 1 ]]; then
+    psql "$PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
+    redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null 2>&1 || true
+  else
+    log "kept database $PG_DB and Redis database $REDIS_DB"
+  fi
+}
+
+prepare() {
+  command -v psql >/dev/null || die "psql is required"
+  command -v redis-cli >/dev/null || die "redis-cli is required"
+  for port in "${PORTS[@]:0:${#ROLES[@]}}"; do
+    port_busy "$port" && die "port $port is already in use (another benchmark or cluster running?)"
+  done
+  mkdir -p "$RUN_DIR"
+  if [[ ! -f "$JAR" ]]; then
+    log "$JAR is missing; building it (mvn -q -B -DskipTests package)"
+    mvn -q -B -DskipTests package 2>&1 | sed 's/\x1b\[0m//g' >&2
+  fi
+  log "compiling the load generator (bench/jobs/pom.xml)"
+  mvn -q -B -f "$BENCH_DIR/pom.xml" compile 2>&1 | sed 's/\x1b\[0m//g' >&2
+
+  log "creating database $PG_DB"
+  psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" \
+    -c "CREATE DATABASE $PG_DB" >&2
+  log "flushing Redis database $REDIS_DB"
+  redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null
+
+  export COLLAB_PG_URL="$PG_URL"
+  export COLLAB_REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
+  export COLLAB_JWT_SECRET="$(random_secret)"
+  export COLLAB_JWT_ACCESS_TTL_SECONDS=7200  # phase 1 plus the drain can outlast the default 15 minutes
+  export COLLAB_CLUSTER_NAME="collab-jobs-bench-$$"
+  export COLLAB_CLUSTER_MEMBERS=127.0.0.1
+  export COLLAB_CLUSTER_HOST=127.0.0.1
+  export COLLAB_CLUSTER_PORT="${BENCH_CLUSTER_PORT:-5951}"
+  export COLLAB_HTTP_HOST=127.0.0.1
+  export COLLAB_RATE_LIMIT_LOGIN_PER_WINDOW=1000000
+  export COLLAB_RATE_LIMIT_REGISTER_PER_WINDOW=1000000
+  export COLLAB_RATE_LIMIT_USER_PER_WINDOW=1000000
+  export COLLAB_JOBS_MAX_ACTIVE_PER_USER=100000
+  export COLLAB_LOG_FORMAT=json
+}
+
+# Starts node $1 (index) and waits for its ready line, which goes to the output and to bench.txt. Not run in a
+# subshell (no pipe): PIDS must keep the pid for cleanup.
+start_node() {
+  local i="$1" name="${NAMES[$1]}" port="${PORTS[$1]}" pid line deadline jfr=()
+  if [[ "${BENCH_JFR:-0}" == 1 ]]; then
+    jfr=("-XX:StartFlightRecording=filename=$RUN_DIR/$name.jfr,settings=profile,dumponexit=true")
+  fi
+  (
+    export COLLAB_HTTP_PORT="$port"
+    export COLLAB_ROLES="${ROLES[$i]}"
+    exec java "${SERVER_OPTS[@]}" "${jfr[@]}" -Dhazelcast.tcp.join.port.try.count=10 -jar "$JAR" start
+  ) >"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  pid=$!
+  PIDS+=("$pid")
+  log "started $name (pid $pid, port $port, roles ${ROLES[$i]}); log $RUN_DIR/$name.log"
+  deadline=$((SECONDS + READY_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    line="$(grep -m1 '^collab ready: ' "$RUN_DIR/$name.log" || true)"
+    if [[ -n "$line" ]]; then
+      echo "$name: $line" | tee -a "$RUN_DIR/bench.txt"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || { tail -n 5 "$RUN_DIR/$name.log" >&2; die "$name exited before it was ready"; }
+    sleep 0.5
+  done
+  die "$name was not ready after $READY_TIMEOUT s; see $RUN_DIR/$name.log"
+}
+
+# What the jobs table says about the run (server-side timestamps, microseconds).
+summary() {
+  psql "$PG_URL" -q -P pager=off <<'SQL'
+\echo '--- jobs by phase and status (phase 1: no workspace; phase 2: with workspace)'
+SELECT CASE WHEN workspace_id IS NULL THEN 'phase 1' ELSE 'phase 2' END AS phase, status, count(*),
+       max(attempts) AS max_attempts
+  FROM jobs GROUP BY 1, 2 ORDER BY 1, 2;
+\echo '--- phase 1: server-side enqueue window and worker throughput'
+SELECT count(*) AS jobs,
+       round(extract(epoch FROM max(created_at) - min(created_at))::numeric, 3) AS created_span_s,
+       round((count(*) / nullif(extract(epoch FROM max(created_at) - min(created_at)), 0))::numeric, 0)
+         AS created_per_s,
+       round(extract(epoch FROM max(finished_at) - min(started_at))::numeric, 1) AS run_span_s,
+       round((count(*) FILTER (WHERE finished_at IS NOT NULL)
+              / nullif(extract(epoch FROM max(finished_at) - min(started_at)), 0))::numeric, 1) AS run_per_s
+  FROM jobs WHERE workspace_id IS NULL;
+\echo '--- per-job server times in ms: pickup = started_at - created_at (queue wait + stream read + start transaction);'
+\echo '    run = finished_at - started_at (sandbox start, program, finish transaction)'
+SELECT CASE WHEN workspace_id IS NULL THEN 'phase 1' ELSE 'phase 2' END AS phase,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000)::numeric, 1) AS pickup_p50,
+       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at) * 1000)::numeric, 1) AS pickup_p99,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) AS run_p50,
+       round(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) AS run_p95,
+       round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) AS run_p99
+  FROM jobs WHERE status = 'succeeded' GROUP BY 1 ORDER BY 1;
+SQL
+}
+
+main() {
+  prepare
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+  {
+    echo "command: bench/jobs/run.sh $*"
+    machine
+    echo "server JVM: ${SERVER_OPTS[*]}; jobs.concurrency ${COLLAB_JOBS_CONCURRENCY:-2} per worker; http.instances ${COLLAB_HTTP_INSTANCES:-0 (one per core)}"
+  } | tee "$RUN_DIR/bench.txt"
+  start_node 0
+  if [[ "${#ROLES[@]}" == 2 ]]; then
+    start_node 1
+    grep -q "cluster_size=2" "$RUN_DIR/bench.txt" || die "node B did not report cluster_size=2; see $RUN_DIR"
+  fi
+  # A fresh member's event-bus registrations take a moment to reach the other node.
+  for port in "${PORTS[@]:0:${#ROLES[@]}}"; do
+    for _ in $(seq 1 20); do
+      [[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/health/ready")" == 200 ]] && break
+      sleep 1
+    done
+  done
+  echo "load before the bench: $(uptime)" | tee -a "$RUN_DIR/bench.txt"
+  local args=(--host "127.0.0.1:${PORTS[0]}" "$@")
+  set +e
+  mvn -q -B -f "$BENCH_DIR/pom.xml" exec:exec@bench -Dbench.jvm="$CLIENT_OPTS" -Dbench.args="${args[*]}" 2>&1 \
+    | sed -u 's/\x1b\[0m//g' | tee -a "$RUN_DIR/bench.txt"
+  local status="${PIPESTATUS[0]}"
+  set -e
+  echo "load after the bench: $(uptime)" | tee -a "$RUN_DIR/bench.txt"
+  summary 2>&1 | tee -a "$RUN_DIR/bench.txt"
+  log "output in $RUN_DIR"
+  return "$status"
+}
+
+main "$@"
