@@ -14,12 +14,18 @@
 #
 # Usage:
 #   bench/jobs/run.sh [JobsBench options]    e.g. --jobs 5000 --users 50 --concurrency 64 --latency-jobs 200
+#                                            (passed on through -Dbench.args: values without spaces)
 #   bench/jobs/run.sh --help                 this text and the JobsBench options
 #
 # Environment:
 #   BENCH_PG_DB             database created afresh for the run (dropped at the end), default collab_jobs_bench
 #   BENCH_PG_ADMIN_URL      where to create it, default postgresql://postgres@127.0.0.1:5432/postgres
-#   BENCH_REDIS_DB          Redis database, flushed before and after the run, default 11
+#   BENCH_REDIS             private (default): a redis-server of its own for the run on 127.0.0.1:BENCH_REDIS_PORT
+#                           (default 6391), no persistence, stopped at the end. shared: the machine's Redis at
+#                           127.0.0.1:6379, database BENCH_REDIS_DB (default 11), flushed before and after the run.
+#                           Private is the default because the test suite empties databases 1-15 of the shared
+#                           server round-robin (TestServices.freshRedisDatabase) and database 0 holds other data:
+#                           a test run at the same time would delete the job stream under the workers.
 #   BENCH_PORTS             HTTP ports of node A and node B, default "8001 8002"
 #   BENCH_ROLES             roles of node A and node B, space separated, default
 #                           "api,realtime,persistence,worker worker"; one entry starts node A only (for profiling the
@@ -28,7 +34,7 @@
 #   BENCH_SERVER_JAVA_OPTS  default -Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
 #   BENCH_CLIENT_JAVA_OPTS  default -Xms256m -Xmx1g -XX:+UseG1GC
 #   BENCH_JFR=1             record a JFR profile (CPU samples, locks) of both nodes into the run directory
-#   BENCH_KEEP_DB=1         keep the database and the Redis data after the run
+#   BENCH_KEEP_DB=1         keep the database (and, with BENCH_REDIS=shared, the Redis database) after the run
 #   READY_TIMEOUT           seconds to wait for each ready line, default 120
 #   COLLAB_JOBS_CONCURRENCY, COLLAB_HTTP_INSTANCES, ... are passed through to both nodes.
 # Output: bench/jobs/target/run-<time>/ holds the nodes' logs, the benchmark's output and the SQL summary.
@@ -39,8 +45,9 @@ ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 cd "$ROOT"
 
 if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-  sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exec mvn -q -B -f "$BENCH_DIR/pom.xml" compile exec:exec@bench -Dbench.args=--help 2>&1 | sed 's/\x1b\[0m//g'
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$BENCH_DIR/run.sh"
+  mvn -q -B -f "$BENCH_DIR/pom.xml" compile exec:exec@bench -Dbench.args=--help 2>&1 | sed 's/\x1b\[0m//g'
+  exit 0
 fi
 
 JAR="target/collab.jar"
@@ -48,7 +55,11 @@ RUN_DIR="$BENCH_DIR/target/run-$(date +%Y%m%d-%H%M%S)"
 PG_DB="${BENCH_PG_DB:-collab_jobs_bench}"
 PG_ADMIN_URL="${BENCH_PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 PG_URL="postgresql://postgres@127.0.0.1:5432/$PG_DB"
+REDIS_MODE="${BENCH_REDIS:-private}"
 REDIS_DB="${BENCH_REDIS_DB:-11}"
+REDIS_PORT="${BENCH_REDIS_PORT:-6391}"
+REDIS_PID=""
+DB_CREATED=0
 read -r -a PORTS <<<"${BENCH_PORTS:-8001 8002}"
 read -r -a SERVER_OPTS <<<"${BENCH_SERVER_JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError}"
 CLIENT_OPTS="${BENCH_CLIENT_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}"
@@ -56,6 +67,9 @@ READY_TIMEOUT="${READY_TIMEOUT:-120}"
 NAMES=(nodeA nodeB)
 read -r -a ROLES <<<"${BENCH_ROLES:-api,realtime,persistence,worker worker}"
 PIDS=()
+redis_cli() {
+  if [[ "$REDIS_MODE" == private ]]; then redis-cli -p "$REDIS_PORT" "$@"; else redis-cli -n "$REDIS_DB" "$@"; fi
+}
 
 log() { printf 'jobs-bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -65,11 +79,12 @@ random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 [[ "${#PORTS[@]}" == 2 ]] || die "BENCH_PORTS must name two ports"
 [[ "${#ROLES[@]}" == 1 || "${#ROLES[@]}" == 2 ]] || die "BENCH_ROLES must name the roles of one or two nodes"
 [[ "$PG_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_PG_DB must be a plain lower-case identifier"
+[[ "$REDIS_MODE" == private || "$REDIS_MODE" == shared ]] || die "BENCH_REDIS must be private or shared"
 
 machine() {
   echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -m | awk '/^Mem:/{print $2}') MiB memory"
   echo "java: $(java -version 2>&1 | head -2 | tail -1)"
-  echo "redis: $(redis-cli info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}'), postgresql: $(psql "$PG_ADMIN_URL" -Atc 'show server_version'), bwrap: $(bwrap --version 2>&1 | head -1), python: $(/usr/bin/python3 --version 2>&1)"
+  echo "redis ($REDIS_MODE, $COLLAB_REDIS_URL): $(redis_cli info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}'), postgresql: $(psql "$PG_ADMIN_URL" -Atc 'show server_version'), bwrap: $(bwrap --version 2>&1 | head -1), python: $(/usr/bin/python3 --version 2>&1)"
   echo "load: $(uptime)"
 }
 
@@ -98,11 +113,15 @@ stop_nodes() {
 
 cleanup() {
   stop_nodes
-  if [[ "${BENCH_KEEP_DB:-0}" != 1 ]]; then
+  if [[ "$DB_CREATED" == 1 && "${BENCH_KEEP_DB:-0}" != 1 ]]; then
     psql "$PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-    redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null 2>&1 || true
-  else
-    log "kept database $PG_DB and Redis database $REDIS_DB"
+    if [[ "$REDIS_MODE" == shared ]]; then redis_cli FLUSHDB >/dev/null 2>&1 || true; fi
+  elif [[ "$DB_CREATED" == 1 ]]; then
+    log "kept database $PG_DB (and, with BENCH_REDIS=shared, Redis database $REDIS_DB)"
+  fi
+  if [[ -n "$REDIS_PID" ]] && kill -0 "$REDIS_PID" 2>/dev/null; then
+    log "stopping the private redis-server (pid $REDIS_PID)"
+    kill -TERM "$REDIS_PID" 2>/dev/null || true
   fi
 }
 
@@ -123,11 +142,24 @@ prepare() {
   log "creating database $PG_DB"
   psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" \
     -c "CREATE DATABASE $PG_DB" >&2
-  log "flushing Redis database $REDIS_DB"
-  redis-cli -n "$REDIS_DB" FLUSHDB >/dev/null
+  DB_CREATED=1
+  if [[ "$REDIS_MODE" == private ]]; then
+    command -v redis-server >/dev/null || die "redis-server is required (or BENCH_REDIS=shared)"
+    port_busy "$REDIS_PORT" && die "port $REDIS_PORT (private Redis) is already in use"
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$RUN_DIR" \
+      --logfile "$RUN_DIR/redis.log" </dev/null >/dev/null 2>&1 &
+    REDIS_PID=$!
+    for _ in $(seq 1 50); do redis_cli ping >/dev/null 2>&1 && break; sleep 0.1; done
+    redis_cli ping >/dev/null 2>&1 || die "the private redis-server did not start; see $RUN_DIR/redis.log"
+    log "private redis-server on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
+    export COLLAB_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  else
+    log "flushing Redis database $REDIS_DB of 127.0.0.1:6379"
+    redis_cli FLUSHDB >/dev/null
+    export COLLAB_REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
+  fi
 
   export COLLAB_PG_URL="$PG_URL"
-  export COLLAB_REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
   export COLLAB_JWT_SECRET="$(random_secret)"
   export COLLAB_JWT_ACCESS_TTL_SECONDS=7200  # phase 1 plus the drain can outlast the default 15 minutes
   export COLLAB_CLUSTER_NAME="collab-jobs-bench-$$"
@@ -199,9 +231,9 @@ SQL
 }
 
 main() {
-  prepare
   trap cleanup EXIT
   trap 'exit 130' INT TERM HUP
+  prepare
   {
     echo "command: bench/jobs/run.sh $*"
     machine
