@@ -97,8 +97,10 @@ public class HttpVerticle extends VerticleBase {
     Future<String> decoyHash = vertx.executeBlocking(() -> hasher.hash("decoy password for unknown emails"), false);
     Future<ContractRoutes> contractRoutes = ContractRoutes.load(vertx, contract);
     return Future.all(decoyHash, contractRoutes).map(loaded -> {
-      RouterBuilder routes = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler());
+      RequestExtractor extractor = RequestExtractor.withBodyHandler();
+      RouterBuilder routes = RouterBuilder.create(vertx, contract, extractor);
       routes.security("bearerAuth").httpHandler(accessTokens);
+      OperationValidator.install(routes, contract, extractor);
       routes.getRoute("liveness").addHandler(this::live);
       routes.getRoute("readiness").addHandler(this::ready);
       new AuthRoutes(vertx, config, tokens, hasher, bus, limiter, decoyHash.result()).install(routes);
