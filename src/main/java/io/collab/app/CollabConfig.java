@@ -82,7 +82,13 @@ public record CollabConfig(
                     String publicKeyFile, int accessTtlSeconds, int refreshTtlSeconds) {}
 
   /** Password rules and Argon2id cost. */
-  public record Auth(int passwordMinLength, int argon2MemoryKib, int argon2Iterations, int argon2Parallelism) {}
+  /**
+   * @param activeUserCacheMs how long an instance trusts that a token's user exists and is active before asking
+   *     PostgreSQL again (0: ask on every request); a deactivation takes effect within this time
+   * @param activeUserCacheEntries most users an HTTP verticle instance remembers at once
+   */
+  public record Auth(int passwordMinLength, int argon2MemoryKib, int argon2Iterations, int argon2Parallelism,
+                     long activeUserCacheMs, int activeUserCacheEntries) {}
 
   /** Fixed windows counted in Redis, so they hold across instances. */
   public record RateLimits(int windowSeconds, int loginPerWindow, int registerPerWindow, int userPerWindow) {}
@@ -97,8 +103,8 @@ public record CollabConfig(
 
   /** The job queue, the sandbox limits and the retry policy. */
   public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
-                     int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int concurrency,
-                     long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
+                     int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int niceness,
+                     int concurrency, long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
                      int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength) {}
 
   public record Cluster(String name, List<String> members, String host, int port) {}
@@ -132,7 +138,9 @@ public record CollabConfig(
         new Auth(atLeast("auth.passwordMinLength", auth.getInteger("passwordMinLength"), 1),
             atLeast("auth.argon2MemoryKib", auth.getInteger("argon2MemoryKib"), 8),
             atLeast("auth.argon2Iterations", auth.getInteger("argon2Iterations"), 1),
-            atLeast("auth.argon2Parallelism", auth.getInteger("argon2Parallelism"), 1)),
+            atLeast("auth.argon2Parallelism", auth.getInteger("argon2Parallelism"), 1),
+            atLeast("auth.activeUserCacheMs", auth.getLong("activeUserCacheMs"), 0),
+            atLeast("auth.activeUserCacheEntries", auth.getInteger("activeUserCacheEntries"), 1)),
         new RateLimits(atLeast("rateLimit.windowSeconds", rateLimit.getInteger("windowSeconds"), 1),
             atLeast("rateLimit.loginPerWindow", rateLimit.getInteger("loginPerWindow"), 1),
             atLeast("rateLimit.registerPerWindow", rateLimit.getInteger("registerPerWindow"), 1),
@@ -190,6 +198,7 @@ public record CollabConfig(
         atLeast("jobs.maxProcesses", j.getInteger("maxProcesses"), 1),
         atLeast("jobs.maxOutputBytes", j.getInteger("maxOutputBytes"), 1),
         atLeast("jobs.tmpBytes", j.getLong("tmpBytes"), 1L << 20),
+        between("jobs.niceness", j.getInteger("niceness"), 0, 19),
         atLeast("jobs.concurrency", j.getInteger("concurrency"), 1),
         atLeast("jobs.leaseMs", j.getLong("leaseMs"), 1000),
         atLeast("jobs.maxAttempts", j.getInteger("maxAttempts"), 1),
@@ -218,6 +227,13 @@ public record CollabConfig(
   private static int atLeast(String name, Integer value, int min) {
     if (value == null || value < min) {
       throw new ConfigException(name + " must be at least " + min + ", got " + value);
+    }
+    return value;
+  }
+
+  private static int between(String name, Integer value, int min, int max) {
+    if (value == null || value < min || value > max) {
+      throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + value);
     }
     return value;
   }

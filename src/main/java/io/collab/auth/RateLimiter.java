@@ -1,10 +1,10 @@
 package io.collab.auth;
 
 import io.collab.common.ApiError;
+import io.collab.common.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -27,12 +27,12 @@ public final class RateLimiter {
 
   private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
 
-  private static final String SCRIPT = """
+  private static final RedisScript SCRIPT = new RedisScript("""
       local count = redis.call('INCR', KEYS[1])
       if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
       local ttl = redis.call('PTTL', KEYS[1])
       if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-      return {count, ttl}""";
+      return {count, ttl}""");
 
   private final Redis redis;
   private final int windowSeconds;
@@ -45,8 +45,8 @@ public final class RateLimiter {
 
   /** Counts one hit on {@code key} (e.g. {@code login:ip:1.2.3.4}) against {@code limit} per window. */
   public Future<Decision> hit(String key, int limit) {
-    Request request = Request.cmd(Command.EVAL).arg(SCRIPT).arg(1).arg("rl:" + key).arg(windowSeconds * 1000L);
-    return redis.send(request)
+    Request request = SCRIPT.call(1).arg("rl:" + key).arg(windowSeconds * 1000L);
+    return SCRIPT.send(redis, request)
         .map(reply -> decide(reply, limit))
         .recover(err -> {
           warnOnce(err);

@@ -120,7 +120,7 @@ public final class Bus {
 
   /**
    * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code", "stdin"?, "timeout_ms", "max_attempts",
-   * "idempotency_key"?, "max_active"}}; reply {@code {"job", "created": bool}} (false: the idempotency key's job).
+   * "idempotency_key"?, "max_active"}}; reply {@code {"id", "created": bool}} (false: the idempotency key's job).
    * Fails 429 quota_exceeded when the user already has {@code max_active} queued or running jobs.
    */
   public static final String JOBS_CREATE = "collab.jobs.create";

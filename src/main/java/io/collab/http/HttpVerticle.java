@@ -79,7 +79,7 @@ public class HttpVerticle extends VerticleBase {
     RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
     return TokenService.create(vertx, config.jwt()).compose(tokens -> {
       AccessTokenHandler accessTokens =
-          new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow());
+          new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow(), config.auth());
       Future<Router> router = config.has(Role.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
       return router.map(built -> {
         if (config.has(Role.REALTIME)) {

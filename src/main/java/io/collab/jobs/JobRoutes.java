@@ -67,9 +67,9 @@ public final class JobRoutes {
         .put("max_active", settings.maxActivePerUser());
     writeAccess(user, workspaceId)
         .compose(allowed -> createAndEnqueue(request))
-        .onSuccess(job -> ctx.response().setStatusCode(202).putHeader("content-type", "application/json")
-            .end(new JsonObject().put("message", "Job queued").put("job_id", job.getString("id"))
-                .put("status_url", "/api/jobs/" + job.getString("id") + "/").encode()))
+        .onSuccess(id -> ctx.response().setStatusCode(202).putHeader("content-type", "application/json")
+            .end(new JsonObject().put("message", "Job queued").put("job_id", id)
+                .put("status_url", "/api/jobs/" + id + "/").encode()))
         .onFailure(err -> ApiError.fail(ctx, err));
   }
 
@@ -84,7 +84,7 @@ public final class JobRoutes {
         .put("max_attempts", settings.maxAttempts())
         .put("max_active", settings.maxActivePerUser());
     createAndEnqueue(request)
-        .onSuccess(job -> ctx.json(new JsonObject().put("status", "task queued").put("job_id", job.getString("id"))))
+        .onSuccess(id -> ctx.json(new JsonObject().put("status", "task queued").put("job_id", id)))
         .onFailure(err -> ApiError.fail(ctx, err));
   }
 
@@ -127,15 +127,18 @@ public final class JobRoutes {
         .onFailure(err -> ApiError.send(ctx, 503, "service_unavailable", "Redis did not answer: " + err.getMessage()));
   }
 
-  /** Stores the job, then queues it; a job that could not be queued is forgotten and the caller told to retry. */
-  private Future<JsonObject> createAndEnqueue(JsonObject request) {
+  /**
+   * Stores the job, then queues it, and answers its id; a job that could not be queued is forgotten and the caller
+   * told to retry.
+   */
+  private Future<String> createAndEnqueue(JsonObject request) {
     return bus.request(Bus.JOBS_CREATE, request).compose(created -> {
-      JsonObject job = created.getJsonObject("job");
+      String id = created.getString("id");
       if (!created.getBoolean("created")) {
-        return Future.succeededFuture(job);
+        return Future.succeededFuture(id);
       }
-      return queue.enqueue(job.getString("id")).map(entry -> job).recover(err ->
-          bus.request(Bus.JOBS_DISCARD, new JsonObject().put("id", job.getString("id")))
+      return queue.enqueue(id).map(entry -> id).recover(err ->
+          bus.request(Bus.JOBS_DISCARD, new JsonObject().put("id", id))
               .transform(ignored -> Future.failedFuture(
                   new BusFailure(503, "service_unavailable", "the job queue did not answer; nothing was queued"))));
     });

@@ -71,7 +71,7 @@ public class JobWorkerVerticle extends VerticleBase {
     queue = new JobQueue(redis, settings.streamMaxLength());
     bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
     broker = new Broker(redis, config.realtime());
-    sandbox = new Sandbox(Sandbox.Mode.parse(settings.sandbox()), settings.tmpBytes());
+    sandbox = new Sandbox(settings);
     breaker = CircuitBreaker.create("jobs-" + consumer, vertx, new CircuitBreakerOptions()
             .setMaxFailures(settings.breakerMaxFailures())
             .setMaxRetries(settings.maxAttempts() - 1)

@@ -65,6 +65,7 @@ public final class Sandbox {
 
   public static final Set<String> LANGUAGES = Set.of("python", "javascript", "bash");
   public static final long DEFAULT_TMP_BYTES = 16L << 20;
+  public static final int DEFAULT_NICENESS = 10;
   /** Address space node gets beyond the memory limit: V8 reserves 512 MiB for JIT code up front. */
   static final int NODE_EXTRA_MIB = 768;
 
@@ -96,6 +97,7 @@ public final class Sandbox {
 
   private final Mode mode;
   private final long tmpBytes;
+  private final int niceness;
   private final String bwrap;
   private final boolean root;
   private final Map<String, Job> running = new ConcurrentHashMap<>();
@@ -106,23 +108,24 @@ public final class Sandbox {
     return thread;
   });
 
-  /** From the {@code jobs} settings: {@code jobs.sandbox}; /tmp gets {@link #DEFAULT_TMP_BYTES}. */
+  /** From the {@code jobs} settings: {@code jobs.sandbox}, {@code jobs.tmpBytes}, {@code jobs.niceness}. */
   public Sandbox(CollabConfig.Jobs settings) {
-    this(Mode.parse(settings.sandbox()), settings.tmpBytes());
+    this(Mode.parse(settings.sandbox()), settings.tmpBytes(), settings.niceness(), "/usr/bin/bwrap");
   }
 
+  /** With the defaults: {@link #DEFAULT_TMP_BYTES}, {@link #DEFAULT_NICENESS}. */
   public Sandbox(Mode mode) {
-    this(mode, DEFAULT_TMP_BYTES);
+    this(mode, DEFAULT_TMP_BYTES, DEFAULT_NICENESS, "/usr/bin/bwrap");
   }
 
-  /** @param tmpBytes size of the private /tmp (and /dev/shm) tmpfs; also the largest file a run may write */
-  public Sandbox(Mode mode, long tmpBytes) {
-    this(mode, tmpBytes, "/usr/bin/bwrap");
-  }
-
-  Sandbox(Mode mode, long tmpBytes, String bwrap) {
+  /**
+   * @param tmpBytes size of the private /tmp (and /dev/shm) tmpfs; also the largest file a run may write
+   * @param niceness CPU niceness of everything a run starts, 0 (none) to 19
+   */
+  Sandbox(Mode mode, long tmpBytes, int niceness, String bwrap) {
     this.mode = mode;
     this.tmpBytes = Math.max(1 << 20, tmpBytes);
+    this.niceness = niceness;
     this.bwrap = bwrap;
     this.root = uid() == 0;
   }
@@ -312,6 +315,9 @@ public final class Sandbox {
 
   private List<String> command(Lang lang, SandboxLimits limits, String dir, int codeBytes) {
     List<String> cmd = new ArrayList<>();
+    if (niceness > 0) { // first, so that the sandbox's setup is as low a priority as the program
+      cmd.addAll(List.of("/usr/bin/nice", "-n", Integer.toString(niceness)));
+    }
     if (mode == Mode.BWRAP) {
       if (root) { // never root on the host, even if the sandbox were escaped; rlimits then count for nobody
         cmd.addAll(List.of("/usr/bin/setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups",

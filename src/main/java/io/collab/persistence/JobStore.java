@@ -30,14 +30,8 @@ final class JobStore {
       (SELECT CASE WHEN p.owner_id = $2 THEN 'owner' ELSE (
           SELECT m.role FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $2) END
        FROM workspaces w JOIN projects p ON p.id = w.project_id WHERE w.id = j.workspace_id)""";
-  static final String ACTIVE_COUNT = """
-      SELECT count(*) AS n FROM jobs WHERE user_id = $1 AND status IN ('queued', 'running', 'retrying')""";
-  static final String BY_KEY = "SELECT " + COLUMNS + " FROM jobs j WHERE j.user_id = $1 AND j.idempotency_key = $2";
-  static final String INSERT = """
-      INSERT INTO jobs AS j (id, user_id, workspace_id, kind, language, code, stdin, timeout_ms, max_attempts,
-                             idempotency_key)
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-      RETURNING\s""" + COLUMNS;
+  /** One round trip: per-user lock, idempotency lookup, quota, insert (V4__create_job_function.sql says why). */
+  static final String CREATE = "SELECT outcome, job_id FROM create_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
   static final String DISCARD = "DELETE FROM jobs WHERE id = $1 AND status = 'queued' AND attempts = 0";
   static final String GET = "SELECT " + COLUMNS + " FROM jobs j WHERE j.id = $1 AND " + VISIBLE_TO;
   static final String LIST = "SELECT " + COLUMNS + """
@@ -74,32 +68,26 @@ final class JobStore {
   }
 
   Future<JsonObject> create(JsonObject r) {
-    long userId = r.getLong("user_id");
-    String key = r.getString("idempotency_key");
-    return pool.withTransaction(conn -> {
-      // One transaction per user at a time: the quota check and the insert must not interleave.
-      Future<?> serialized = conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(userId));
-      Future<Row> existing = serialized.compose(v -> key == null ? Future.succeededFuture(null)
-          : conn.preparedQuery(BY_KEY).execute(Tuple.of(userId, key))
-              .map(rows -> rows.size() == 0 ? null : rows.iterator().next()));
-      return existing.compose(found -> {
-        if (found != null) {
-          return Future.succeededFuture(new JsonObject().put("job", job(found)).put("created", false));
-        }
-        return conn.preparedQuery(ACTIVE_COUNT).execute(Tuple.of(userId)).compose(count -> {
-          if (count.iterator().next().getLong("n") >= r.getInteger("max_active")) {
-            return Future.failedFuture(new BusFailure(429, "quota_exceeded",
-                "at most " + r.getInteger("max_active") + " jobs may be queued or running at once"));
-          }
-          return conn.preparedQuery(INSERT).execute(Tuple.tuple()
-                  .addUUID(UUID.randomUUID()).addLong(userId).addLong(r.getLong("workspace_id"))
-                  .addString(r.getString("kind")).addString(r.getString("language")).addString(r.getString("code"))
-                  .addString(r.getString("stdin")).addInteger(r.getInteger("timeout_ms"))
-                  .addInteger(r.getInteger("max_attempts")).addString(key))
-              .map(rows -> new JsonObject().put("job", job(rows.iterator().next())).put("created", true));
+    int maxActive = r.getInteger("max_active");
+    return pool.preparedQuery(CREATE).execute(Tuple.tuple()
+            .addUUID(UUID.randomUUID()).addLong(r.getLong("user_id")).addLong(r.getLong("workspace_id"))
+            .addString(r.getString("kind")).addString(r.getString("language")).addString(r.getString("code"))
+            .addString(r.getString("stdin")).addInteger(r.getInteger("timeout_ms"))
+            .addInteger(r.getInteger("max_attempts")).addString(r.getString("idempotency_key"))
+            .addInteger(maxActive))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          return switch (row.getString("outcome")) {
+            case "created" -> Future.succeededFuture(created(row, true));
+            case "existing" -> Future.succeededFuture(created(row, false));
+            default -> Future.failedFuture(new BusFailure(429, "quota_exceeded",
+                "at most " + maxActive + " jobs may be queued or running at once"));
+          };
         });
-      });
-    });
+  }
+
+  private static JsonObject created(Row row, boolean created) {
+    return new JsonObject().put("id", row.getUUID("job_id").toString()).put("created", created);
   }
 
   Future<JsonObject> discard(JsonObject r) {

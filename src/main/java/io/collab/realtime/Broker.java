@@ -1,10 +1,10 @@
 package io.collab.realtime;
 
 import io.collab.app.CollabConfig;
+import io.collab.common.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -27,15 +27,15 @@ public final class Broker {
   /** What the history holds after a given seq, and the newest seq of the workspace. */
   public record History(long currentSeq, List<Entry> entries) {}
 
-  private static final String PUBLISH = """
+  private static final RedisScript PUBLISH = new RedisScript("""
       local seq = redis.call('INCR', KEYS[1])
       local msg = string.sub(ARGV[1], 1, -2) .. ',"seq":' .. seq .. '}'
       redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'm', msg, 't', ARGV[3])
       redis.call('EXPIRE', KEYS[2], ARGV[4])
       redis.call('PUBLISH', ARGV[5], msg)
-      return seq""";
+      return seq""");
 
-  private static final String HISTORY = """
+  private static final RedisScript HISTORY = new RedisScript("""
       local current = tonumber(redis.call('GET', KEYS[1]) or '0')
       local out = {current}
       for _, e in ipairs(redis.call('XRANGE', KEYS[2], ARGV[1], '+', 'COUNT', ARGV[2])) do
@@ -46,9 +46,9 @@ public final class Broker {
         end
         table.insert(out, e[1]); table.insert(out, m); table.insert(out, t)
       end
-      return out""";
+      return out""");
 
-  private static final String PRESENCE_JOIN = """
+  private static final RedisScript PRESENCE_JOIN = new RedisScript("""
       redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
       local others = 0
       for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
@@ -57,23 +57,23 @@ public final class Broker {
       redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
       redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
       redis.call('EXPIRE', KEYS[1], ARGV[7]); redis.call('EXPIRE', KEYS[2], ARGV[7])
-      return others""";
+      return others""");
 
-  private static final String PRESENCE_LEAVE = """
+  private static final RedisScript PRESENCE_LEAVE = new RedisScript("""
       redis.call('ZREM', KEYS[1], ARGV[1])
       redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
       local others = 0
       for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
         if string.sub(m, 1, #ARGV[3]) == ARGV[3] then others = others + 1 end
       end
-      return others""";
+      return others""");
 
-  private static final String HEARTBEAT = """
+  private static final RedisScript HEARTBEAT = new RedisScript("""
       for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
       redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
-      return 1""";
+      return 1""");
 
-  private static final String PRESENCE_STATE = """
+  private static final RedisScript PRESENCE_STATE = new RedisScript("""
       local seen = {}
       local out = {}
       for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
@@ -84,7 +84,7 @@ public final class Broker {
           if info then table.insert(out, info) end
         end
       end
-      return out""";
+      return out""");
 
   private final Redis redis;
   private final CollabConfig.Realtime settings;
@@ -102,7 +102,7 @@ public final class Broker {
   public Future<Long> publish(long workspaceId, String unsequencedMessage) {
     String tag = tag(workspaceId);
     // The channel is an argument, not a key: channels live outside the keyspace (and outside cluster slots).
-    return redis.send(Request.cmd(Command.EVAL).arg(PUBLISH).arg(2)
+    return PUBLISH.send(redis, PUBLISH.call(2)
             .arg(tag + ":seq").arg(tag + ":history")
             .arg(unsequencedMessage).arg(settings.historyLength()).arg(System.currentTimeMillis())
             .arg(settings.historyMaxAgeSeconds()).arg(channel(workspaceId)))
@@ -112,7 +112,7 @@ public final class Broker {
   /** Entries after {@code since}, oldest first, at most the history length. */
   public Future<History> after(long workspaceId, long since) {
     String tag = tag(workspaceId);
-    return redis.send(Request.cmd(Command.EVAL).arg(HISTORY).arg(2).arg(tag + ":seq").arg(tag + ":history")
+    return HISTORY.send(redis, HISTORY.call(2).arg(tag + ":seq").arg(tag + ":history")
             .arg((since + 1) + "-0").arg(settings.historyLength()))
         .map(reply -> {
           List<Entry> entries = new ArrayList<>();
@@ -130,7 +130,7 @@ public final class Broker {
     String tag = tag(workspaceId);
     long now = System.currentTimeMillis();
     long userId = user.getLong("user_id");
-    return redis.send(Request.cmd(Command.EVAL).arg(PRESENCE_JOIN).arg(2).arg(tag + ":presence").arg(tag + ":who")
+    return PRESENCE_JOIN.send(redis, PRESENCE_JOIN.call(2).arg(tag + ":presence").arg(tag + ":who")
             .arg(userId + "|" + hubId).arg(now + settings.presenceTtlSeconds() * 1000L).arg(now)
             .arg(userId + "|").arg(userId).arg(user.encode()).arg(presenceKeyTtl()))
         .map(Response::toLong);
@@ -139,7 +139,7 @@ public final class Broker {
   /** Marks the user offline on this hub; completes with how many hubs still have them online. */
   public Future<Long> leave(long workspaceId, String hubId, long userId) {
     String tag = tag(workspaceId);
-    return redis.send(Request.cmd(Command.EVAL).arg(PRESENCE_LEAVE).arg(1).arg(tag + ":presence")
+    return PRESENCE_LEAVE.send(redis, PRESENCE_LEAVE.call(1).arg(tag + ":presence")
             .arg(userId + "|" + hubId).arg(System.currentTimeMillis()).arg(userId + "|"))
         .map(Response::toLong);
   }
@@ -150,7 +150,7 @@ public final class Broker {
    */
   public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<Long> userIds) {
     String tag = tag(workspaceId);
-    Request renew = Request.cmd(Command.EVAL).arg(HEARTBEAT).arg(2).arg(tag + ":presence").arg(tag + ":who")
+    Request renew = HEARTBEAT.call(2).arg(tag + ":presence").arg(tag + ":who")
         .arg(presenceKeyTtl());
     long expiry = System.currentTimeMillis() + settings.presenceTtlSeconds() * 1000L;
     boolean any = false;
@@ -158,7 +158,7 @@ public final class Broker {
       renew.arg(expiry).arg(userId + "|" + hubId);
       any = true;
     }
-    return any ? redis.send(renew).mapEmpty() : Future.succeededFuture();
+    return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();
   }
 
   /** Presence keys outlive one heartbeat period comfortably, and vanish soon after the last hub stops renewing. */
@@ -169,7 +169,7 @@ public final class Broker {
   /** The users online in the workspace, one entry each, whichever hubs they are connected to. */
   public Future<JsonArray> online(long workspaceId) {
     String tag = tag(workspaceId);
-    return redis.send(Request.cmd(Command.EVAL).arg(PRESENCE_STATE).arg(2).arg(tag + ":presence").arg(tag + ":who")
+    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(2).arg(tag + ":presence").arg(tag + ":who")
             .arg(System.currentTimeMillis()))
         .map(reply -> {
           JsonArray users = new JsonArray();

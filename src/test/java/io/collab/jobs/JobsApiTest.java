@@ -3,6 +3,7 @@ package io.collab.jobs;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.TestApp;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -132,6 +137,40 @@ class JobsApiTest {
     HttpResponse<Buffer> refused = actors.post(user, "/api/jobs/submit/", sleeper);
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.bodyAsJsonObject().getString("error")).isEqualTo("quota_exceeded");
+  }
+
+  @Test
+  @DisplayName("twelve submits at once against a quota of four: exactly four are queued, eight get 429")
+  void quotaUnderConcurrency() {
+    Actor user = actors.register("quota-race");
+    JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(3)").put("language", "python");
+    List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      submits.add(actors.request(user, HttpMethod.POST, "/api/jobs/submit/").sendJsonObject(sleeper));
+    }
+    Future.all(submits).await();
+    Map<Integer, Long> byStatus = submits.stream()
+        .collect(Collectors.groupingBy(f -> f.result().statusCode(), Collectors.counting()));
+    assertThat(byStatus).containsExactlyInAnyOrderEntriesOf(Map.of(202, 4L, 429, 8L));
+  }
+
+  @Test
+  @DisplayName("eight submits at once with one Idempotency-Key: one job, the same id in every answer")
+  void idempotencyKeyUnderConcurrency() {
+    Actor user = actors.register("idem-race");
+    JsonObject body = new JsonObject().put("code", "print(1)").put("language", "python");
+    List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      submits.add(actors.request(user, HttpMethod.POST, "/api/jobs/submit/").putHeader("Idempotency-Key", "race")
+          .sendJsonObject(body));
+    }
+    Future.all(submits).await();
+    Set<String> ids = submits.stream().map(f -> {
+      assertThat(f.result().statusCode()).as(f.result().bodyAsString()).isEqualTo(202);
+      return f.result().bodyAsJsonObject().getString("job_id");
+    }).collect(Collectors.toSet());
+    assertThat(ids).hasSize(1);
+    assertThat(actors.get(user, "/api/jobs/").bodyAsJsonArray()).hasSize(1);
   }
 
   @Test

@@ -232,6 +232,14 @@ class SandboxTest {
     }
 
     @Test
+    @DisplayName("user code runs at a lower CPU priority than the JVM (jobs.niceness, default 10)")
+    void niceness() {
+      SandboxResult result = run("python", "import os; print(os.nice(0)); os.nice(-1)");
+      assertThat(result.stdout()).isEqualTo(Sandbox.DEFAULT_NICENESS + "\n");
+      assertThat(result.stderr()).as("it may not raise its priority back").contains("PermissionError");
+    }
+
+    @Test
     @DisplayName("a bash fork bomb is contained and the next job still runs")
     void bashForkBomb() throws Exception {
       // the bomb forks in the background while the script itself stays busy (builtins only) for two seconds
@@ -516,7 +524,7 @@ class SandboxTest {
     @Test
     @DisplayName("a missing bwrap is a platform error, not a program failure, and available() is false")
     void missingBwrap() {
-      Sandbox broken = new Sandbox(Sandbox.Mode.BWRAP, Sandbox.DEFAULT_TMP_BYTES, "/nonexistent/bwrap");
+      Sandbox broken = new Sandbox(Sandbox.Mode.BWRAP, Sandbox.DEFAULT_TMP_BYTES, Sandbox.DEFAULT_NICENESS, "/nonexistent/bwrap");
       SandboxResult result = await(broken.run(vertx, "python", "print(1)", null, LIMITS));
       assertThat(result.error()).isNotNull();
       assertThat(result.exitCode()).isEqualTo(-1);
@@ -527,7 +535,7 @@ class SandboxTest {
     @Test
     @DisplayName("a sandbox that fails to set up is a platform error carrying bwrap's message")
     void failingBwrap() {
-      Sandbox broken = new Sandbox(Sandbox.Mode.BWRAP, Sandbox.DEFAULT_TMP_BYTES, "/usr/bin/false");
+      Sandbox broken = new Sandbox(Sandbox.Mode.BWRAP, Sandbox.DEFAULT_TMP_BYTES, Sandbox.DEFAULT_NICENESS, "/usr/bin/false");
       SandboxResult result = await(broken.run(vertx, "bash", "echo hi", null, LIMITS));
       assertThat(result.error()).startsWith("the sandbox did not start");
       assertThat(result.stdout()).isEmpty();
