@@ -8,9 +8,11 @@
 # One JobWorkerVerticle per node with the worker role, so two workers in the consumer group, each running
 # COLLAB_JOBS_CONCURRENCY (default 2) jobs at once in the bubblewrap sandbox.
 #
-# Phase 1 floods the queue with --jobs trivial jobs; JobsBench then waits (bounded by --drain-timeout, default
-# 900 s) until GET /api/jobs/health/ reports pending 0 and queued 0 before phase 2 (end-to-end latency), on the same
-# processes. Jobs still queued at the bound are cancelled, and the output says so.
+# A warm-up submits --warmup-jobs jobs (default 2000) and cancels them, so the server's JIT has compiled the submit
+# path; phase 1 then floods the queue with --jobs trivial jobs, sent by wrk (bench/jobs/submit.lua; Debian package
+# wrk) because a JVM client costs the shared cores ten times more CPU per request. JobsBench then waits (bounded by
+# --drain-timeout, default 900 s) until GET /api/jobs/health/ reports pending 0 and queued 0 before phase 2
+# (end-to-end latency), on the same processes. Jobs still queued at the bound are cancelled, and the output says so.
 #
 # Usage:
 #   bench/jobs/run.sh [JobsBench options]    e.g. --jobs 5000 --users 50 --concurrency 64 --latency-jobs 200
@@ -128,6 +130,9 @@ cleanup() {
 prepare() {
   command -v psql >/dev/null || die "psql is required"
   command -v redis-cli >/dev/null || die "redis-cli is required"
+  if [[ " $* " != *" --client vertx "* ]]; then
+    command -v wrk >/dev/null || die "wrk is required for phase 1 (apt-get install wrk), or pass --client vertx"
+  fi
   for port in "${PORTS[@]:0:${#ROLES[@]}}"; do
     port_busy "$port" && die "port $port is already in use (another benchmark or cluster running?)"
   done
@@ -170,7 +175,9 @@ prepare() {
   export COLLAB_RATE_LIMIT_LOGIN_PER_WINDOW=1000000
   export COLLAB_RATE_LIMIT_REGISTER_PER_WINDOW=1000000
   export COLLAB_RATE_LIMIT_USER_PER_WINDOW=1000000
-  export COLLAB_JOBS_MAX_ACTIVE_PER_USER=100000
+  # 5000 jobs over 50 users is 100 queued per user before the workers catch up: the quota must let that many wait
+  # (the quota check counts at most this many rows)
+  export COLLAB_JOBS_MAX_ACTIVE_PER_USER="${COLLAB_JOBS_MAX_ACTIVE_PER_USER:-200}"
   export COLLAB_LOG_FORMAT=json
 }
 
@@ -205,9 +212,9 @@ start_node() {
 # What the jobs table says about the run (server-side timestamps, microseconds).
 summary() {
   psql "$PG_URL" -q -P pager=off <<'SQL'
-\echo '--- jobs by phase and status (phase 1: no workspace; phase 2: with workspace)'
-SELECT CASE WHEN workspace_id IS NULL THEN 'phase 1' ELSE 'phase 2' END AS phase, status, count(*),
-       max(attempts) AS max_attempts
+\echo '--- jobs by phase and status (warm-up: code ends "# warm-up"; phase 1: no workspace; phase 2: with workspace)'
+SELECT CASE WHEN code LIKE '%# warm-up' THEN 'warm-up' WHEN workspace_id IS NULL THEN 'phase 1' ELSE 'phase 2' END
+         AS phase, status, count(*), max(attempts) AS max_attempts
   FROM jobs GROUP BY 1, 2 ORDER BY 1, 2;
 \echo '--- phase 1: server-side enqueue window and worker throughput'
 SELECT count(*) AS jobs,
@@ -217,7 +224,7 @@ SELECT count(*) AS jobs,
        round(extract(epoch FROM max(finished_at) - min(started_at))::numeric, 1) AS run_span_s,
        round((count(*) FILTER (WHERE finished_at IS NOT NULL)
               / nullif(extract(epoch FROM max(finished_at) - min(started_at)), 0))::numeric, 1) AS run_per_s
-  FROM jobs WHERE workspace_id IS NULL;
+  FROM jobs WHERE workspace_id IS NULL AND code NOT LIKE '%# warm-up';
 \echo '--- per-job server times in ms: pickup = started_at - created_at (queue wait + stream read + start transaction);'
 \echo '    run = finished_at - started_at (sandbox start, program, finish transaction)'
 SELECT CASE WHEN workspace_id IS NULL THEN 'phase 1' ELSE 'phase 2' END AS phase,
@@ -226,18 +233,19 @@ SELECT CASE WHEN workspace_id IS NULL THEN 'phase 1' ELSE 'phase 2' END AS phase
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) AS run_p50,
        round(percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) AS run_p95,
        round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) AS run_p99
-  FROM jobs WHERE status = 'succeeded' GROUP BY 1 ORDER BY 1;
+  FROM jobs WHERE status = 'succeeded' AND code NOT LIKE '%# warm-up' GROUP BY 1 ORDER BY 1;
 SQL
 }
 
 main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM HUP
-  prepare
+  prepare "$@"
   {
     echo "command: bench/jobs/run.sh $*"
     machine
-    echo "server JVM: ${SERVER_OPTS[*]}; jobs.concurrency ${COLLAB_JOBS_CONCURRENCY:-2} per worker; http.instances ${COLLAB_HTTP_INSTANCES:-0 (one per core)}"
+    echo "server JVM: ${SERVER_OPTS[*]}; jobs.concurrency ${COLLAB_JOBS_CONCURRENCY:-2} per worker; http.instances ${COLLAB_HTTP_INSTANCES:-0 (one per core)}; jobs.maxActivePerUser $COLLAB_JOBS_MAX_ACTIVE_PER_USER"
+    echo "wrk: $(wrk --version 2>&1 | head -1)"
   } | tee "$RUN_DIR/bench.txt"
   start_node 0
   if [[ "${#ROLES[@]}" == 2 ]]; then
@@ -252,7 +260,7 @@ main() {
     done
   done
   echo "load before the bench: $(uptime)" | tee -a "$RUN_DIR/bench.txt"
-  local args=(--host "127.0.0.1:${PORTS[0]}" "$@")
+  local args=(--host "127.0.0.1:${PORTS[0]}" --work-dir "$RUN_DIR" "$@")
   set +e
   mvn -q -B -f "$BENCH_DIR/pom.xml" exec:exec@bench -Dbench.jvm="$CLIENT_OPTS" -Dbench.args="${args[*]}" 2>&1 \
     | sed -u 's/\x1b\[0m//g' | tee -a "$RUN_DIR/bench.txt"

@@ -15,6 +15,10 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -64,6 +68,10 @@ public final class JobsBench {
     boolean baseline = false;
     boolean enqueue = true;
     boolean latency = true;
+    int warmupJobs = 2000;
+    String client = "wrk";
+    String wrk = "wrk";
+    String workDir = System.getProperty("java.io.tmpdir");
     String code = "print(1)";
     String language = "python";
     String password = "bench-password-123";
@@ -85,6 +93,12 @@ public final class JobsBench {
           --phases LIST           enqueue,latency (default both; the drain runs only when both do); add 'baseline'
                                   to first time GET /health/live (no auth) and GET /api/auth/me/ (auth only) with
                                   --jobs requests each at --concurrency, for comparison with the submit
+          --warmup-jobs N         phase 1: jobs submitted (Vert.x client) and cancelled before the measured submits,
+                                  so the server's JIT is warm when measuring (default 2000; 0: none)
+          --client wrk|vertx      phase 1: who sends the measured submits (default wrk, with bench/jobs/submit.lua:
+                                  a fraction of a JVM client's CPU per request, and the client shares the cores)
+          --wrk PATH              the wrk binary (default wrk, from PATH)
+          --work-dir DIR          where the tokens file for wrk is written (default the temp directory)
           --code TEXT             the job's code (default print(1))
           --language NAME         the job's language (default python)
           --target-rate R         enqueue target in submits/s (default 2000)
@@ -123,6 +137,15 @@ public final class JobsBench {
             o.enqueue = phases.contains("enqueue");
             o.latency = phases.contains("latency");
           }
+          case "--warmup-jobs" -> o.warmupJobs = Integer.parseInt(v);
+          case "--client" -> {
+            if (!v.equals("wrk") && !v.equals("vertx")) {
+              throw new IllegalArgumentException("--client must be wrk or vertx");
+            }
+            o.client = v;
+          }
+          case "--wrk" -> o.wrk = v;
+          case "--work-dir" -> o.workDir = v;
           case "--code" -> o.code = v;
           case "--language" -> o.language = v;
           case "--target-rate" -> o.targetRate = Double.parseDouble(v);
@@ -315,7 +338,6 @@ public final class JobsBench {
   private void run() throws Exception {
     say("JobsBench: host %s:%d, run id %s, %d cores visible to the client JVM", o.host, o.port, runId,
         Runtime.getRuntime().availableProcessors());
-    List<String[]> submitted = List.of();
     String monitorToken = null;
     if (o.enqueue) {
       say("setup: registering and logging in %d users", o.users);
@@ -327,10 +349,14 @@ public final class JobsBench {
         baseline("GET /health/live (no auth)", "/health/live", null);
         baseline("GET /api/auth/me/ (JWT, user lookup, rate limit)", "/api/auth/me/", tokens);
       }
+      if (o.warmupJobs > 0) {
+        warmup(tokens);
+      }
       long phaseStart = System.nanoTime();
-      submitted = enqueuePhase(tokens);
+      int accepted = o.client.equals("wrk") ? enqueueWithWrk(tokens)
+          : enqueuePhase(tokens, o.jobs, "phase 1 (enqueue)", o.code).size();
       if (o.latency && o.latencyJobs > 0) {
-        drain(monitorToken, submitted, phaseStart);
+        drain(monitorToken, tokens, accepted, phaseStart);
       }
     }
     if (o.latency && o.latencyJobs > 0) {
@@ -394,15 +420,14 @@ public final class JobsBench {
   // ---- phase 1 ------------------------------------------------------------------------------------------------
 
   /** Completes with [token, job id] of every accepted job. */
-  private List<String[]> enqueuePhase(List<String> tokens) throws Exception {
-    int n = o.jobs;
+  private List<String[]> enqueuePhase(List<String> tokens, int n, String phase, String code) throws Exception {
     long[] latencies = new long[n];
     boolean[] ok = new boolean[n];
     String[][] accepted = new String[n][];
     Map<String, Integer> errors = new TreeMap<>();
-    Buffer body = new JsonObject().put("code", o.code).put("language", o.language).toBuffer();
+    Buffer body = new JsonObject().put("code", code).put("language", o.language).toBuffer();
     long[] window = new long[2];
-    say("phase 1 (enqueue): %d jobs over %d users, %d requests in flight", n, tokens.size(), o.concurrency);
+    say("%s: %d jobs over %d users, %d requests in flight, Vert.x client", phase, n, tokens.size(), o.concurrency);
     onLoop(() -> {
       Promise<Void> done = Promise.promise();
       int[] next = {0};
@@ -441,7 +466,7 @@ public final class JobsBench {
         lane[0].run();
       }
       return done.future();
-    }, Math.max(120, n / 10), "phase 1");
+    }, Math.max(120, n / 10), phase);
 
     int accepts = 0;
     List<Long> okLatencies = new ArrayList<>();
@@ -455,7 +480,7 @@ public final class JobsBench {
     }
     double wallS = (window[1] - window[0]) / 1e9;
     double rate = accepts / wallS;
-    say("phase 1 result: %d of %d submits answered 202 in %.3f s", accepts, n, wallS);
+    say("%s result: %d of %d submits answered 202 in %.3f s", phase, accepts, n, wallS);
     say("  enqueue rate: %.0f submits/s (202s only)  target >= %.0f/s: %s", rate, o.targetRate,
         rate >= o.targetRate ? "MET" : "MISSED");
     say("  errors by status: %s", errors.isEmpty() ? "none" : errors);
@@ -465,8 +490,8 @@ public final class JobsBench {
   }
 
   /** Waits for pending and queued to reach 0; past the bound, cancels what is still queued and waits briefly. */
-  private void drain(String token, List<String[]> submitted, long phaseStart) throws Exception {
-    say("drain: waiting (at most %d s) for the workers to run the %d queued jobs", o.drainTimeoutS, submitted.size());
+  private void drain(String token, List<String> tokens, int submitted, long phaseStart) throws Exception {
+    say("drain: waiting (at most %d s) for the workers to run the %d queued jobs", o.drainTimeoutS, submitted);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.drainTimeoutS);
     long lastReport = 0;
     while (true) {
@@ -477,7 +502,7 @@ public final class JobsBench {
       if (pending == 0 && queued == 0) {
         double s = (now - phaseStart) / 1e9;
         say("drain: queue empty %.1f s after phase 1 began: %d jobs run by the workers in that time, %.1f jobs/s "
-            + "(workers_alive %d)", s, submitted.size(), submitted.size() / s, health.getLong("workers_alive", -1L));
+            + "(workers_alive %d)", s, submitted, submitted / s, health.getLong("workers_alive", -1L));
         return;
       }
       if (now - lastReport > TimeUnit.SECONDS.toNanos(15)) {
@@ -492,7 +517,7 @@ public final class JobsBench {
     }
     say("drain: NOT drained within %d s; cancelling the phase-1 jobs still queued so that phase 2 measures an idle "
         + "queue", o.drainTimeoutS);
-    Map<String, Integer> outcomes = onLoop(() -> cancelAll(submitted), 600, "cancelling");
+    Map<String, Integer> outcomes = onLoop(() -> queuedJobs(tokens).compose(this::cancelAll), 600, "cancelling");
     say("drain: cancel answers %s", outcomes);
     long second = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (System.nanoTime() < second) {
@@ -512,6 +537,87 @@ public final class JobsBench {
       throw new IllegalStateException("GET /api/jobs/health/ answered " + r.statusCode() + ": " + r.bodyAsString());
     }
     return r.bodyAsJsonObject();
+  }
+
+  /**
+   * Submits {@code --warmup-jobs} jobs and cancels them, then waits for the workers to skip them: the submit path
+   * (validation, the create function, XADD) is compiled by the JIT before the measured submits start.
+   */
+  /** Ends the code of warm-up jobs, so that run.sh's summary can leave them out (a comment in python and bash). */
+  static final String WARMUP_MARK = "  # warm-up";
+
+  private void warmup(List<String> tokens) throws Exception {
+    List<String[]> jobs = enqueuePhase(tokens, o.warmupJobs, "warm-up", o.code + WARMUP_MARK);
+    Map<String, Integer> outcomes = onLoop(() -> cancelAll(jobs), 600, "cancelling the warm-up jobs");
+    say("warm-up: cancel answers %s", outcomes);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      JsonObject health = health(tokens.get(0));
+      if (health.getLong("pending", -1L) == 0 && health.getLong("queued", -1L) == 0) {
+        say("warm-up: queue empty; load %s", loadAverage());
+        return;
+      }
+      Thread.sleep(500);
+    }
+    say("warm-up: the queue still holds warm-up jobs after 120 s; phase 1 runs beside them");
+  }
+
+  /**
+   * Phase 1 with wrk and bench/jobs/submit.lua: one wrk thread, {@code --concurrency} connections, stops once
+   * {@code --jobs} answers have arrived. Returns the number of 202s.
+   */
+  private int enqueueWithWrk(List<String> tokens) throws Exception {
+    Path tokenFile = Path.of(o.workDir, "jobs-bench-tokens-" + runId + ".txt");
+    Files.write(tokenFile, tokens);
+    Path script = Path.of(System.getProperty("bench.dir", "."), "submit.lua");
+    List<String> command = List.of(o.wrk, "-t1", "-c" + o.concurrency, "-d" + Math.max(60, o.jobs / 10) + "s",
+        "--timeout", "30s", "-s", script.toString(), "http://" + o.host + ":" + o.port);
+    say("phase 1 (enqueue): %d jobs over %d users, %d connections, wrk: %s", o.jobs, tokens.size(), o.concurrency,
+        String.join(" ", command));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(Map.of("TOKENS", tokenFile.toString(), "JOBS", Integer.toString(o.jobs),
+        "BODY", new JsonObject().put("code", o.code).put("language", o.language).encode(), "WRK_THREADS", "1"));
+    Process wrk = builder.start();
+    String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    wrk.waitFor();
+    Files.deleteIfExists(tokenFile);
+    String line = output.lines().filter(l -> l.startsWith("wrk-result ")).findFirst()
+        .orElseThrow(() -> new IllegalStateException("wrk printed no result (exit " + wrk.exitValue() + "):\n" + output));
+    JsonObject result = new JsonObject(line.substring("wrk-result ".length()));
+    JsonObject statuses = result.getJsonObject("statuses");
+    int accepted = statuses.getInteger("202", 0);
+    double wallS = result.getLong("duration_us") / 1e6;
+    double rate = accepted / wallS;
+    JsonObject lat = result.getJsonObject("latency_us");
+    say("phase 1 result: %d of %d submits answered 202 in %.3f s (wrk's run time, first request to last answer)",
+        accepted, o.jobs, wallS);
+    say("  enqueue rate: %.0f submits/s (202s only)  target >= %.0f/s: %s", rate, o.targetRate,
+        rate >= o.targetRate ? "MET" : "MISSED");
+    say("  answers by status: %s; socket errors: %s", statuses.encode(), result.getJsonObject("errors").encode());
+    say("  submit response time: p50 %.1f  p90 %.1f  p95 %.1f  p99 %.1f  max %.1f ms", lat.getLong("p50") / 1e3,
+        lat.getLong("p90") / 1e3, lat.getLong("p95") / 1e3, lat.getLong("p99") / 1e3, lat.getLong("max") / 1e3);
+    return accepted;
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).strip();
+    } catch (IOException e) {
+      return "unknown";
+    }
+  }
+
+  /** Every job still queued, per user, as {token, id} pairs (from GET /api/jobs/?status=queued). */
+  private Future<List<String[]>> queuedJobs(List<String> tokens) {
+    List<Future<List<String[]>>> lists = tokens.stream()
+        .map(token -> get("/api/jobs/?status=queued&limit=1000", token).map(r -> {
+          List<String[]> jobs = new ArrayList<>();
+          if (r.statusCode() == 200) {
+            r.bodyAsJsonArray().forEach(job -> jobs.add(new String[] {token, ((JsonObject) job).getString("id")}));
+          }
+          return jobs;
+        })).toList();
+    return Future.all(lists).map(all -> lists.stream().flatMap(f -> f.result().stream()).toList());
   }
 
   private Future<Map<String, Integer>> cancelAll(List<String[]> jobs) {
