@@ -80,21 +80,36 @@ public final class JobQueue {
     return redis.send(Request.cmd(Command.ZREM).arg(WORKERS).arg(worker)).mapEmpty();
   }
 
-  /** {@code {"workers_alive", "pending", "queued", "oldest_pending_age_ms"}}. */
+  /**
+   * {@code {"workers_alive", "pending", "queued", "oldest_pending_age_ms"}}. Before any worker has started, there
+   * is no consumer group yet: nothing is pending and every entry of the stream is queued.
+   */
   public Future<JsonObject> health() {
     long now = System.currentTimeMillis();
     Future<Response> workers = redis.send(Request.cmd(Command.ZCOUNT).arg(WORKERS).arg(now).arg("+inf"));
-    Future<Response> oldest = redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP).arg("-").arg("+").arg(1));
-    Future<Response> summary = redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP));
-    Future<Response> groups = redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(STREAM));
-    return Future.all(workers, oldest, summary, groups).map(all -> {
+    Future<Response> oldest = withoutGroup(
+        redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP).arg("-").arg("+").arg(1)));
+    Future<Response> summary = withoutGroup(redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP)));
+    Future<Response> groups = withoutGroup(redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(STREAM)));
+    Future<Response> length = redis.send(Request.cmd(Command.XLEN).arg(STREAM));
+    return Future.all(workers, oldest, summary, groups, length).map(all -> {
       long pending = summary.result() == null ? 0 : summary.result().get(0).toLong();
       long age = oldest.result() == null || oldest.result().size() == 0 ? 0 : oldest.result().get(0).get(2).toLong();
+      boolean grouped = groups.result() != null && groups.result().size() > 0;
       return new JsonObject()
           .put("workers_alive", workers.result().toLong())
           .put("pending", pending)
-          .put("queued", undelivered(groups.result()))
+          .put("queued", grouped ? undelivered(groups.result()) : length.result().toLong())
           .put("oldest_pending_age_ms", age);
+    });
+  }
+
+  /** No stream or no group yet (no worker ever started): an empty answer rather than an error. */
+  private static Future<Response> withoutGroup(Future<Response> reply) {
+    return reply.recover(err -> {
+      String message = String.valueOf(err.getMessage());
+      return message.startsWith("NOGROUP") || message.startsWith("ERR no such key")
+          ? Future.succeededFuture(null) : Future.failedFuture(err);
     });
   }
 

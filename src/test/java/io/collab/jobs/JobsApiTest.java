@@ -250,6 +250,26 @@ class JobsApiTest {
   }
 
   @Test
+  @DisplayName("GET /api/jobs/health/ before any worker ever started: 200, no workers, submitted jobs counted as queued")
+  void queueHealthWithoutWorkers() {
+    TestApp apiOnly = TestApp.start(config -> config.put("roles", "api,realtime,persistence"));
+    try {
+      Actors strangers = new Actors(apiOnly);
+      Actor user = strangers.register("no-workers");
+      JsonObject before = strangers.get(user, "/api/jobs/health/").bodyAsJsonObject();
+      assertThat(before).isEqualTo(new JsonObject().put("workers_alive", 0).put("pending", 0).put("queued", 0)
+          .put("oldest_pending_age_ms", 0));
+      assertThat(strangers.post(user, "/api/jobs/submit/", new JsonObject().put("code", "print(1)")
+          .put("language", "python")).statusCode()).isEqualTo(202);
+      HttpResponse<Buffer> after = strangers.get(user, "/api/jobs/health/");
+      assertThat(after.statusCode()).isEqualTo(200);
+      assertThat(after.bodyAsJsonObject().getLong("queued")).isEqualTo(1L);
+    } finally {
+      apiOnly.stop();
+    }
+  }
+
+  @Test
   @DisplayName("GET /api/jobs/ lists the caller's jobs, filtered by status")
   void listing() {
     Actor user = actors.register("lister");
