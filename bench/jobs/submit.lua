@@ -3,8 +3,8 @@
 -- JVM client, and the load generator shares the cores with the server in this benchmark.
 --
 -- Environment: TOKENS (file, one access token per line), JOBS (submits), BODY (the JSON body).
--- Run it with one thread (-t1): when its answers are in, the thread ends the run (SIGINT to wrk, which then prints
--- its statistics at once instead of sleeping until -d).
+-- Run it with one thread (-t1). When its answers are in, the thread stops and prints "wrk-done"; wrk itself sleeps
+-- until -d unless it gets SIGINT, which JobsBench then sends (from here it could reach the thread, not the sleeper).
 -- Prints one line "wrk-result {json}" at the end: answers by status, the window from the thread's start to the
 -- last answer, wrk's run time, socket errors and the response-time percentiles.
 
@@ -49,8 +49,9 @@ function response(status, headers, body)
   statuses[key] = (statuses[key] or 0) + 1
   if answered == total then
     ended_us = now_us()
+    io.write("wrk-done\n")
+    io.flush()
     wrk.thread:stop()
-    os.execute("kill -INT $PPID") -- the shell's parent: wrk
   end
 end
 

@@ -58,7 +58,7 @@ public final class JobsBench {
     String host = "127.0.0.1";
     int port = 8001;
     int jobs = 5000;
-    int users = 50;
+    int users = 500;
     int concurrency = 64;
     int latencyJobs = 200;
     int latencyInflight = 1;
@@ -68,7 +68,7 @@ public final class JobsBench {
     boolean baseline = false;
     boolean enqueue = true;
     boolean latency = true;
-    int warmupJobs = 2000;
+    int warmupRounds = 3;
     String client = "wrk";
     String wrk = "wrk";
     String workDir = System.getProperty("java.io.tmpdir");
@@ -83,7 +83,7 @@ public final class JobsBench {
 
           --host HOST:PORT        API node to submit to (default 127.0.0.1:8001; loopback only)
           --jobs N                phase 1: trivial jobs to submit (default 5000)
-          --users N               phase 1: users the submissions are spread over (default 50)
+          --users N               phase 1: users the submissions are spread over (default 500)
           --concurrency N         phase 1: submit requests in flight (default 64)
           --latency-jobs N        phase 2: measured jobs (default 200)
           --latency-inflight N    phase 2: jobs in flight at once (default 1: one after another)
@@ -93,8 +93,8 @@ public final class JobsBench {
           --phases LIST           enqueue,latency (default both; the drain runs only when both do); add 'baseline'
                                   to first time GET /health/live (no auth) and GET /api/auth/me/ (auth only) with
                                   --jobs requests each at --concurrency, for comparison with the submit
-          --warmup-jobs N         phase 1: jobs submitted (Vert.x client) and cancelled before the measured submits,
-                                  so the server's JIT is warm when measuring (default 2000; 0: none)
+          --warmup-rounds N       phase 1: rounds of --jobs submits, each cancelled at once, before the measured
+                                  one, so that the server's JIT has compiled the submit path (default 3; 0: none)
           --client wrk|vertx      phase 1: who sends the measured submits (default wrk, with bench/jobs/submit.lua:
                                   a fraction of a JVM client's CPU per request, and the client shares the cores)
           --wrk PATH              the wrk binary (default wrk, from PATH)
@@ -137,7 +137,7 @@ public final class JobsBench {
             o.enqueue = phases.contains("enqueue");
             o.latency = phases.contains("latency");
           }
-          case "--warmup-jobs" -> o.warmupJobs = Integer.parseInt(v);
+          case "--warmup-rounds" -> o.warmupRounds = Integer.parseInt(v);
           case "--client" -> {
             if (!v.equals("wrk") && !v.equals("vertx")) {
               throw new IllegalArgumentException("--client must be wrk or vertx");
@@ -349,12 +349,11 @@ public final class JobsBench {
         baseline("GET /health/live (no auth)", "/health/live", null);
         baseline("GET /api/auth/me/ (JWT, user lookup, rate limit)", "/api/auth/me/", tokens);
       }
-      if (o.warmupJobs > 0) {
+      if (o.warmupRounds > 0) {
         warmup(tokens);
       }
       long phaseStart = System.nanoTime();
-      int accepted = o.client.equals("wrk") ? enqueueWithWrk(tokens)
-          : enqueuePhase(tokens, o.jobs, "phase 1 (enqueue)", o.code).size();
+      int accepted = submitRound(tokens, "phase 1 (enqueue)", o.code);
       if (o.latency && o.latencyJobs > 0) {
         drain(monitorToken, tokens, accepted, phaseStart);
       }
@@ -539,18 +538,22 @@ public final class JobsBench {
     return r.bodyAsJsonObject();
   }
 
-  /**
-   * Submits {@code --warmup-jobs} jobs and cancels them, then waits for the workers to skip them: the submit path
-   * (validation, the create function, XADD) is compiled by the JIT before the measured submits start.
-   */
   /** Ends the code of warm-up jobs, so that run.sh's summary can leave them out (a comment in python and bash). */
   static final String WARMUP_MARK = "  # warm-up";
 
+  /**
+   * {@code --warmup-rounds} rounds of {@code --jobs} submits exactly like phase 1's, each cancelled right after, then
+   * a wait for the workers to skip them: a JVM needs tens of thousands of requests before its JIT has compiled the
+   * submit path, and a benchmark of a long-running service should measure it compiled.
+   */
   private void warmup(List<String> tokens) throws Exception {
-    List<String[]> jobs = enqueuePhase(tokens, o.warmupJobs, "warm-up", o.code + WARMUP_MARK);
-    Map<String, Integer> outcomes = onLoop(() -> cancelAll(jobs), 600, "cancelling the warm-up jobs");
-    say("warm-up: cancel answers %s", outcomes);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    for (int round = 1; round <= o.warmupRounds; round++) {
+      submitRound(tokens, "warm-up " + round + "/" + o.warmupRounds, o.code + WARMUP_MARK);
+      Map<String, Integer> outcomes = onLoop(() -> queuedJobs(tokens).compose(this::cancelAll), 600,
+          "cancelling the warm-up jobs");
+      say("  cancelled what was still queued: %s", outcomes);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
     while (System.nanoTime() < deadline) {
       JsonObject health = health(tokens.get(0));
       if (health.getLong("pending", -1L) == 0 && health.getLong("queued", -1L) == 0) {
@@ -563,27 +566,42 @@ public final class JobsBench {
       }
       Thread.sleep(500);
     }
-    say("warm-up: the queue still holds warm-up jobs after 120 s; phase 1 runs beside them");
+    say("warm-up: the queue still holds warm-up jobs after 300 s; phase 1 runs beside them");
+  }
+
+  /** {@code --jobs} submits of {@code code} with the {@code --client}; returns how many were accepted. */
+  private int submitRound(List<String> tokens, String label, String code) throws Exception {
+    return o.client.equals("wrk") ? enqueueWithWrk(tokens, label, code) : enqueuePhase(tokens, o.jobs, label, code).size();
   }
 
   /**
    * Phase 1 with wrk and bench/jobs/submit.lua: one wrk thread, {@code --concurrency} connections, stops once
    * {@code --jobs} answers have arrived. Returns the number of 202s.
    */
-  private int enqueueWithWrk(List<String> tokens) throws Exception {
+  private int enqueueWithWrk(List<String> tokens, String label, String code) throws Exception {
     Path tokenFile = Path.of(o.workDir, "jobs-bench-tokens-" + runId + ".txt");
     Files.write(tokenFile, tokens);
     Path script = Path.of(System.getProperty("bench.dir", "."), "submit.lua");
     List<String> command = List.of(o.wrk, "-t1", "-c" + o.concurrency, "-d" + Math.max(60, o.jobs / 10) + "s",
         "--timeout", "30s", "-s", script.toString(), "http://" + o.host + ":" + o.port);
-    say("phase 1 (enqueue): %d jobs over %d users, %d connections, wrk: %s", o.jobs, tokens.size(), o.concurrency,
+    say("%s: %d jobs over %d users, %d connections, wrk: %s", label, o.jobs, tokens.size(), o.concurrency,
         String.join(" ", command));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(Map.of("TOKENS", tokenFile.toString(), "JOBS", Integer.toString(o.jobs),
-        "BODY", new JsonObject().put("code", o.code).put("language", o.language).encode()));
+        "BODY", new JsonObject().put("code", code).put("language", o.language).encode()));
     Process wrk = builder.start();
-    String output = new String(wrk.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder();
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(wrk.getInputStream(),
+        StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+        out.append(line).append('\n');
+        if (line.equals("wrk-done")) {
+          interruptUntilExit(wrk);
+        }
+      }
+    }
     wrk.waitFor();
+    String output = out.toString();
     Files.deleteIfExists(tokenFile);
     String line = output.lines().filter(l -> l.startsWith("wrk-result ")).findFirst()
         .orElseThrow(() -> new IllegalStateException("wrk printed no result (exit " + wrk.exitValue() + "):\n" + output));
@@ -597,14 +615,33 @@ public final class JobsBench {
     double wallS = windowUs / 1e6;
     double rate = accepted / wallS;
     JsonObject lat = result.getJsonObject("latency_us");
-    say("phase 1 result: %d of %d submits answered 202 in %.3f s (from wrk's start to the last answer)",
-        accepted, o.jobs, wallS);
-    say("  enqueue rate: %.0f submits/s (202s only)  target >= %.0f/s: %s", rate, o.targetRate,
-        rate >= o.targetRate ? "MET" : "MISSED");
+    say("%s result: %d of %d submits answered 202 in %.3f s (from wrk's start to the last answer)",
+        label, accepted, o.jobs, wallS);
+    say("  enqueue rate: %.0f submits/s (202s only)%s", rate, !label.startsWith("phase") ? ""
+        : String.format(Locale.ROOT, "  target >= %.0f/s: %s", o.targetRate, rate >= o.targetRate ? "MET" : "MISSED"));
     say("  answers by status: %s; socket errors: %s", statuses.encode(), result.getJsonObject("errors").encode());
     say("  submit response time: p50 %.1f  p90 %.1f  p95 %.1f  p99 %.1f  max %.1f ms", lat.getLong("p50") / 1e3,
         lat.getLong("p90") / 1e3, lat.getLong("p95") / 1e3, lat.getLong("p99") / 1e3, lat.getLong("max") / 1e3);
     return accepted;
+  }
+
+  /**
+   * wrk sleeps until its -d has passed, unless interrupted: SIGINT (repeated, as the signal may reach a thread that
+   * is still winding down rather than the sleeping one) ends the run, and wrk prints its statistics.
+   */
+  private static void interruptUntilExit(Process wrk) {
+    Thread interrupter = new Thread(() -> {
+      try {
+        while (wrk.isAlive()) {
+          Thread.sleep(200);
+          new ProcessBuilder("kill", "-INT", Long.toString(wrk.pid())).start().waitFor();
+        }
+      } catch (Exception e) {
+        wrk.destroy();
+      }
+    }, "wrk-interrupter");
+    interrupter.setDaemon(true);
+    interrupter.start();
   }
 
   private static String loadAverage() {
