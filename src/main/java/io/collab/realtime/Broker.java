@@ -5,9 +5,12 @@ import io.collab.common.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -86,8 +89,13 @@ public final class Broker {
       end
       return out""");
 
+  private static final Logger log = LoggerFactory.getLogger(Broker.class);
+  private static final long WARNING_INTERVAL_MS = 10_000;
+
   private final Redis redis;
   private final CollabConfig.Realtime settings;
+  private long lastWarning;
+  private long refusedSinceWarning;
 
   public Broker(Redis redis, CollabConfig.Realtime settings) {
     this.redis = redis;
@@ -106,7 +114,23 @@ public final class Broker {
             .arg(tag + ":seq").arg(tag + ":history")
             .arg(unsequencedMessage).arg(settings.historyLength()).arg(System.currentTimeMillis())
             .arg(settings.historyMaxAgeSeconds()).arg(channel(workspaceId)))
-        .map(Response::toLong);
+        .map(Response::toLong)
+        .onFailure(this::warnRefused);
+  }
+
+  /**
+   * A refused publish reaches its sender only as {@code unavailable}; the cause (Redis down, the pool's wait queue
+   * full under load) belongs in the log, at most once per interval with the count in between.
+   */
+  private void warnRefused(Throwable err) {
+    refusedSinceWarning++;
+    long now = System.currentTimeMillis();
+    if (now - lastWarning >= WARNING_INTERVAL_MS) {
+      log.warn("{} realtime event(s) could not be published since the last warning; senders got 'unavailable': {}",
+          refusedSinceWarning, err.toString());
+      lastWarning = now;
+      refusedSinceWarning = 0;
+    }
   }
 
   /** Entries after {@code since}, oldest first, at most the history length. */
@@ -161,7 +185,14 @@ public final class Broker {
     return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();
   }
 
-  /** Presence keys outlive one heartbeat period comfortably, and vanish soon after the last hub stops renewing. */
+  /** Removes everything kept for a deleted workspace: sequence, history and presence. */
+  public Future<Void> forget(long workspaceId) {
+    String tag = tag(workspaceId);
+    return redis.send(Request.cmd(Command.UNLINK).arg(tag + ":seq").arg(tag + ":history").arg(tag + ":presence")
+        .arg(tag + ":who")).mapEmpty();
+  }
+
+    /** Presence keys outlive one heartbeat period comfortably, and vanish soon after the last hub stops renewing. */
   private long presenceKeyTtl() {
     return settings.presenceTtlSeconds() * 2L;
   }

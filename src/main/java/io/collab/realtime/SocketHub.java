@@ -36,6 +36,8 @@ public final class SocketHub {
     final Map<Long, Integer> perUser = new HashMap<>();
     final MessageConsumer<String> deliveries;
     final Future<Void> subscribed;
+    /** The workspace was deleted: its sockets leave without presence updates, its Redis keys are removed. */
+    boolean deleted;
 
     Room(long workspaceId) {
       this.workspaceId = workspaceId;
@@ -93,7 +95,7 @@ public final class SocketHub {
       return;
     }
     Integer left = room.perUser.computeIfPresent(session.user().id(), (user, n) -> n > 1 ? n - 1 : null);
-    if (left == null) {
+    if (left == null && !room.deleted) {
       broker.leave(session.workspaceId(), id, session.user().id())
           .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
               : broker.publish(session.workspaceId(),
@@ -131,12 +133,18 @@ public final class SocketHub {
   /** Removed members are closed, demoted ones downgraded, everyone in a deleted workspace closed. */
   private void onMembershipEvent(Message<JsonObject> message) {
     JsonObject event = message.body();
-    Room room = rooms.get(event.getLong("workspace_id"));
-    if (room == null) {
+    long workspaceId = event.getLong("workspace_id");
+    Room room = rooms.get(workspaceId);
+    if ("workspace_deleted".equals(event.getString("type"))) {
+      // Every hub of every instance gets the event and removes the keys: idempotent, and deletions are rare.
+      if (room != null) {
+        room.deleted = true;
+        new ArrayList<>(room.sessions).forEach(session -> session.close(CloseCode.WORKSPACE_DELETED));
+      }
+      broker.forget(workspaceId);
       return;
     }
-    if ("workspace_deleted".equals(event.getString("type"))) {
-      new ArrayList<>(room.sessions).forEach(session -> session.close(CloseCode.WORKSPACE_DELETED));
+    if (room == null) {
       return;
     }
     Long userId = event.getLong("user_id");

@@ -9,6 +9,9 @@ import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -28,15 +31,18 @@ class SocketRolesTest {
 
   private TestApp app;
   private Actors actors;
+  private Redis redis;
 
   @BeforeAll
   void deploy() {
     app = TestApp.start();
     actors = new Actors(app);
+    redis = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
   }
 
   @AfterAll
   void undeploy() {
+    redis.close();
     app.stop();
   }
 
@@ -217,18 +223,32 @@ class SocketRolesTest {
   }
 
   @Test
-  @DisplayName("deleting the workspace closes every socket on it with 4004")
-  void workspaceDeleted() {
+  @DisplayName("deleting the workspace closes every socket on it with 4004 and removes its keys from Redis")
+  void workspaceDeleted() throws InterruptedException {
     Team team = Teams.create(actors);
     try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
          Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
          Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      assertThat(workspaceKeys(team.workspaceId())).as("sequence, history, presence").isEqualTo(4);
+
       assertThat(actors.delete(team.owner(), Actors.workspace(team.workspaceId())).statusCode()).isEqualTo(204);
 
       for (Client client : List.of(owner, collaborator, viewer)) {
         assertThat(client.awaitClose(Duration.ofSeconds(2)).status()).isEqualTo((short) 4004);
       }
+      long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (workspaceKeys(team.workspaceId()) > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(200); // nothing recreates them once the sockets have gone
+      assertThat(workspaceKeys(team.workspaceId())).isZero();
     }
+  }
+
+  private long workspaceKeys(long workspaceId) {
+    String tag = "collab:{ws:" + workspaceId + "}";
+    return redis.send(Request.cmd(Command.EXISTS).arg(tag + ":seq").arg(tag + ":history").arg(tag + ":presence")
+        .arg(tag + ":who")).await().toLong();
   }
 
   @Test
