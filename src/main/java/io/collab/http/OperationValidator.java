@@ -94,6 +94,9 @@ final class OperationValidator implements InputTrustHandler {
       } catch (ValidatorException e) {
         ctx.fail(new HttpException(400, e.getMessage(), e));
         return;
+      } catch (RuntimeException e) { // as the router's handler does: anything else is not the client's fault
+        ctx.fail(e);
+        return;
       }
       ctx.next();
     });
