@@ -149,8 +149,8 @@ node_pid() {
   done
 }
 
-# Workspace ids far above those of other databases: Redis pub/sub channels (collab:ws:<id>) are shared by every
-# Redis database of the server, so test suites using the same Redis with small workspace ids cannot cross-talk.
+# Workspace ids far above those of test suites: the channels carry the database number (collab:<db>:ws:<id>), but
+# a test suite may use this run's database too, and small workspace ids would then cross-talk.
 shift_workspace_ids() {
   local base=$((700000000 + (RANDOM % 1000) * 100000))
   psql "postgresql://postgres@127.0.0.1:5432/$PG_DB" -q -v ON_ERROR_STOP=1 \
@@ -332,7 +332,7 @@ scenario_fanout() {
   local slow_threshold window
   slow_threshold="$(redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" config get slowlog-log-slower-than | tail -1)"
   bench --hosts "127.0.0.1:${PORTS[0]},127.0.0.1:${PORTS[1]}" --sockets 1000 --workspaces 100 --rate 1 \
-    --warmup 10 --duration 60 --redis-spy "$REDIS_HOST:$REDIS_PORT" --watch "$(watch_list)" "$@" 2>&1 | tee "$RUN_DIR/bench.out"
+    --warmup 10 --duration 60 --redis-spy "$REDIS_HOST:$REDIS_PORT/$REDIS_DB" --watch "$(watch_list)" "$@" 2>&1 | tee "$RUN_DIR/bench.out"
   read -r -a window < <(sed -n 's/^BENCH-WINDOW \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$RUN_DIR/bench.out" | head -1)
   {
     for name in node1 node2 client; do

@@ -66,6 +66,16 @@ public record CollabConfig(
           .setNetClientOptions(new NetClientOptions().setConnectTimeout(connectTimeoutMs).setTcpNoDelay(true));
     }
 
+    /** The logical database the URL selects ({@code redis://host:port/3}), 0 when it names none. */
+    public int database() {
+      try {
+        String path = URI.create(url).getPath();
+        return path == null || path.length() <= 1 ? 0 : Integer.parseInt(path.substring(1));
+      } catch (IllegalArgumentException e) {
+        return 0;
+      }
+    }
+
     /** Where, without the password: {@code 127.0.0.1:6379}. */
     public String where() {
       try {

@@ -115,7 +115,7 @@ public class HttpVerticle extends VerticleBase {
 
   /** The seed-compatible WebSocket endpoint and the SockJS bridge, sharing this instance's hub. */
   private void mountSockets(Router router, AccessTokenHandler accessTokens) {
-    Broker broker = new Broker(redis, config.realtime());
+    Broker broker = new Broker(redis, config.redis(), config.realtime());
     hub = new SocketHub(vertx, broker, bus, config.realtime().presenceTtlSeconds());
     new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
     bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);

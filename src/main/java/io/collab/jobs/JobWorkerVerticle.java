@@ -70,7 +70,7 @@ public class JobWorkerVerticle extends VerticleBase {
     readerClient = Redis.createClient(vertx, config.redis().options());
     queue = new JobQueue(redis, settings.streamMaxLength());
     bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
-    broker = new Broker(redis, config.realtime());
+    broker = new Broker(redis, config.redis(), config.realtime());
     sandbox = new Sandbox(settings);
     breaker = CircuitBreaker.create("jobs-" + consumer, vertx, new CircuitBreakerOptions()
             .setMaxFailures(settings.breakerMaxFailures())

@@ -93,18 +93,18 @@ public final class Broker {
   private static final long WARNING_INTERVAL_MS = 10_000;
 
   private final Redis redis;
+  private final Channels channels;
   private final CollabConfig.Realtime settings;
   private long lastWarning;
   private long refusedSinceWarning;
 
-  public Broker(Redis redis, CollabConfig.Realtime settings) {
+  public Broker(Redis redis, CollabConfig.RedisSettings server, CollabConfig.Realtime settings) {
     this.redis = redis;
+    this.channels = Channels.of(server);
     this.settings = settings;
   }
 
-  public static String channel(long workspaceId) {
-    return "collab:ws:" + workspaceId;
-  }
+
 
   /** Sequences, records and publishes a broadcast; completes with its seq. */
   public Future<Long> publish(long workspaceId, String unsequencedMessage) {
@@ -113,7 +113,7 @@ public final class Broker {
     return PUBLISH.send(redis, PUBLISH.call(2)
             .arg(tag + ":seq").arg(tag + ":history")
             .arg(unsequencedMessage).arg(settings.historyLength()).arg(System.currentTimeMillis())
-            .arg(settings.historyMaxAgeSeconds()).arg(channel(workspaceId)))
+            .arg(settings.historyMaxAgeSeconds()).arg(channels.of(workspaceId)))
         .map(Response::toLong)
         .onFailure(this::warnRefused);
   }

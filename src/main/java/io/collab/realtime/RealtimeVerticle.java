@@ -33,10 +33,10 @@ public class RealtimeVerticle extends VerticleBase {
   public static final String LEAVE = "collab.realtime.leave";
 
   private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
-  private static final String PREFIX = "collab:ws:";
 
   private final Map<Long, Integer> localSockets = new HashMap<>();
   private CollabConfig config;
+  private Channels channels;
   private Redis subscriberClient;
   private RedisConnection subscriber;
   private long reconnectDelay = 100;
@@ -50,6 +50,7 @@ public class RealtimeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = CollabConfig.from(config());
+    channels = Channels.of(config.redis());
     vertx.eventBus().<JsonObject>localConsumer(JOIN, this::join);
     vertx.eventBus().<JsonObject>localConsumer(LEAVE, this::leave);
     return connect().onSuccess(v -> log.info("realtime hub subscribed to Redis at {}", config.redis().where()));
@@ -72,7 +73,7 @@ public class RealtimeVerticle extends VerticleBase {
         return conn.send(Request.cmd(Command.PING)).mapEmpty();
       }
       Request resubscribe = Request.cmd(Command.SUBSCRIBE);
-      localSockets.keySet().forEach(id -> resubscribe.arg(Broker.channel(id)));
+      localSockets.keySet().forEach(id -> resubscribe.arg(channels.of(id)));
       return conn.send(resubscribe).mapEmpty();
     });
   }
@@ -110,7 +111,7 @@ public class RealtimeVerticle extends VerticleBase {
       request.reply(null);  // already subscribed, or will be on reconnect
       return;
     }
-    subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(Broker.channel(workspaceId)))
+    subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId)))
         .onSuccess(ok -> request.reply(null))
         .onFailure(err -> request.fail(503, "redis_unavailable: " + err.getMessage()));
   }
@@ -119,7 +120,7 @@ public class RealtimeVerticle extends VerticleBase {
     long workspaceId = request.body().getLong("workspace_id");
     Integer count = localSockets.computeIfPresent(workspaceId, (id, n) -> n > 1 ? n - 1 : null);
     if (count == null && subscriber != null) {
-      subscriber.send(Request.cmd(Command.UNSUBSCRIBE).arg(Broker.channel(workspaceId)));
+      subscriber.send(Request.cmd(Command.UNSUBSCRIBE).arg(channels.of(workspaceId)));
     }
     request.reply(null);
   }
@@ -130,11 +131,10 @@ public class RealtimeVerticle extends VerticleBase {
         || !"message".equals(push.get(0).toString())) {
       return;
     }
-    String channel = push.get(1).toString();
-    if (!channel.startsWith(PREFIX)) {
+    Long workspaceId = channels.workspaceOf(push.get(1).toString());
+    if (workspaceId == null) {
       return;
     }
-    long workspaceId = Long.parseLong(channel.substring(PREFIX.length()));
     String message = push.get(2).toString();
     vertx.eventBus().publish(deliveryAddress(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
         .addHeader("seq", String.valueOf(seqOf(message))));

@@ -74,7 +74,8 @@ public final class RealtimeBench {
         --concurrency C        handshakes in flight while connecting                              [50]
         --client-loops K       event loops of this client                                         [2]
         --compression          offer permessage-deflate in the handshake, as browsers do          [off]
-        --redis-spy H:P        also SUBSCRIBE to the workspaces' channels on this Redis (loopback only)
+        --redis-spy H:P[/DB]   also SUBSCRIBE to the workspaces' channels on this Redis (loopback only); DB is
+                               the database the service uses (default 0): it is part of the channel names
                                and time when each event is published there: splits the latency into
                                before and after Redis
         --gate FILE            after setup, print BENCH-SETUP-DONE and wait (at most 300 s) for FILE
@@ -109,6 +110,7 @@ public final class RealtimeBench {
     int loops = 2;
     boolean compression;
     Host redisSpy;
+    int redisSpyDb;
     String gate;
     Map<String, Long> watch = new LinkedHashMap<>();
     String runId = Long.toString(System.currentTimeMillis(), 36) + Integer.toString(
@@ -149,8 +151,13 @@ public final class RealtimeBench {
           case "--concurrency" -> o.concurrency = Integer.parseInt(v);
           case "--client-loops" -> o.loops = Integer.parseInt(v);
           case "--gate" -> o.gate = v;
-          case "--redis-spy" -> o.redisSpy = new Host(v.substring(0, v.lastIndexOf(':')),
-              Integer.parseInt(v.substring(v.lastIndexOf(':') + 1)));
+          case "--redis-spy" -> {
+            int slash = v.indexOf('/');
+            String hostPort = slash < 0 ? v : v.substring(0, slash);
+            o.redisSpy = new Host(hostPort.substring(0, hostPort.lastIndexOf(':')),
+                Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1)));
+            o.redisSpyDb = slash < 0 ? 0 : Integer.parseInt(v.substring(slash + 1));
+          }
           case "--run-id" -> o.runId = v;
           case "--watch" -> {
             for (String part : v.split(",")) {
@@ -329,7 +336,7 @@ public final class RealtimeBench {
             StringBuilder cmd = new StringBuilder();
             cmd.append('*').append(workspaceIds.length + 1).append("\r\n$9\r\nSUBSCRIBE\r\n");
             for (long id : workspaceIds) {
-              String channel = "collab:ws:" + id;
+              String channel = "collab:" + o.redisSpyDb + ":ws:" + id; // io.collab.realtime.Channels
               cmd.append('$').append(channel.length()).append("\r\n").append(channel).append("\r\n");
             }
             socket.write(cmd.toString());
