@@ -17,6 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.time.Instant;
 import java.util.UUID;
 
+import static io.collab.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -208,14 +209,6 @@ class AccessTokenTest {
     return response;
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-  }
 
   @Test
   @DisplayName("the refresh token of a user deactivated since no longer rotates: 401 token_invalid")

@@ -13,6 +13,7 @@ import redis.embedded.RedisServer;
 import java.time.Duration;
 import java.util.function.Predicate;
 
+import static io.collab.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("Readiness follows the health of Redis")
@@ -66,12 +67,4 @@ class ReadinessTest {
     throw new AssertionError("readiness never matched; last answer " + last.statusCode() + " " + last.bodyAsString());
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

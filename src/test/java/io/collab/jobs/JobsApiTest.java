@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import static io.collab.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -144,13 +145,8 @@ class JobsApiTest {
   void quotaUnderConcurrency() {
     Actor user = actors.register("quota-race");
     JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(3)").put("language", "python");
-    List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
-    for (int i = 0; i < 12; i++) {
-      submits.add(actors.request(user, HttpMethod.POST, "/api/jobs/submit/").sendJsonObject(sleeper));
-    }
-    Future.all(submits).await();
-    Map<Integer, Long> byStatus = submits.stream()
-        .collect(Collectors.groupingBy(f -> f.result().statusCode(), Collectors.counting()));
+    Map<Integer, Long> byStatus = submitAtOnce(user, 12, sleeper, null).stream()
+        .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
     assertThat(byStatus).containsExactlyInAnyOrderEntriesOf(Map.of(202, 4L, 429, 8L));
   }
 
@@ -159,15 +155,9 @@ class JobsApiTest {
   void idempotencyKeyUnderConcurrency() {
     Actor user = actors.register("idem-race");
     JsonObject body = new JsonObject().put("code", "print(1)").put("language", "python");
-    List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      submits.add(actors.request(user, HttpMethod.POST, "/api/jobs/submit/").putHeader("Idempotency-Key", "race")
-          .sendJsonObject(body));
-    }
-    Future.all(submits).await();
-    Set<String> ids = submits.stream().map(f -> {
-      assertThat(f.result().statusCode()).as(f.result().bodyAsString()).isEqualTo(202);
-      return f.result().bodyAsJsonObject().getString("job_id");
+    Set<String> ids = submitAtOnce(user, 8, body, "race").stream().map(response -> {
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+      return response.bodyAsJsonObject().getString("job_id");
     }).collect(Collectors.toSet());
     assertThat(ids).hasSize(1);
     assertThat(actors.get(user, "/api/jobs/").bodyAsJsonArray()).hasSize(1);
@@ -285,6 +275,20 @@ class JobsApiTest {
 
   // ---- helpers --------------------------------------------------------------------------------------------------
 
+  /** {@code count} submits sent without waiting for each other's answers. */
+  private List<HttpResponse<Buffer>> submitAtOnce(Actor user, int count, JsonObject body, String idempotencyKey) {
+    List<Future<HttpResponse<Buffer>>> submits = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      var request = actors.request(user, HttpMethod.POST, "/api/jobs/submit/");
+      if (idempotencyKey != null) {
+        request.putHeader("Idempotency-Key", idempotencyKey);
+      }
+      submits.add(request.sendJsonObject(body));
+    }
+    Future.all(submits).await();
+    return submits.stream().map(Future::result).toList();
+  }
+
   private String submit(Actor user, JsonObject body) {
     HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", body);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
@@ -314,12 +318,4 @@ class JobsApiTest {
     assertThat(response.bodyAsJsonObject().getJsonObject("fields").containsKey(field)).isTrue();
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
-  }
 }

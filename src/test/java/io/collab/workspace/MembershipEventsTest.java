@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static io.collab.support.Actors.expect;
 import static io.collab.support.Actors.member;
 import static io.collab.support.Actors.workspace;
+import static io.collab.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -205,13 +206,6 @@ class MembershipEventsTest {
     received.clear();
   }
 
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 
   /** Waits the whole window, then returns the JSON events naming this workspace. */
   private List<JsonObject> eventsOf(long workspaceId) {
