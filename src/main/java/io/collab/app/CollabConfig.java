@@ -109,7 +109,8 @@ public record CollabConfig(
   /** Socket limits, history and presence. */
   public record Realtime(int maxFrameBytes, int messagesPerSecond, int maxDroppedBeforeClose, int outboundQueueBytes,
                          int pingIntervalSeconds, int idleTimeoutSeconds, int historyLength,
-                         int historyMaxAgeSeconds, int presenceTtlSeconds, Set<String> viewerEvents) {}
+                         int historyMaxAgeSeconds, int presenceTtlSeconds, Set<String> viewerEvents,
+                         boolean compression) {}
 
   /** The job queue, the sandbox limits and the retry policy. */
   public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
@@ -191,7 +192,8 @@ public record CollabConfig(
         atLeast("realtime.historyLength", rt.getInteger("historyLength"), 1),
         atLeast("realtime.historyMaxAgeSeconds", rt.getInteger("historyMaxAgeSeconds"), 1),
         atLeast("realtime.presenceTtlSeconds", rt.getInteger("presenceTtlSeconds"), 3),
-        Set.copyOf(list(rt.getString("viewerEvents"))));
+        Set.copyOf(list(rt.getString("viewerEvents"))),
+        rt.getBoolean("compression", false));
   }
 
   private static Jobs jobs(JsonObject j) {

@@ -140,6 +140,9 @@ public class HttpVerticle extends VerticleBase {
         .setPort(config.http().port())
         .setCompressionSupported(true)
         .setTcpNoDelay(true)
+        // permessage-deflate keeps ~95 KB of native zlib state per socket: a setting, off unless chosen
+        .setPerMessageWebSocketCompressionSupported(config.realtime().compression())
+        .setPerFrameWebSocketCompressionSupported(config.realtime().compression())
         .setMaxWebSocketFrameSize(config.realtime().maxFrameBytes())
         .setMaxWebSocketMessageSize(config.realtime().maxFrameBytes()));
     return server.requestHandler(router).listen();

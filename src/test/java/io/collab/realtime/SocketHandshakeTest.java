@@ -9,6 +9,10 @@ import io.collab.support.Teams;
 import io.collab.support.TestApp;
 import io.collab.support.Users;
 import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -166,5 +170,39 @@ class SocketHandshakeTest {
     assertThat(actors.delete(owner, Actors.workspace(doomed)).statusCode()).isEqualTo(204);
 
     assertThat(Sockets.refusal(app, Sockets.path(doomed, owner.access())).getStatus()).isEqualTo(403);
+  }
+
+  @Test
+  @DisplayName("permessage-deflate offered by the client is declined by default (realtime.compression false)")
+  void compressionDeclinedByDefault() {
+    assertThat(extensionsAnswered(app)).isNull();
+  }
+
+  @Test
+  @DisplayName("with realtime.compression true, permessage-deflate offered by the client is accepted")
+  void compressionWhenEnabled() {
+    TestApp compressing = TestApp.start(config -> config.getJsonObject("realtime").put("compression", true));
+    try {
+      assertThat(extensionsAnswered(compressing)).startsWith("permessage-deflate");
+    } finally {
+      compressing.stop();
+    }
+  }
+
+  /** The handshake answer's Sec-WebSocket-Extensions to a client offering permessage-deflate, as browsers do. */
+  private static String extensionsAnswered(TestApp target) {
+    Actor user = new Actors(target).register("deflate");
+    long workspace = Teams.workspace(new Actors(target), user);
+    WebSocketClient client = target.vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setTryUsePerMessageCompression(true));
+    try {
+      WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(target.port)
+          .setURI(Sockets.path(workspace, user.access()))).await();
+      String extensions = socket.headers().get("Sec-WebSocket-Extensions");
+      socket.close().await();
+      return extensions;
+    } finally {
+      client.close().await();
+    }
   }
 }
