@@ -406,6 +406,8 @@ scenario_idle() {
 main() {
   local scenario="${1:-help}"
   [[ $# -gt 0 ]] && shift
+  # the client's --compression offer only counts if the server accepts it (realtime.compression, off by default)
+  if [[ " $* " == *" --compression "* ]]; then export COLLAB_REALTIME_COMPRESSION=true; fi
   case "$scenario" in
     fanout) raise_file_limit; scenario_fanout "$@" ;;
     idle) raise_file_limit; scenario_idle "$@" ;;
