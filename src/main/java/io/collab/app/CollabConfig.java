@@ -110,7 +110,7 @@ public record CollabConfig(
   public record Realtime(int maxFrameBytes, int messagesPerSecond, int maxDroppedBeforeClose, int outboundQueueBytes,
                          int pingIntervalSeconds, int idleTimeoutSeconds, int historyLength,
                          int historyMaxAgeSeconds, int presenceTtlSeconds, Set<String> viewerEvents,
-                         boolean compression) {}
+                         boolean compression, int userCheckSeconds) {}
 
   /** The job queue, the sandbox limits and the retry policy. */
   public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
@@ -193,7 +193,8 @@ public record CollabConfig(
         atLeast("realtime.historyMaxAgeSeconds", rt.getInteger("historyMaxAgeSeconds"), 1),
         atLeast("realtime.presenceTtlSeconds", rt.getInteger("presenceTtlSeconds"), 3),
         Set.copyOf(list(rt.getString("viewerEvents"))),
-        rt.getBoolean("compression", false));
+        rt.getBoolean("compression", false),
+        atLeast("realtime.userCheckSeconds", rt.getInteger("userCheckSeconds"), 1));
   }
 
   private static Jobs jobs(JsonObject j) {

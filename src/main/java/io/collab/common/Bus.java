@@ -36,6 +36,11 @@ public final class Bus {
 
   /** Request {@code {"id"}}; reply {@code {"id", "email", "username", "is_active"}}. Fails 404 {@code not_found}. */
   public static final String USERS_GET = "collab.users.get";
+  /**
+   * Request {@code {"ids": [user id...]}}; reply {@code {"active": [user id...]}}: those of the ids whose user
+   * exists and is active. Sockets outlive the check made when they opened; hubs ask this periodically.
+   */
+  public static final String USERS_ACTIVE = "collab.users.active";
 
   // ---- refresh tokens ---------------------------------------------------------------------------------------------
 

@@ -116,7 +116,7 @@ public class HttpVerticle extends VerticleBase {
   /** The seed-compatible WebSocket endpoint and the SockJS bridge, sharing this instance's hub. */
   private void mountSockets(Router router, AccessTokenHandler accessTokens) {
     Broker broker = new Broker(redis, config.redis(), config.realtime());
-    hub = new SocketHub(vertx, broker, bus, config.realtime().presenceTtlSeconds());
+    hub = new SocketHub(vertx, broker, bus, config.realtime());
     new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
     bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
     bridge.mount(router);

@@ -57,6 +57,7 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.USERS_CREATE, users::create),
             serve(Bus.USERS_CREDENTIALS, users::credentials),
             serve(Bus.USERS_GET, users::byId),
+            serve(Bus.USERS_ACTIVE, users::active),
             serve(Bus.TOKENS_ISSUE, users::issueToken),
             serve(Bus.TOKENS_ROTATE, users::rotate),
             serve(Bus.TOKENS_REVOKE_FAMILY, users::revokeFamily),

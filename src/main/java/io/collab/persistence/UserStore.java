@@ -2,6 +2,7 @@ package io.collab.persistence;
 
 import io.collab.common.BusFailure;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
@@ -28,6 +29,7 @@ final class UserStore {
   static final String CREDENTIALS = """
       SELECT id, email, username, password_hash, is_active FROM users WHERE lower(email) = lower($1)""";
   static final String USER_BY_ID = "SELECT id, email, username, is_active FROM users WHERE id = $1";
+  static final String ACTIVE_AMONG = "SELECT id FROM users WHERE id = ANY($1) AND is_active";
 
   static final String INSERT_TOKEN = """
       INSERT INTO refresh_tokens (jti, family_id, user_id, token_hash, expires_at) VALUES ($1, $2, $3, $4, $5)""";
@@ -89,6 +91,15 @@ final class UserStore {
             ? Future.failedFuture(new BusFailure(404, "not_found", "no such user"))
             : Future.succeededFuture(user(rows.iterator().next())
                 .put("is_active", rows.iterator().next().getBoolean("is_active"))));
+  }
+
+  Future<JsonObject> active(JsonObject request) {
+    Long[] ids = request.getJsonArray("ids").stream().map(id -> ((Number) id).longValue()).toArray(Long[]::new);
+    return pool.preparedQuery(ACTIVE_AMONG).execute(Tuple.of(ids)).map(rows -> {
+      JsonArray active = new JsonArray();
+      rows.forEach(row -> active.add(row.getLong("id")));
+      return new JsonObject().put("active", active);
+    });
   }
 
   Future<JsonObject> issueToken(JsonObject request) {

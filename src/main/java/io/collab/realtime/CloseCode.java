@@ -9,6 +9,8 @@ public enum CloseCode {
   IDLE(4000, "idle_timeout", true),
   /** The access token expired and no {@code auth} message renewed it. Reconnect with a fresh token. */
   TOKEN_EXPIRED(4001, "token_expired", true),
+  /** The token's user was deactivated or deleted since the socket opened. Do not reconnect with it. */
+  USER_INACTIVE(4001, "token_invalid", false),
   /** The user was removed from the workspace. Do not reconnect. */
   FORBIDDEN(4003, "forbidden", false),
   /** The workspace (or its project) was deleted. Do not reconnect. */

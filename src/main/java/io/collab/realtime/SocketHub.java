@@ -1,5 +1,6 @@
 package io.collab.realtime;
 
+import io.collab.app.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
@@ -7,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import org.slf4j.Logger;
@@ -14,6 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,13 +70,16 @@ public final class SocketHub {
   private final BusClient bus;
   private final Map<Long, Room> rooms = new HashMap<>();
   private final long heartbeatTimer;
+  private final long userCheckTimer;
   private final MessageConsumer<JsonObject> membershipEvents;
 
-  public SocketHub(Vertx vertx, Broker broker, BusClient bus, int presenceTtlSeconds) {
+  public SocketHub(Vertx vertx, Broker broker, BusClient bus, CollabConfig.Realtime settings) {
     this.vertx = vertx;
     this.broker = broker;
     this.bus = bus;
-    this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, presenceTtlSeconds * 1000L / 3), t -> heartbeat());
+    this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, settings.presenceTtlSeconds() * 1000L / 3),
+        t -> heartbeat());
+    this.userCheckTimer = vertx.setPeriodic(settings.userCheckSeconds() * 1000L, t -> closeInactiveUsers());
     this.membershipEvents = vertx.eventBus().consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
   }
 
@@ -111,6 +117,7 @@ public final class SocketHub {
   /** Closes every socket, as the server goes away. */
   public Future<Void> close() {
     vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(userCheckTimer);
     List<Member> all = new ArrayList<>();
     rooms.values().forEach(room -> all.addAll(room.sessions));
     all.forEach(session -> session.close(CloseCode.GOING_AWAY));
@@ -128,6 +135,28 @@ public final class SocketHub {
 
   private void heartbeat() {
     rooms.values().forEach(room -> broker.heartbeat(room.workspaceId, id, room.perUser.keySet()));
+  }
+
+  /**
+   * A socket's token was checked when it opened (and at each {@code auth}); its user may be deactivated or deleted
+   * since. Asks, for all users with sockets here at once, which are still active, and closes the others' sockets.
+   * When PostgreSQL does not answer, nobody is closed: an outage must not drop every socket.
+   */
+  private void closeInactiveUsers() {
+    Set<Long> connected = new HashSet<>();
+    rooms.values().forEach(room -> connected.addAll(room.perUser.keySet()));
+    if (connected.isEmpty()) {
+      return;
+    }
+    bus.request(Bus.USERS_ACTIVE, new JsonObject().put("ids", new JsonArray(new ArrayList<>(connected))))
+        .onSuccess(reply -> {
+          Set<Long> active = new HashSet<>();
+          reply.getJsonArray("active").forEach(id -> active.add(((Number) id).longValue()));
+          List<Member> gone = new ArrayList<>();
+          rooms.values().forEach(room -> room.sessions.stream()
+              .filter(session -> !active.contains(session.user().id())).forEach(gone::add));
+          gone.forEach(session -> session.close(CloseCode.USER_INACTIVE));
+        });
   }
 
   /** Removed members are closed, demoted ones downgraded, everyone in a deleted workspace closed. */

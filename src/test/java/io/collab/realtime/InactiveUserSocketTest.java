@@ -1,0 +1,71 @@
+package io.collab.realtime;
+
+import io.collab.support.Actors;
+import io.collab.support.Database;
+import io.collab.support.Sockets;
+import io.collab.support.Sockets.Client;
+import io.collab.support.Sockets.Closed;
+import io.collab.support.Teams;
+import io.collab.support.Teams.Team;
+import io.collab.support.TestApp;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("Sockets of a user deactivated or deleted since they opened close with 4001 token_invalid")
+class InactiveUserSocketTest {
+
+  private TestApp app;
+  private Actors actors;
+  private Database db;
+
+  @BeforeAll
+  void deploy() {
+    app = TestApp.start(config -> config.getJsonObject("realtime").put("userCheckSeconds", 1));
+    actors = new Actors(app);
+    db = Database.of(app);
+  }
+
+  @AfterAll
+  void undeploy() {
+    db.close();
+    app.stop();
+  }
+
+  @Test
+  @DisplayName("a deactivated user's socket closes within realtime.userCheckSeconds; the others' stay open")
+  void deactivated() {
+    Team team = Teams.create(actors);
+    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      db.query("UPDATE users SET is_active = false WHERE id = $1", team.collaborator().id());
+
+      Closed closed = collaborator.awaitClose(Duration.ofSeconds(3));
+      assertThat(closed.status()).isEqualTo((short) 4001);
+      assertThat(closed.reason()).isEqualTo("token_invalid");
+      owner.send("edit", new JsonObject().put("n", 1), "still-open");
+      assertThat(owner.await("the owner's own edit", Sockets.event("edit")).getLong("seq")).isPositive();
+    }
+  }
+
+  @Test
+  @DisplayName("a deleted user's socket closes too")
+  void deleted() {
+    Team team = Teams.create(actors);
+    try (Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      db.query("DELETE FROM users WHERE id = $1", team.viewer().id());
+
+      Closed closed = viewer.awaitClose(Duration.ofSeconds(3));
+      assertThat(closed.status()).isEqualTo((short) 4001);
+      assertThat(closed.reason()).isEqualTo("token_invalid");
+    }
+  }
+}
