@@ -40,8 +40,11 @@ import java.util.stream.Stream;
  * (and outside too when the JVM is root: setpriv drops to it before bwrap), no capabilities, a read-only /usr and
  * nothing else of the host, a fresh /proc and a read-only /dev, a private size-limited /tmp that holds the code, a
  * cleared environment, and rlimits set inside the sandbox (CPU, address space, processes counted in the run's own
- * user namespace, file size, open files, no core dumps). Killing the bwrap process (timeout, {@link #cancel}) takes
- * its PID namespace down, so every process of the run dies with it. {@code none} mode runs the interpreter directly
+ * user namespace, file size, open files, no core dumps). A run starts in a session and process group of its own
+ * ({@code setsid}), and is killed (timeout, {@link #cancel}) as a group: that takes the bwrap process, and with it
+ * its PID namespace and every process of the run, and also the child bwrap has just cloned for the namespace, which
+ * waits for its parent to set it up and would otherwise wait forever once the parent is gone (seen when a job is
+ * cancelled during start-up on a busy worker). {@code none} mode runs the interpreter directly
  * with the same limits but the process count (RLIMIT_NPROC would count the whole host user), for development only:
  * it hides nothing of the host.
  *
@@ -315,7 +318,8 @@ public final class Sandbox {
 
   private List<String> command(Lang lang, SandboxLimits limits, String dir, int codeBytes) {
     List<String> cmd = new ArrayList<>();
-    if (niceness > 0) { // first, so that the sandbox's setup is as low a priority as the program
+    cmd.add("/usr/bin/setsid"); // own process group, killed as a whole
+    if (niceness > 0) { // before the sandbox, so that its setup is as low a priority as the program
       cmd.addAll(List.of("/usr/bin/nice", "-n", Integer.toString(niceness)));
     }
     if (mode == Mode.BWRAP) {
@@ -344,8 +348,6 @@ public final class Sandbox {
           "--size", tmp, "--tmpfs", "/dev/shm", "--size", tmp, "--tmpfs", "/tmp", "--remount-ro", "/dev",
           "--remount-ro", "/", "--chdir", "/tmp", "--clearenv", "--setenv", "PATH", PATH, "--setenv", "HOME", "/tmp",
           "--setenv", "LANG", "C.UTF-8", "--"));
-    } else {
-      cmd.add("/usr/bin/setsid"); // own process group, killed as a whole
     }
     long addressKib = (limits.memoryBytes() + lang.extraAddressSpace()) / 1024;
     cmd.addAll(List.of("/bin/bash", "-c", WRAPPER, "sandbox", dir, Integer.toString(codeBytes),
@@ -367,18 +369,17 @@ public final class Sandbox {
     };
   }
 
+  /** SIGKILL to the run's process group (see the class comment), then to the process itself. */
   private void kill(Process process) {
-    if (mode == Mode.NONE) {
-      try {
-        new ProcessBuilder("/bin/bash", "-c", "kill -KILL -- -$1 2>/dev/null", "kill",
-            Long.toString(process.pid())).start().waitFor(2, TimeUnit.SECONDS);
-      } catch (IOException e) {
-        log.warn("could not kill process group {}: {}", process.pid(), e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    try {
+      new ProcessBuilder("/bin/bash", "-c", "kill -KILL -- -$1 2>/dev/null", "kill",
+          Long.toString(process.pid())).start().waitFor(2, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      log.warn("could not kill process group {}: {}", process.pid(), e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-    process.destroyForcibly(); // bwrap: SIGKILL; --die-with-parent and the PID namespace take every process along
+    process.destroyForcibly();
   }
 
   private static void feed(OutputStream stdin, byte[] code, byte[] input) {

@@ -17,10 +17,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -368,6 +371,52 @@ class SandboxTest {
       assertThat(result.stdout()).isEqualTo("started\n");
       assertThat(leftovers()).isEmpty();
       assertThat(sandbox.cancel("job-42")).as("no longer running").isFalse();
+    }
+
+    @Test
+    @DisplayName("jobs cancelled during start-up on a busy machine end at once and leave no process behind")
+    void cancelDuringStartup() throws Exception {
+      // Two busy threads at normal priority starve the sandboxes (niceness 10) and widen the start-up window in
+      // which bwrap's namespace child waits for its parent: killed then, that child used to wait forever.
+      AtomicBoolean busy = new AtomicBoolean(true);
+      List<Thread> hogs = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Thread hog = new Thread(() -> {
+          long x = 0;
+          while (busy.get()) {
+            x += System.nanoTime() % 7;
+          }
+          if (x == 42) {
+            System.out.print("");
+          }
+        });
+        hog.setDaemon(true);
+        hog.start();
+        hogs.add(hog);
+      }
+      Random random = new Random(6);
+      SandboxLimits limits = new SandboxLimits(5_000, 5, 256L << 20, 64, 65536);
+      try {
+        for (int i = 0; i < 40; i++) {
+          String id = "startup-" + i;
+          Future<SandboxResult> run = sandbox.run(vertx, id, "python", "print(1)", null, limits);
+          long until = System.nanoTime() + random.nextInt(30_000) * 1000L;
+          while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+          }
+          long cancelled = System.nanoTime();
+          sandbox.cancel(id);
+          await(run);
+          assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelled)).as("run %d ends", i)
+              .isLessThan(1_500L);
+        }
+      } finally {
+        busy.set(false);
+        for (Thread hog : hogs) {
+          hog.join();
+        }
+      }
+      assertThat(leftovers()).isEmpty();
     }
 
     @Test
