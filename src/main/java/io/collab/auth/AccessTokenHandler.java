@@ -16,11 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Guards every operation the contract marks with {@code bearerAuth}: checks the access token, checks that its user
- * still exists and is active, then counts the call against the per-user rate limit. That a user is active is
- * remembered for {@code auth.activeUserCacheMs}: without it every authenticated request cost a PostgreSQL round
- * trip; with it a deactivated or deleted user's tokens stop working within that time. Only the positive answer is
- * remembered, so a user who is let back in is not kept out. Registered as the contract's
+ * still exists and is active, then counts the call against the per-user rate limit. Registered as the contract's
  * security handler, so it runs before request validation: an anonymous caller learns nothing about the body rules.
+ *
+ * <p>That a user is active is remembered for {@code auth.activeUserCacheMs}: without it every authenticated request
+ * cost a PostgreSQL round trip; with it a deactivated or deleted user's tokens stop working within that time. Only
+ * the positive answer is remembered, so a user who is let back in is not kept out.
  *
  * <p>It implements {@link JWTAuthHandler} only because the OpenAPI router binds bearer schemes to that type; scopes
  * are not used by collab.
