@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -225,6 +226,36 @@ public final class JobsBench {
     }
   }
 
+  /**
+   * Runs {@code task(0)} to {@code task(n - 1)}, at most {@code lanes} at once, each lane starting its next task when
+   * the previous one ends; completes when all have ended (a task's own outcome is the task's business).
+   */
+  private static Future<Void> inLanes(int n, int lanes, IntFunction<Future<?>> task) {
+    if (n == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    int[] next = {0};
+    int[] finished = {0};
+    Runnable[] lane = new Runnable[1];
+    lane[0] = () -> {
+      int i = next[0]++;
+      if (i < n) {
+        task.apply(i).onComplete(ended -> {
+          if (++finished[0] == n) {
+            done.complete();
+          } else {
+            lane[0].run();
+          }
+        });
+      }
+    };
+    for (int l = 0; l < Math.min(lanes, n); l++) {
+      lane[0].run();
+    }
+    return done.future();
+  }
+
   private static void say(String format, Object... args) {
     System.out.printf(Locale.ROOT, format + "%n", args);
     System.out.flush();
@@ -268,35 +299,12 @@ public final class JobsBench {
   /** {@code count} accounts, at most 8 registrations at once (Argon2 runs on the server's worker threads). */
   private Future<List<String>> accounts(String prefix, int count) {
     String[] tokens = new String[count];
-    Promise<List<String>> all = Promise.promise();
-    int[] next = {0};
-    int[] finished = {0};
-    Runnable[] lane = new Runnable[1];
-    lane[0] = () -> {
-      if (all.future().isComplete()) {
-        return;
-      }
-      int i = next[0]++;
-      if (i >= count) {
-        return;
-      }
-      account(prefix + i).onComplete(ar -> {
-        if (ar.failed()) {
-          all.tryFail(ar.cause());
-          return;
-        }
-        tokens[i] = ar.result();
-        if (++finished[0] == count) {
-          all.tryComplete(List.of(tokens));
-        } else {
-          lane[0].run();
-        }
-      });
-    };
-    for (int l = 0; l < Math.min(8, count); l++) {
-      lane[0].run();
-    }
-    return all.future();
+    List<Throwable> failures = new ArrayList<>();
+    return inLanes(count, 8, i -> account(prefix + i)
+            .onSuccess(token -> tokens[i] = token)
+            .onFailure(failures::add))
+        .compose(all -> failures.isEmpty() ? Future.succeededFuture(List.of(tokens))
+            : Future.failedFuture(failures.get(0)));
   }
 
   // ---- statistics ---------------------------------------------------------------------------------------------
@@ -374,21 +382,14 @@ public final class JobsBench {
     Map<String, Integer> errors = new TreeMap<>();
     long[] window = new long[2];
     onLoop(() -> {
-      Promise<Void> done = Promise.promise();
-      int[] next = {0};
-      int[] finished = {0};
-      Runnable[] lane = new Runnable[1];
-      lane[0] = () -> {
-        int i = next[0]++;
-        if (i >= n) {
-          return;
-        }
+      window[0] = System.nanoTime();
+      return inLanes(n, o.concurrency, i -> {
         var request = http.get(path).timeout(30_000);
         if (tokens != null) {
           request.putHeader("Authorization", "Bearer " + tokens.get(i % tokens.size()));
         }
         long sent = System.nanoTime();
-        request.send().onComplete(ar -> {
+        return request.send().onComplete(ar -> {
           long now = System.nanoTime();
           latencies[i] = now - sent;
           if (ar.succeeded() && ar.result().statusCode() == 200) {
@@ -397,18 +398,8 @@ public final class JobsBench {
             errors.merge(ar.succeeded() ? errorKey(ar.result()) : "exception", 1, Integer::sum);
           }
           window[1] = now;
-          if (++finished[0] == n) {
-            done.complete();
-          } else {
-            lane[0].run();
-          }
         });
-      };
-      window[0] = System.nanoTime();
-      for (int l = 0; l < Math.min(o.concurrency, n); l++) {
-        lane[0].run();
-      }
-      return done.future();
+      });
     }, Math.max(120, n / 10), "baseline " + path);
     double wallS = (window[1] - window[0]) / 1e9;
     say("baseline %s: %d requests, %.0f/s (200s only), errors %s", what, n, oks[0] / wallS,
@@ -428,18 +419,11 @@ public final class JobsBench {
     long[] window = new long[2];
     say("%s: %d jobs over %d users, %d requests in flight, Vert.x client", phase, n, tokens.size(), o.concurrency);
     onLoop(() -> {
-      Promise<Void> done = Promise.promise();
-      int[] next = {0};
-      int[] finished = {0};
-      Runnable[] lane = new Runnable[1];
-      lane[0] = () -> {
-        int i = next[0]++;
-        if (i >= n) {
-          return;
-        }
+      window[0] = System.nanoTime();
+      return inLanes(n, o.concurrency, i -> {
         String token = tokens.get(i % tokens.size());
         long sent = System.nanoTime();
-        http.post("/api/jobs/submit/").putHeader("content-type", "application/json")
+        return http.post("/api/jobs/submit/").putHeader("content-type", "application/json")
             .putHeader("Authorization", "Bearer " + token).timeout(30_000).sendBuffer(body)
             .onComplete(ar -> {
               long now = System.nanoTime();
@@ -453,18 +437,8 @@ public final class JobsBench {
                 errors.merge(key, 1, Integer::sum);
               }
               window[1] = now;
-              if (++finished[0] == n) {
-                done.complete();
-              } else {
-                lane[0].run();
-              }
             });
-      };
-      window[0] = System.nanoTime();
-      for (int l = 0; l < Math.min(o.concurrency, n); l++) {
-        lane[0].run();
-      }
-      return done.future();
+      });
     }, Math.max(120, n / 10), phase);
 
     int accepts = 0;
@@ -480,8 +454,7 @@ public final class JobsBench {
     double wallS = (window[1] - window[0]) / 1e9;
     double rate = accepts / wallS;
     say("%s result: %d of %d submits answered 202 in %.3f s", phase, accepts, n, wallS);
-    say("  enqueue rate: %.0f submits/s (202s only)  target >= %.0f/s: %s", rate, o.targetRate,
-        rate >= o.targetRate ? "MET" : "MISSED");
+    say("  enqueue rate: %.0f submits/s (202s only)%s", rate, verdict(phase, rate));
     say("  errors by status: %s", errors.isEmpty() ? "none" : errors);
     say("  submit response time (202s): %s", dist(okLatencies.stream().mapToLong(Long::longValue).toArray()));
     say("  submit response time (all):  %s", dist(latencies));
@@ -617,8 +590,7 @@ public final class JobsBench {
     JsonObject lat = result.getJsonObject("latency_us");
     say("%s result: %d of %d submits answered 202 in %.3f s (from wrk's start to the last answer)",
         label, accepted, o.jobs, wallS);
-    say("  enqueue rate: %.0f submits/s (202s only)%s", rate, !label.startsWith("phase") ? ""
-        : String.format(Locale.ROOT, "  target >= %.0f/s: %s", o.targetRate, rate >= o.targetRate ? "MET" : "MISSED"));
+    say("  enqueue rate: %.0f submits/s (202s only)%s", rate, verdict(label, rate));
     say("  answers by status: %s; socket errors: %s", statuses.encode(), result.getJsonObject("errors").encode());
     say("  submit response time: p50 %.1f  p90 %.1f  p95 %.1f  p99 %.1f  max %.1f ms", lat.getLong("p50") / 1e3,
         lat.getLong("p90") / 1e3, lat.getLong("p95") / 1e3, lat.getLong("p99") / 1e3, lat.getLong("max") / 1e3);
@@ -644,6 +616,12 @@ public final class JobsBench {
     interrupter.start();
   }
 
+  /** The target verdict for the measured phase; nothing for warm-up rounds. */
+  private String verdict(String label, double rate) {
+    return !label.startsWith("phase") ? "" : String.format(Locale.ROOT, "  target >= %.0f/s: %s", o.targetRate,
+        rate >= o.targetRate ? "MET" : "MISSED");
+  }
+
   private static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).strip();
@@ -667,32 +645,11 @@ public final class JobsBench {
 
   private Future<Map<String, Integer>> cancelAll(List<String[]> jobs) {
     Map<String, Integer> outcomes = new TreeMap<>();
-    Promise<Map<String, Integer>> done = Promise.promise();
-    if (jobs.isEmpty()) {
-      return Future.succeededFuture(outcomes);
-    }
-    int[] next = {0};
-    int[] finished = {0};
-    Runnable[] lane = new Runnable[1];
-    lane[0] = () -> {
-      int i = next[0]++;
-      if (i >= jobs.size()) {
-        return;
-      }
+    return inLanes(jobs.size(), 32, i -> {
       String[] job = jobs.get(i);
-      postJson("/api/jobs/" + job[1] + "/cancel/", job[0], new JsonObject()).onComplete(ar -> {
-        outcomes.merge(ar.succeeded() ? errorKey(ar.result()) : "exception", 1, Integer::sum);
-        if (++finished[0] == jobs.size()) {
-          done.complete(outcomes);
-        } else {
-          lane[0].run();
-        }
-      });
-    };
-    for (int l = 0; l < Math.min(32, jobs.size()); l++) {
-      lane[0].run();
-    }
-    return done.future();
+      return postJson("/api/jobs/" + job[1] + "/cancel/", job[0], new JsonObject())
+          .onComplete(ar -> outcomes.merge(ar.succeeded() ? errorKey(ar.result()) : "exception", 1, Integer::sum));
+    }).map(outcomes);
   }
 
   // ---- phase 2 ------------------------------------------------------------------------------------------------
@@ -804,55 +761,34 @@ public final class JobsBench {
     Map<String, Integer> errors = new TreeMap<>();
     long phaseTimeout = Math.max(120, (long) total * o.probeTimeoutS / o.latencyInflight + 60);
     long started = System.nanoTime();
-    onLoop(() -> {
-      Promise<Void> done = Promise.promise();
-      int[] next = {0};
-      int[] finished = {0};
-      Runnable[] lane = new Runnable[1];
-      lane[0] = () -> {
-        int i = next[0]++;
-        if (i >= total) {
-          return;
+    onLoop(() -> inLanes(total, o.latencyInflight, i -> {
+      Probe p = new Probe(i, System.nanoTime());
+      probes.add(p);
+      long timer = vertx.setTimer(TimeUnit.SECONDS.toMillis(o.probeTimeoutS), t -> {
+        if (p.done.tryComplete()) {
+          p.status = "timeout";
         }
-        Probe p = new Probe(i, System.nanoTime());
-        probes.add(p);
-        long timer = vertx.setTimer(TimeUnit.SECONDS.toMillis(o.probeTimeoutS), t -> {
-          if (p.done.tryComplete()) {
-            p.status = "timeout";
-          }
-        });
-        http.post("/api/jobs/submit/").putHeader("content-type", "application/json")
-            .putHeader("Authorization", "Bearer " + token).timeout(30_000).sendBuffer(body)
-            .onComplete(ar -> {
-              p.accepted = System.nanoTime();
-              if (ar.failed() || ar.result().statusCode() != 202) {
-                String key = ar.succeeded() ? errorKey(ar.result()) : "exception " + ar.cause().getMessage();
-                errors.merge(key, 1, Integer::sum);
-                p.status = "submit " + key;
-                p.done.tryComplete();
-                return;
-              }
-              p.jobId = ar.result().bodyAsJsonObject().getString("job_id");
-              byJob.put(p.jobId, p);
-              List<Early> before = early.remove(p.jobId);
-              if (before != null) {
-                before.forEach(e -> p.event(e.status(), e.at()));
-              }
-            });
-        p.done.future().onComplete(v -> {
-          vertx.cancelTimer(timer);
-          if (++finished[0] == total) {
-            done.complete();
-          } else {
-            lane[0].run();
-          }
-        });
-      };
-      for (int l = 0; l < Math.min(o.latencyInflight, total); l++) {
-        lane[0].run();
-      }
-      return done.future();
-    }, phaseTimeout, "phase 2");
+      });
+      http.post("/api/jobs/submit/").putHeader("content-type", "application/json")
+          .putHeader("Authorization", "Bearer " + token).timeout(30_000).sendBuffer(body)
+          .onComplete(ar -> {
+            p.accepted = System.nanoTime();
+            if (ar.failed() || ar.result().statusCode() != 202) {
+              String key = ar.succeeded() ? errorKey(ar.result()) : "exception " + ar.cause().getMessage();
+              errors.merge(key, 1, Integer::sum);
+              p.status = "submit " + key;
+              p.done.tryComplete();
+              return;
+            }
+            p.jobId = ar.result().bodyAsJsonObject().getString("job_id");
+            byJob.put(p.jobId, p);
+            List<Early> before = early.remove(p.jobId);
+            if (before != null) {
+              before.forEach(e -> p.event(e.status(), e.at()));
+            }
+          });
+      return p.done.future().onComplete(v -> vertx.cancelTimer(timer));
+    }), phaseTimeout, "phase 2");
     double wallS = (System.nanoTime() - started) / 1e9;
     onLoop(() -> socket.close().recover(e -> Future.succeededFuture()), 10, "socket close");
 
