@@ -50,6 +50,8 @@ NODE_PIDS=()
 mvn_q() { "${MVN[@]}" "$@" 2>&1 | sed -u 's/\x1b\[0m//g'; }
 
 log() { printf 'run-realtime: %s\n' "$*" >&2; }
+# shellcheck source=../scripts/lib/processes.sh
+source "$ROOT/scripts/lib/processes.sh"
 die() { log "$*"; exit 1; }
 
 random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
@@ -172,23 +174,9 @@ jfr_opts() {
 }
 
 stop_nodes() {
-  local i pid waited
-  for i in "${!NODE_PIDS[@]}"; do
-    pid="${NODE_PIDS[$i]}"
-    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null || true
-  done
-  for i in "${!NODE_PIDS[@]}"; do
-    pid="${NODE_PIDS[$i]}"
-    waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < 60)); do
-      sleep 0.5
-      waited=$((waited + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${NODE_NAMES[$i]} (pid $pid) did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  local i entries=()
+  for i in "${!NODE_PIDS[@]}"; do entries+=("${NODE_NAMES[$i]}=${NODE_PIDS[$i]}"); done
+  ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
   NODE_PIDS=()
 }
 

@@ -49,6 +49,8 @@ JOIN_PORT_TRIES=10
 read -r -a JAVA_OPTS <<<"${COLLAB_JAVA_OPTS:--XX:+ExitOnOutOfMemoryError -Xmx384m}"
 
 log() { printf 'local-cluster: %s\n' "$*" >&2; }
+# shellcheck source=lib/processes.sh
+source "$ROOT/scripts/lib/processes.sh"
 
 random_secret() {
   if command -v openssl >/dev/null 2>&1; then
@@ -82,25 +84,11 @@ running_pids() {
 }
 
 stop_nodes() {
-  local node pid waited
-  local -a pids=()
+  local node pid entries=()
   while read -r node pid; do
-    [[ -n "${pid:-}" ]] || continue
-    log "stopping $node (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    pids+=("$pid")
+    [[ -n "${pid:-}" ]] && entries+=("$node=$pid")
   done < <(running_pids)
-  for pid in "${pids[@]}"; do
-    waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < 30)); do
-      sleep 1
-      waited=$((waited + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "pid $pid did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
   rm -f "$PID_FILE"
 }
 

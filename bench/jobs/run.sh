@@ -74,6 +74,8 @@ redis_cli() {
 }
 
 log() { printf 'jobs-bench: %s\n' "$*" >&2; }
+# shellcheck source=../../scripts/lib/processes.sh
+source "$ROOT/scripts/lib/processes.sh"
 die() { log "$*"; exit 1; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
@@ -91,25 +93,9 @@ machine() {
 }
 
 stop_nodes() {
-  local i pid waited
-  for i in "${!PIDS[@]}"; do
-    pid="${PIDS[$i]}"
-    if kill -0 "$pid" 2>/dev/null; then
-      log "stopping ${NAMES[$i]} (pid $pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
-  for pid in "${PIDS[@]}"; do
-    waited=0
-    while kill -0 "$pid" 2>/dev/null && ((waited < 60)); do
-      sleep 0.5
-      waited=$((waited + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "pid $pid did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  local i entries=()
+  for i in "${!PIDS[@]}"; do entries+=("${NAMES[$i]}=${PIDS[$i]}"); done
+  ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
   PIDS=()
 }
 
