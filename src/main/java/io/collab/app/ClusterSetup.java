@@ -30,14 +30,24 @@ public final class ClusterSetup {
         .map(vertx -> new Node(vertx, manager));
   }
 
-  /** Event bus on the advertised cluster host; Prometheus metrics on (they must be set when Vert.x is built). */
+  /**
+   * Event bus on the advertised cluster host; Prometheus metrics on (they must be set when Vert.x is built), in a
+   * registry named after the cluster ({@link #metricsRegistry}): Micrometer's registries are per JVM, and a second
+   * Vert.x in the same JVM (tests) must neither share nor, when closed, remove this one.
+   */
   public static VertxOptions vertxOptions(CollabConfig config) {
     return new VertxOptions()
         .setEventBusOptions(new EventBusOptions().setHost(config.cluster().host()).setPort(0))
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
+            .setRegistryName(metricsRegistry(config))
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+  }
+
+  /** The name of this node's Micrometer registry, for {@code /metrics} and the application's own meters. */
+  public static String metricsRegistry(CollabConfig config) {
+    return "collab-" + config.cluster().name();
   }
 
   /** Starts from the Vert.x defaults so its {@code __vertx.*} maps keep their settings, then joins by TCP-IP. */

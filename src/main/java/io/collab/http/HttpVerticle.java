@@ -1,5 +1,6 @@
 package io.collab.http;
 
+import io.collab.app.ClusterSetup;
 import io.collab.app.CollabConfig;
 import io.collab.app.Role;
 import io.collab.auth.AccessTokenHandler;
@@ -133,7 +134,7 @@ public class HttpVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router) {
     router.route().order(-100).handler(new RequestLog());
     router.route().order(-99).handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(ClusterSetup.metricsRegistry(config)));
     installErrorHandlers(router);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())

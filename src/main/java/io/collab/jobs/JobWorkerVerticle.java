@@ -1,5 +1,6 @@
 package io.collab.jobs;
 
+import io.collab.app.ClusterSetup;
 import io.collab.app.CollabConfig;
 import io.collab.app.Role;
 import io.collab.common.Bus;
@@ -57,6 +58,7 @@ public class JobWorkerVerticle extends VerticleBase {
   private BusClient bus;
   private Broker broker;
   private Sandbox sandbox;
+  private JobMetrics metrics;
   private CircuitBreaker breaker;
   private boolean sandboxReady;
   private boolean polling;
@@ -66,6 +68,7 @@ public class JobWorkerVerticle extends VerticleBase {
   public Future<?> start() {
     CollabConfig config = CollabConfig.from(config());
     settings = config.jobs();
+    metrics = new JobMetrics(ClusterSetup.metricsRegistry(config));
     redis = Redis.createClient(vertx, config.redis().options());
     readerClient = Redis.createClient(vertx, config.redis().options());
     queue = new JobQueue(redis, settings.streamMaxLength());
@@ -213,8 +216,11 @@ public class JobWorkerVerticle extends VerticleBase {
    * already final or cancelled (a redelivery). Fails only for platform failures, which the breaker retries.
    */
   private Future<JsonObject> attempt(String jobId, Attempts attempts) {
-    Future<?> before = attempts.made++ == 0 ? Future.succeededFuture()
-        : bus.request(Bus.JOBS_RETRYING, new JsonObject().put("id", jobId).put("error", attempts.lastError));
+    Future<?> before = Future.succeededFuture();
+    if (attempts.made++ > 0) {
+      metrics.retried();
+      before = bus.request(Bus.JOBS_RETRYING, new JsonObject().put("id", jobId).put("error", attempts.lastError));
+    }
     return before.compose(v -> bus.request(Bus.JOBS_START, new JsonObject().put("id", jobId))).compose(started -> {
       JsonObject job = started.getJsonObject("job");
       if (!started.getBoolean("proceed")) {
@@ -231,6 +237,7 @@ public class JobWorkerVerticle extends VerticleBase {
       return sandbox.run(vertx, jobId, job.getString("language"), job.getString("code"), job.getString("stdin"),
               limits(job.getInteger("timeout_ms")), liveOutput(job))
           .compose(result -> {
+            metrics.sandboxRun(job.getString("language"), result);
             if (result.error() != null) {
               attempts.lastError = "sandbox could not run the job: " + result.error();
               return Future.failedFuture(attempts.lastError);
@@ -245,6 +252,7 @@ public class JobWorkerVerticle extends VerticleBase {
         .onSuccess(recorded -> {
           JsonObject job = recorded.getJsonObject("job");
           if (recorded.getBoolean("recorded") && job != null) {
+            metrics.finished(job);
             announce(job, new JsonObject().put("status", job.getString("status"))
                 .put("exit_code", job.getInteger("exit_code")).put("error", job.getString("error")));
           }
@@ -272,11 +280,14 @@ public class JobWorkerVerticle extends VerticleBase {
     bus.request(Bus.JOBS_FINISH, new JsonObject().put("id", entry.jobId()).put("status", "failed")
             .put("error", "platform failure: " + reason).put("truncated", false))
         .onSuccess(recorded -> {
+          if (recorded.getBoolean("recorded", false) && recorded.getJsonObject("job") != null) {
+            metrics.finished(recorded.getJsonObject("job"));
+          }
           if (recorded.getJsonObject("job") != null) {
             announce(recorded.getJsonObject("job"), new JsonObject().put("status", "failed").put("error", reason));
           }
         })
-        .compose(recorded -> queue.deadLetter(entry.jobId(), reason))
+        .compose(recorded -> queue.deadLetter(entry.jobId(), reason).onSuccess(dead -> metrics.deadLettered()))
         .compose(dead -> queue.ack(entry.id()))
         .onFailure(again -> log.error("job {} stays pending: {}", entry.jobId(), again.getMessage()));
   }

@@ -260,6 +260,29 @@ class JobsApiTest {
   }
 
   @Test
+  @DisplayName("GET /metrics counts finished jobs by status and reason, and times sandbox runs")
+  void metrics() {
+    Actor user = actors.register("metrics");
+    awaitFinal(user, submit(user, new JsonObject().put("code", "print(1)").put("language", "python")));
+    awaitFinal(user, submit(user, new JsonObject().put("code", "exit 3").put("language", "bash")));
+
+    String text = app.get("/metrics").bodyAsString();
+    assertThat(metric(text, "collab_jobs_finished_total", "reason=\"none\"", "status=\"succeeded\"")).isPositive();
+    assertThat(metric(text, "collab_jobs_finished_total", "reason=\"none\"", "status=\"failed\"")).isPositive();
+    assertThat(metric(text, "collab_jobs_sandbox_seconds_count", "language=\"python\"", "outcome=\"exit_zero\""))
+        .isPositive();
+    assertThat(metric(text, "collab_jobs_sandbox_seconds_count", "language=\"bash\"", "outcome=\"exit_nonzero\""))
+        .isPositive();
+  }
+
+  /** The value of the Prometheus series {@code name} whose labels include all of {@code labels}; 0 if none. */
+  private static double metric(String text, String name, String... labels) {
+    return text.lines().filter(line -> line.startsWith(name + "{"))
+        .filter(line -> java.util.Arrays.stream(labels).allMatch(line::contains))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+  }
+
+  @Test
   @DisplayName("GET /api/jobs/ lists the caller's jobs, filtered by status")
   void listing() {
     Actor user = actors.register("lister");

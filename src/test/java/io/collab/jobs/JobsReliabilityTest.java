@@ -73,6 +73,12 @@ class JobsReliabilityTest {
     assertThat(dead.get(0).get(1).toString()).contains(id).contains("reason");
     Response pending = redis(app, Request.cmd(Command.XPENDING).arg(JobQueue.STREAM).arg(JobQueue.GROUP));
     assertThat(pending.get(0).toLong()).as("acknowledged after the final state").isZero();
+
+    String metrics = app.get("/metrics").bodyAsString();
+    assertThat(metrics).as("the node's /metrics")
+        .containsPattern("collab_jobs_retries_total(\\{[^}]*})? 2\\.0")
+        .containsPattern("collab_jobs_dead_lettered_total(\\{[^}]*})? 1\\.0")
+        .containsPattern("collab_jobs_finished_total\\{[^}]*reason=\"platform\"[^}]*status=\"failed\"[^}]*} 1\\.0");
   }
 
   @Test
