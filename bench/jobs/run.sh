@@ -39,6 +39,8 @@
 #   BENCH_KEEP_DB=1         keep the database (and, with BENCH_REDIS=shared, the Redis database) after the run
 #   READY_TIMEOUT           seconds to wait for each ready line, default 120
 #   COLLAB_JOBS_CONCURRENCY, COLLAB_HTTP_INSTANCES, ... are passed through to both nodes.
+# Phase 1 also prints the CPU time per answered submit of each node, PostgreSQL (all its processes), the private
+# Redis, wrk and the whole machine, read from /proc over the same window.
 # Output: bench/jobs/target/run-<time>/ holds the nodes' logs, the benchmark's output and the SQL summary.
 set -euo pipefail
 
@@ -249,6 +251,11 @@ main() {
   echo "load before the bench: $(uptime)" | tee -a "$RUN_DIR/bench.txt"
   local args=(--host "127.0.0.1:${PORTS[0]}" --work-dir "$RUN_DIR" "$@")
   set +e
+  # what JobsBench reads CPU time of in /proc around phase 1 (PostgreSQL's processes it finds by name)
+  local watched=() i
+  for i in "${!PIDS[@]}"; do watched+=("${NAMES[$i]}=${PIDS[$i]}"); done
+  [[ -n "$REDIS_PID" ]] && watched+=("redis=$REDIS_PID")
+  export BENCH_WATCH="${watched[*]}"
   mvn -q -B -f "$BENCH_DIR/pom.xml" exec:exec@bench -Dbench.jvm="$CLIENT_OPTS" -Dbench.args="${args[*]}" 2>&1 \
     | sed -u 's/\x1b\[0m//g' | tee -a "$RUN_DIR/bench.txt"
   local status="${PIPESTATUS[0]}"

@@ -562,13 +562,16 @@ public final class JobsBench {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(Map.of("TOKENS", tokenFile.toString(), "JOBS", Integer.toString(o.jobs),
         "BODY", new JsonObject().put("code", code).put("language", o.language).encode()));
+    Map<String, Long> cpuBefore = cpuTicks(-1);
     Process wrk = builder.start();
+    Map<String, Long> cpuAfter = new TreeMap<>();
     StringBuilder out = new StringBuilder();
     try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(wrk.getInputStream(),
         StandardCharsets.UTF_8))) {
       for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         out.append(line).append('\n');
         if (line.equals("wrk-done")) {
+          cpuAfter.putAll(cpuTicks(wrk.pid()));
           interruptUntilExit(wrk);
         }
       }
@@ -594,6 +597,11 @@ public final class JobsBench {
     say("  answers by status: %s; socket errors: %s", statuses.encode(), result.getJsonObject("errors").encode());
     say("  submit response time: p50 %.1f  p90 %.1f  p95 %.1f  p99 %.1f  max %.1f ms", lat.getLong("p50") / 1e3,
         lat.getLong("p90") / 1e3, lat.getLong("p95") / 1e3, lat.getLong("p99") / 1e3, lat.getLong("max") / 1e3);
+    if (!cpuAfter.isEmpty()) {
+      int answered = statuses.fieldNames().stream().mapToInt(statuses::getInteger).sum();
+      say("  CPU per answered submit, from /proc over the same window: %s",
+          cpuPerRequest(cpuBefore, cpuAfter, answered, wallS));
+    }
     return accepted;
   }
 
@@ -614,6 +622,72 @@ public final class JobsBench {
     }, "wrk-interrupter");
     interrupter.setDaemon(true);
     interrupter.start();
+  }
+
+  /**
+   * CPU time (utime + stime, clock ticks) of the processes named in {@code BENCH_WATCH} ("name=pid ..."), of all
+   * PostgreSQL processes together, of wrk (when {@code wrkPid} > 0) and of the whole machine (/proc/stat).
+   */
+  private static Map<String, Long> cpuTicks(long wrkPid) {
+    Map<String, Long> ticks = new TreeMap<>();
+    for (String entry : System.getenv().getOrDefault("BENCH_WATCH", "").split(" ")) {
+      int eq = entry.indexOf('=');
+      if (eq > 0) {
+        ticks.put(entry.substring(0, eq), processTicks(Long.parseLong(entry.substring(eq + 1))));
+      }
+    }
+    long postgres = 0;
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          if (Files.readString(proc.resolve("comm")).strip().equals("postgres")) {
+            postgres += processTicks(Long.parseLong(proc.getFileName().toString()));
+          }
+        } catch (IOException gone) {
+          // exited meanwhile
+        }
+      }
+    } catch (IOException e) {
+      return Map.of();
+    }
+    ticks.put("postgres", postgres);
+    if (wrkPid > 0) {
+      ticks.put("wrk", processTicks(wrkPid));
+    }
+    try {
+      String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i = 1; i < cpu.length; i++) {
+        if (i != 4 && i != 5) { // all but idle and iowait
+          busy += Long.parseLong(cpu[i]);
+        }
+      }
+      ticks.put("machine", busy);
+    } catch (IOException e) {
+      // leave it out
+    }
+    return ticks;
+  }
+
+  private static long processTicks(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** "nodeA 0.17 ms (62% of a core), ..." per accepted request; clock ticks are 10 ms (USER_HZ 100). */
+  private static String cpuPerRequest(Map<String, Long> before, Map<String, Long> after, int requests, double seconds) {
+    List<String> parts = new ArrayList<>();
+    after.forEach((name, ticks) -> {
+      long spent = ticks - before.getOrDefault(name, 0L);
+      parts.add(String.format(Locale.ROOT, "%s %.3f ms (%.0f%% of a core)", name, spent * 10.0 / requests,
+          spent / (seconds * 100) * 100));
+    });
+    return String.join(", ", parts);
   }
 
   /** The target verdict for the measured phase; nothing for warm-up rounds. */
