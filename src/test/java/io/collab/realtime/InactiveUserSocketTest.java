@@ -25,19 +25,22 @@ class InactiveUserSocketTest {
 
   private TestApp app;
   private Actors actors;
-  private Database db;
 
   @BeforeAll
   void deploy() {
     app = TestApp.start(config -> config.getJsonObject("realtime").put("userCheckSeconds", 1));
     actors = new Actors(app);
-    db = Database.of(app);
   }
 
   @AfterAll
   void undeploy() {
-    db.close();
     app.stop();
+  }
+
+  private void sql(String statement, Object... params) {
+    try (Database db = Database.of(app)) {
+      db.query(statement, params);
+    }
   }
 
   @Test
@@ -46,7 +49,7 @@ class InactiveUserSocketTest {
     Team team = Teams.create(actors);
     try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
          Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      db.query("UPDATE users SET is_active = false WHERE id = $1", team.collaborator().id());
+      sql("UPDATE users SET is_active = false WHERE id = $1", team.collaborator().id());
 
       Closed closed = collaborator.awaitClose(Duration.ofSeconds(3));
       assertThat(closed.status()).isEqualTo((short) 4001);
@@ -61,7 +64,7 @@ class InactiveUserSocketTest {
   void deleted() {
     Team team = Teams.create(actors);
     try (Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-      db.query("DELETE FROM users WHERE id = $1", team.viewer().id());
+      sql("DELETE FROM users WHERE id = $1", team.viewer().id());
 
       Closed closed = viewer.awaitClose(Duration.ofSeconds(3));
       assertThat(closed.status()).isEqualTo((short) 4001);
