@@ -5,6 +5,7 @@ import io.collab.app.CollabConfig;
 import io.collab.app.Role;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
+import io.collab.common.InOrder;
 import io.collab.realtime.Broker;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
@@ -49,7 +50,7 @@ public class JobWorkerVerticle extends VerticleBase {
 
   private final String consumer = "worker-" + UUID.randomUUID();
   private final Map<String, String> runningEntries = new HashMap<>();  // entry id -> job id
-  private final Map<String, Future<?>> announcements = new HashMap<>();  // job id -> its last progress event
+  private final InOrder<String> announcements = new InOrder<>();  // per job id
   private CollabConfig.Jobs settings;
   private Redis redis;
   private Redis readerClient;
@@ -322,11 +323,8 @@ public class JobWorkerVerticle extends VerticleBase {
     }
     String jobId = job.getString("id");
     String message = new JsonObject().put("type", "job").put("job_id", jobId).mergeIn(event).encode();
-    Future<?> previous = announcements.getOrDefault(jobId, Future.succeededFuture());
-    Future<?> next = previous.transform(v -> broker.publish(workspaceId, message))
+    announcements.run(jobId, () -> broker.publish(workspaceId, message))
         .onFailure(err -> log.warn("job {} progress not delivered: {}", jobId, err.getMessage()));
-    announcements.put(jobId, next);
-    next.onComplete(done -> announcements.remove(jobId, next));
   }
 
   /**

@@ -5,6 +5,7 @@ import io.collab.auth.AccessTokenHandler;
 import io.collab.auth.Principal;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
+import io.collab.common.InOrder;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -103,7 +104,7 @@ public final class BridgeEndpoint {
   private final SocketHub hub;
   private final String sink = "workspace.sink." + UUID.randomUUID();
   private final Map<SockJSSocket, Client> clients = new HashMap<>();
-  private final Map<Long, Future<?>> lastPublish = new HashMap<>();
+  private final InOrder<Long> publishes = new InOrder<>();  // per workspace
   private MessageConsumer<JsonObject> sinkConsumer;
 
   public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
@@ -240,12 +241,9 @@ public final class BridgeEndpoint {
     JsonObject body = message.body();
     String unsequenced = Protocol.unsequenced(body.getString("event"), body.getValue("payload"),
         message.headers().get("user"));
-    Future<?> previous = lastPublish.getOrDefault(workspaceId, Future.succeededFuture());
-    Future<Long> next = previous.transform(v -> broker.publish(workspaceId, unsequenced))
+    publishes.run(workspaceId, () -> broker.publish(workspaceId, unsequenced))
         .onSuccess(seq -> message.reply(new JsonObject().put("seq", seq)))
         .onFailure(err -> message.fail(503, "unavailable"));
-    lastPublish.put(workspaceId, next);
-    next.onComplete(done -> lastPublish.remove(workspaceId, next));
   }
 
   private void closed(SockJSSocket socket) {
