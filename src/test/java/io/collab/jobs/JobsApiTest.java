@@ -2,6 +2,7 @@ package io.collab.jobs;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.Jobs;
 import io.collab.support.TestApp;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -313,26 +314,15 @@ class JobsApiTest {
   }
 
   private String submit(Actor user, JsonObject body) {
-    HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", body);
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-    return response.bodyAsJsonObject().getString("job_id");
+    return Jobs.submit(actors, user, body);
   }
 
   private JsonObject awaitFinal(Actor user, String id) {
-    return awaitStatus(user, id, Set.of("succeeded", "failed", "cancelled"));
+    return awaitStatus(user, id, Jobs.FINAL);
   }
 
   private JsonObject awaitStatus(Actor user, String id, Set<String> wanted) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    JsonObject job = null;
-    while (System.nanoTime() < deadline) {
-      job = actors.get(user, "/api/jobs/" + id + "/").bodyAsJsonObject();
-      if (wanted.contains(job.getString("status"))) {
-        return job;
-      }
-      sleep(100);
-    }
-    throw new AssertionError("job never reached " + wanted + ": " + job);
+    return Jobs.awaitStatus(actors, user, id, wanted);
   }
 
   private static void assertField(HttpResponse<Buffer> response, String field) {

@@ -28,6 +28,8 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import static io.collab.support.Jobs.awaitStatus;
+import static io.collab.support.Jobs.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @DisplayName("Jobs survive platform failures, dead workers and outages")
@@ -155,31 +157,6 @@ class JobsReliabilityTest {
     TestApp app = TestApp.start(tweak);
     apps.add(app);
     return app;
-  }
-
-  private static String submit(Actors actors, Actor user, JsonObject body) {
-    HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", body);
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
-    return response.bodyAsJsonObject().getString("job_id");
-  }
-
-  private static JsonObject awaitStatus(Actors actors, Actor user, String id, Set<String> wanted) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
-    JsonObject job = null;
-    while (System.nanoTime() < deadline) {
-      HttpResponse<Buffer> response = actors.get(user, "/api/jobs/" + id + "/");
-      job = response.bodyAsJsonObject();
-      if (response.statusCode() == 200 && wanted.contains(job.getString("status"))) {
-        return job;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-    throw new AssertionError("job never reached " + wanted + ": " + job);
   }
 
   private static Response redis(TestApp app, Request request) {

@@ -1,0 +1,42 @@
+package io.collab.support;
+
+import io.collab.support.Actors.Actor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+
+import java.time.Duration;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Submitting jobs and waiting for their status, over the HTTP API. */
+public final class Jobs {
+
+  public static final Set<String> FINAL = Set.of("succeeded", "failed", "cancelled");
+  private static final Duration WAIT = Duration.ofSeconds(25);
+
+  private Jobs() {}
+
+  /** Submits {@code body}; fails the test unless it is accepted (202). Returns the job id. */
+  public static String submit(Actors actors, Actor user, JsonObject body) {
+    HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", body);
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
+    return response.bodyAsJsonObject().getString("job_id");
+  }
+
+  /** Polls {@code GET /api/jobs/{id}/} until the job's status is one of {@code wanted}; fails the test after 25 s. */
+  public static JsonObject awaitStatus(Actors actors, Actor user, String id, Set<String> wanted) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    JsonObject job = null;
+    while (System.nanoTime() < deadline) {
+      HttpResponse<Buffer> response = actors.get(user, "/api/jobs/" + id + "/");
+      job = response.bodyAsJsonObject();
+      if (response.statusCode() == 200 && wanted.contains(job.getString("status"))) {
+        return job;
+      }
+      Pause.sleep(100);
+    }
+    throw new AssertionError("job never reached " + wanted + ": " + job);
+  }
+}
