@@ -174,9 +174,7 @@ jfr_opts() {
 }
 
 stop_nodes() {
-  local i entries=()
-  for i in "${!NODE_PIDS[@]}"; do entries+=("${NODE_NAMES[$i]}=${NODE_PIDS[$i]}"); done
-  ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
+  stop_named NODE_NAMES NODE_PIDS
   NODE_PIDS=()
 }
 

@@ -95,9 +95,7 @@ machine() {
 }
 
 stop_nodes() {
-  local i entries=()
-  for i in "${!PIDS[@]}"; do entries+=("${NAMES[$i]}=${PIDS[$i]}"); done
-  ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
+  stop_named NAMES PIDS
   PIDS=()
 }
 

@@ -25,3 +25,11 @@ stop_pids() {
     fi
   done
 }
+
+# stop_named NAMES PIDS: stop_pids 30 for two parallel arrays, passed by name (node names and their pids).
+stop_named() {
+  local -n stop_names="$1" stop_pids_of="$2"
+  local i entries=()
+  for i in "${!stop_pids_of[@]}"; do entries+=("${stop_names[$i]}=${stop_pids_of[$i]}"); done
+  ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
+}

@@ -369,7 +369,10 @@ public final class Sandbox {
     };
   }
 
-  /** SIGKILL to the run's process group (see the class comment), then to the process itself. */
+  /**
+   * SIGKILL to the run's process group (see the class comment), then to the process itself. Through bash's builtin
+   * {@code kill}: Java cannot signal a group, and procps' {@code /bin/kill} is missing from minimal images.
+   */
   private void kill(Process process) {
     try {
       new ProcessBuilder("/bin/bash", "-c", "kill -KILL -- -$1 2>/dev/null", "kill",
