@@ -1,0 +1,56 @@
+package io.collab.app;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Settings from the environment, as {@code start} reads them: typed, and refused with the setting's name. */
+@DisplayName("Settings from COLLAB_* environment variables")
+class SettingsTest {
+
+  private static CollabConfig from(Map<String, String> env) {
+    return CollabConfig.from(ConfigLoader.load(env));
+  }
+
+  @Test
+  @DisplayName("the defaults of the sandbox, user-check and compression settings")
+  void defaults() {
+    CollabConfig config = from(Map.of());
+    assertThat(config.jobs().niceness()).isEqualTo(10);
+    assertThat(config.auth().activeUserCacheMs()).isEqualTo(2000);
+    assertThat(config.auth().activeUserCacheEntries()).isEqualTo(100_000);
+    assertThat(config.realtime().userCheckSeconds()).isEqualTo(10);
+    assertThat(config.realtime().compression()).isFalse();
+  }
+
+  @Test
+  @DisplayName("environment variables set them, with their types")
+  void fromEnvironment() {
+    CollabConfig config = from(Map.of("COLLAB_JOBS_NICENESS", "19", "COLLAB_AUTH_ACTIVE_USER_CACHE_MS", "0",
+        "COLLAB_REALTIME_USER_CHECK_SECONDS", "1", "COLLAB_REALTIME_COMPRESSION", "true"));
+    assertThat(config.jobs().niceness()).isEqualTo(19);
+    assertThat(config.auth().activeUserCacheMs()).isZero();
+    assertThat(config.realtime().userCheckSeconds()).isEqualTo(1);
+    assertThat(config.realtime().compression()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+      "COLLAB_JOBS_NICENESS, 20, jobs.niceness",
+      "COLLAB_JOBS_NICENESS, -1, jobs.niceness",
+      "COLLAB_AUTH_ACTIVE_USER_CACHE_MS, -5, auth.activeUserCacheMs",
+      "COLLAB_AUTH_ACTIVE_USER_CACHE_ENTRIES, 0, auth.activeUserCacheEntries",
+      "COLLAB_REALTIME_USER_CHECK_SECONDS, 0, realtime.userCheckSeconds"})
+  @DisplayName("a value out of range is refused with the setting's name")
+  void outOfRange(String variable, String value, String setting) {
+    assertThatThrownBy(() -> from(Map.of(variable, value)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(setting + " must be");
+  }
+}
