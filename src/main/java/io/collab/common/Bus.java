@@ -156,6 +156,35 @@ public final class Bus {
   /** Published (to every node) when a running job must be killed: {@code {"job_id"}}. */
   public static final String JOBS_KILL = "collab.jobs.kill";
 
+  // ---- node-local: realtime hubs and the node's Redis subscriber --------------------------------------------------
+
+  /**
+   * Local request {@code {"workspace_id"}} from a socket hub to its node's realtime verticle: count one more local
+   * socket; replies (empty) once the workspace's Redis channel is subscribed, fails 503 when Redis refused.
+   */
+  public static final String REALTIME_JOIN = "collab.realtime.join";
+  /** Local request {@code {"workspace_id"}}: count one local socket less (the last one unsubscribes). */
+  public static final String REALTIME_LEAVE = "collab.realtime.leave";
+
+  /**
+   * Local publish from the node's Redis subscriber to its hubs: a sequenced broadcast of workspace {@code id} as
+   * the JSON text sockets receive, with its {@code seq} in the {@code seq} header.
+   */
+  public static String realtimeDelivery(long workspaceId) {
+    return "collab.realtime.deliver." + workspaceId;
+  }
+
+  /**
+   * Node-local shared-data map: role name ({@code api}, {@code persistence}, ...) to the deployment id of its
+   * verticle, filled by the launcher as each role is deployed and read by the readiness probe.
+   */
+  public static final String DEPLOYMENTS_MAP = "collab.deployments";
+  /**
+   * Node-local shared-data map the job worker keeps current for the probes: {@code "breaker"} (the circuit
+   * breaker's state name) and {@code "sandbox"} (boolean: the sandbox can run programs here).
+   */
+  public static final String JOBS_STATE_MAP = "collab.jobs.state";
+
   /**
    * Node-local twin of a persistence address. Persistence verticles consume both; callers on a node that runs
    * persistence use the local one, so the hot request path never crosses the cluster when it does not have to.

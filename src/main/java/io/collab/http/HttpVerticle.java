@@ -1,8 +1,7 @@
 package io.collab.http;
 
-import io.collab.app.ClusterSetup;
-import io.collab.app.CollabConfig;
-import io.collab.app.Role;
+import io.collab.config.CollabConfig;
+import io.collab.config.NodeRole;
 import io.collab.auth.AccessTokenHandler;
 import io.collab.auth.AuthRoutes;
 import io.collab.auth.PasswordHasher;
@@ -59,7 +58,7 @@ public class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     config = CollabConfig.from(config());
     redis = Redis.createClient(vertx, config.redis().options());
-    bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
+    bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     readiness = new Readiness(config, redis, bus, vertx);
     return OpenAPIContract.from(vertx, ContractRoutes.CONTRACT)
         .compose(this::routes)
@@ -74,16 +73,16 @@ public class HttpVerticle extends VerticleBase {
 
   /** The REST API when the api role is on, the socket endpoints when the realtime role is on, probes always. */
   private Future<Router> routes(OpenAPIContract contract) {
-    if (!config.has(Role.API) && !config.has(Role.REALTIME)) {
+    if (!config.has(NodeRole.API) && !config.has(NodeRole.REALTIME)) {
       return opsRouter();
     }
     RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
     return TokenService.create(vertx, config.jwt()).compose(tokens -> {
       AccessTokenHandler accessTokens =
           new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow(), config.auth());
-      Future<Router> router = config.has(Role.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
+      Future<Router> router = config.has(NodeRole.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
       return router.map(built -> {
-        if (config.has(Role.REALTIME)) {
+        if (config.has(NodeRole.REALTIME)) {
           mountSockets(built, accessTokens);
         }
         return built;
@@ -134,7 +133,7 @@ public class HttpVerticle extends VerticleBase {
   private Future<HttpServer> listen(Router router) {
     router.route().order(-100).handler(new RequestLog());
     router.route().order(-99).handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(ClusterSetup.metricsRegistry(config)));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(config.metricsRegistry()));
     installErrorHandlers(router);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())

@@ -1,6 +1,6 @@
 package io.collab.persistence;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
 import io.vertx.core.Future;

@@ -1,6 +1,6 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.common.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;

@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.common.Bus;
+import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,17 +21,13 @@ import java.util.Map;
 
 /**
  * The node's bridge between Redis pub/sub and its sockets. Socket hubs (one per HTTP verticle instance) ask it to
- * {@link #JOIN} a workspace when their first socket for it arrives and to {@link #LEAVE} when their last goes; it
- * keeps one Redis subscription per workspace that has local sockets, and hands every message to the hubs on
- * {@link #deliveryAddress(long)} with its {@code seq} in a header. A lost subscription connection is re-established
- * with backoff and every channel resubscribed; sockets notice the gap by seq and refill it from history.
+ * {@link Bus#REALTIME_JOIN} a workspace when their first socket for it arrives and to {@link Bus#REALTIME_LEAVE}
+ * when their last goes; it keeps one Redis subscription per workspace that has local sockets, and hands every
+ * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code seq} in a header. A lost subscription
+ * connection is re-established with backoff and every channel resubscribed; sockets notice the gap by seq and refill
+ * it from history.
  */
 public class RealtimeVerticle extends VerticleBase {
-
-  /** Local request {@code {"workspace_id"}}: count one more local socket; replies once the channel is subscribed. */
-  public static final String JOIN = "collab.realtime.join";
-  /** Local request {@code {"workspace_id"}}: count one socket less. */
-  public static final String LEAVE = "collab.realtime.leave";
 
   private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
 
@@ -43,16 +40,12 @@ public class RealtimeVerticle extends VerticleBase {
   private boolean stopping;
   private boolean reconnecting;
 
-  public static String deliveryAddress(long workspaceId) {
-    return "collab.realtime.deliver." + workspaceId;
-  }
-
   @Override
   public Future<?> start() {
     config = CollabConfig.from(config());
     channels = Channels.of(config.redis());
-    vertx.eventBus().<JsonObject>localConsumer(JOIN, this::join);
-    vertx.eventBus().<JsonObject>localConsumer(LEAVE, this::leave);
+    vertx.eventBus().<JsonObject>localConsumer(Bus.REALTIME_JOIN, this::join);
+    vertx.eventBus().<JsonObject>localConsumer(Bus.REALTIME_LEAVE, this::leave);
     return connect().onSuccess(v -> log.info("realtime hub subscribed to Redis at {}", config.redis().where()));
   }
 
@@ -136,7 +129,7 @@ public class RealtimeVerticle extends VerticleBase {
       return;
     }
     String message = push.get(2).toString();
-    vertx.eventBus().publish(deliveryAddress(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
+    vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
         .addHeader("seq", String.valueOf(seqOf(message))));
   }
 

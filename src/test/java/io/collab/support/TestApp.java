@@ -1,7 +1,7 @@
 package io.collab.support;
 
 import io.collab.app.ClusterSetup;
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.app.MainVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;

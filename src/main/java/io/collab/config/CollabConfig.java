@@ -1,4 +1,4 @@
-package io.collab.app;
+package io.collab.config;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
@@ -25,7 +25,7 @@ public record CollabConfig(
     Api api,
     Realtime realtime,
     Jobs jobs,
-    Set<Role> roles,
+    Set<NodeRole> roles,
     Cluster cluster,
     Path dataDir,
     long healthCheckTimeoutMs,
@@ -159,7 +159,7 @@ public record CollabConfig(
         new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
         realtime(section(json, "realtime")),
         jobs(section(json, "jobs")),
-        Role.parseList(json.getString("roles")),
+        NodeRole.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
         Path.of(section(json, "data").getString("dir")),
@@ -169,7 +169,15 @@ public record CollabConfig(
         json);
   }
 
-  public boolean has(Role role) {
+  /**
+   * The name of this node's Micrometer registry, for {@code /metrics} and the application's own meters: named after
+   * the cluster because registries are per JVM, and a second Vert.x in one JVM (tests) must not share or remove it.
+   */
+  public String metricsRegistry() {
+    return "collab-" + cluster().name();
+  }
+
+  public boolean has(NodeRole role) {
     return roles.contains(role);
   }
 
