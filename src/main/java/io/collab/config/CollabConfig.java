@@ -25,6 +25,7 @@ public record CollabConfig(
     Api api,
     Realtime realtime,
     Jobs jobs,
+    Files files,
     Set<NodeRole> roles,
     Cluster cluster,
     Path dataDir,
@@ -116,7 +117,18 @@ public record CollabConfig(
   public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
                      int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int niceness,
                      int concurrency, long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
-                     int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength) {}
+                     int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength,
+                     long workspaceBytes) {}
+
+  /**
+   * Workspace files and their collaborative editing.
+   *
+   * @param maxBytes largest file, in UTF-8 bytes, after any create, replace or accepted edit
+   * @param maxPerWorkspace most files one workspace holds
+   * @param historyLength updates kept per file for {@code doc_pull} (older ones are trimmed; a pull from before them
+   *     answers {@code doc_reload})
+   */
+  public record Files(int maxBytes, int maxPerWorkspace, int historyLength) {}
 
   public record Cluster(String name, List<String> members, String host, int port) {}
 
@@ -159,6 +171,7 @@ public record CollabConfig(
         new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
         realtime(section(json, "realtime")),
         jobs(section(json, "jobs")),
+        files(section(json, "files")),
         NodeRole.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
@@ -228,7 +241,15 @@ public record CollabConfig(
         atLeast("jobs.breakerMaxFailures", j.getInteger("breakerMaxFailures"), 1),
         atLeast("jobs.breakerResetMs", j.getLong("breakerResetMs"), 100),
         atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
-        atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100));
+        atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100),
+        atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1));
+  }
+
+  private static Files files(JsonObject f) {
+    return new Files(
+        atLeast("files.maxBytes", f.getInteger("maxBytes"), 1),
+        atLeast("files.maxPerWorkspace", f.getInteger("maxPerWorkspace"), 1),
+        atLeast("files.historyLength", f.getInteger("historyLength"), 1));
   }
 
   private static String algorithm(String value) {

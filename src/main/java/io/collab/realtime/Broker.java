@@ -2,6 +2,7 @@ package io.collab.realtime;
 
 import io.collab.config.CollabConfig;
 import io.collab.common.RedisScript;
+import io.collab.documents.DocumentEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +23,7 @@ import java.util.List;
  *
  * <p>Keys share a hash tag per workspace ({@code {ws:42}}) so they stay on one slot of a Redis Cluster.
  */
-public final class Broker {
+public final class Broker implements DocumentEvents {
 
   /** One history entry: its sequence number, the message as sent, and when it was recorded. */
   public record Entry(long seq, String message, long recordedAtMillis) {}
@@ -131,6 +132,17 @@ public final class Broker {
       lastWarning = now;
       refusedSinceWarning = 0;
     }
+  }
+
+  /**
+   * Publishes a document message on the workspace's channel as it is: no seq, no history (documents have their own
+   * version sequence, kept in PostgreSQL). Hubs tell it from a broadcast by its {@code type}.
+   */
+  @Override
+  public Future<Void> publish(long workspaceId, JsonObject message) {
+    return redis.send(Request.cmd(Command.PUBLISH).arg(channels.of(workspaceId)).arg(message.encode()))
+        .<Void>mapEmpty()
+        .onFailure(this::warnRefused);
   }
 
   /** Entries after {@code since}, oldest first, at most the history length. */

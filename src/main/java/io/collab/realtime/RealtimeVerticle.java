@@ -31,6 +31,10 @@ public class RealtimeVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
 
+  /** How every sequenced broadcast's text starts ({@link Protocol#unsequenced}); anything else is a document message. */
+  private static final String BROADCAST_START = "{\"type\":\"" + Protocol.BROADCAST + "\"";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
   private final Map<Long, Integer> localSockets = new HashMap<>();
   private CollabConfig config;
   private Channels channels;
@@ -129,8 +133,12 @@ public class RealtimeVerticle extends VerticleBase {
       return;
     }
     String message = push.get(2).toString();
-    vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
-        .addHeader("seq", String.valueOf(seqOf(message))));
+    if (message.startsWith(BROADCAST_START)) {
+      vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
+          .addHeader("seq", String.valueOf(seqOf(message))));
+    } else {
+      vertx.eventBus().publish(Bus.documentDelivery(workspaceId), message, LOCAL);
+    }
   }
 
   /** The sequencer writes {@code ,"seq":N}} last, so the number is read without parsing the message. */
