@@ -62,7 +62,7 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = CollabConfig.from(config());
-    redis = Redis.createClient(vertx, config.redis().options());
+    redis = config.redis().client(vertx);
     bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     readiness = new Readiness(config, redis, bus, vertx);
     return OpenAPIContract.from(vertx, ContractRoutes.CONTRACT)
