@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * common; the server's updates reach each editor in order, as the socket delivers them, but late and in batches of
  * any size.
  */
-class ConvergenceProperties {
+class ConvergenceTest {
 
   private static final List<String> PIECES = List.of("a", "b", "x", " ", "\n", "é", "中", "😀", "𝄞");
 
