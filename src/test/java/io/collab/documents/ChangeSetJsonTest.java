@@ -50,7 +50,10 @@ class ChangeSetJsonTest {
       "[[0, \"a\", null]]            | line 2 of change element 0 must be a string",
       "[[0, \"a\\nb\"]]              | line 1 of change element 0 contains a line break",
       "[2147483647, 1]               | change set is longer than 2147483647 characters",
-      "[2147483647, [0, \"x\"]]      | change set is longer than 2147483647 characters"
+      "[2147483647, [0, \"x\"]]      | change set is longer than 2147483647 characters",
+      "[0]                           | change element 0 is empty",
+      "[1, [0]]                      | change element 1 is empty",
+      "[[0, \"\"], 1]                 | change element 0 is empty"
   })
   @DisplayName("malformed changes are refused with the reason")
   void malformed(String json, String reason) {
