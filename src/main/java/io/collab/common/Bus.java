@@ -177,12 +177,16 @@ public final class Bus {
 
   // ---- jobs ---------------------------------------------------------------------------------------------------
   // A job is replied as {"id", "status", "language", "attempts", "max_attempts", "exit_code", "stdout", "stderr",
-  // "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id"}.
+  // "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id", "file_id", "file_version"}
+  // (the file fields null for a job that runs its own code).
 
   /**
-   * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code", "stdin"?, "timeout_ms", "max_attempts",
-   * "idempotency_key"?, "max_active"}}; reply {@code {"id", "created": bool}} (false: the idempotency key's job).
-   * Fails 429 quota_exceeded when the user already has {@code max_active} queued or running jobs.
+   * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code"?, "stdin"?, "timeout_ms", "max_attempts",
+   * "idempotency_key"?, "max_active"}} plus, instead of {@code code}, a workspace file to run: {@code "file_id",
+   * "file_version", "file_path", "files": [{"path", "content"}...]} (a {@link #FILES_SNAPSHOT} reply, stored with
+   * the job). Reply {@code {"id", "created": bool}} (false: the idempotency key's job). With a workspace the user
+   * needs a role there that may run jobs: 404 not_found without one, 403 forbidden for viewers. Fails 429
+   * quota_exceeded when the user already has {@code max_active} queued or running jobs.
    */
   public static final String JOBS_CREATE = "collab.jobs.create";
   /** Request {@code {"id"}}: forget a job that could not be enqueued (still queued, never started). */
@@ -198,8 +202,9 @@ public final class Bus {
   public static final String JOBS_CANCEL = "collab.jobs.cancel";
   /**
    * Worker side: request {@code {"id"}}; moves a queued or retrying job to running and counts the attempt. Reply
-   * {@code {"proceed": bool, "job": {..., "code", "stdin", "timeout_ms", "kind"}}}; proceed is false for a job
-   * already finished or cancelled (a redelivered entry).
+   * {@code {"proceed": bool, "job": {..., "code", "stdin", "timeout_ms", "kind", "file_path", "files"}}} (either
+   * {@code code} or {@code file_path} and {@code files}, the rest null); proceed is false for a job already finished
+   * or cancelled (a redelivered entry).
    */
   public static final String JOBS_START = "collab.jobs.start";
   /** Worker side: request {@code {"id", "error"}}; a platform failure, another attempt follows. */
