@@ -75,7 +75,7 @@ final class WorkspaceCopy implements AutoCloseable {
         if (bytes > maxBytes) {
           throw new Refused("the workspace's files exceed jobs.workspaceBytes (" + maxBytes + " bytes)");
         }
-        writeFile(dir, checked(dir, path), content, owner);
+        place(dir, path, content, owner);
         written.add(path);
       }
       if (!written.contains(entry)) {
@@ -104,8 +104,13 @@ final class WorkspaceCopy implements AutoCloseable {
     delete(dir);
   }
 
+  /** Writes {@code content} to a new file at {@code path} under {@code dir}, making the directories on the way. */
+  static void place(Path dir, String path, byte[] content, OptionalInt owner) throws IOException, Refused {
+    writeFile(dir, checked(dir, path), content, owner);
+  }
+
   /** {@code path} under {@code dir}, or refused when it is not a plain relative path that stays there. */
-  static Path checked(Path dir, String path) throws Refused {
+  private static Path checked(Path dir, String path) throws Refused {
     if (path == null || path.isEmpty() || path.getBytes(StandardCharsets.UTF_8).length > 255) {
       throw new Refused("workspace path refused (1 to 255 bytes): " + path);
     }
