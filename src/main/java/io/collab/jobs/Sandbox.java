@@ -85,17 +85,20 @@ public final class Sandbox {
   /** Where a run's {@link WorkspaceCopy} is bound (read-only) inside the sandbox. */
   private static final String WORKSPACE_MOUNT = "/workspace";
   /**
-   * Runs inside the sandbox: set limits, write the code from stdin (or copy the workspace from {@code $w}), mark the
-   * start, exec the interpreter. The workspace is copied, not bound, so the program may change its files and the
-   * copy counts against the size of its private /tmp.
+   * Runs inside the sandbox: set limits, write the code from stdin, mark the start, copy the workspace from
+   * {@code $w} if there is one, exec the interpreter. The workspace is copied, not bound, so the program may change
+   * its files and the copy counts against the size of its private /tmp; it is copied after the start mark because a
+   * workspace that does not fit there is the job's own failure (exit 125, cp's message on stderr), not the platform's
+   * to retry.
    */
   private static final String WRAPPER = String.join("\n",
       "d=$1 n=$2 t=$3 v=$4 u=$5 f=$6 file=$7 w=$8; shift 8",
       "ulimit -c 0 -n 256 -f \"$f\" -v \"$v\" && ulimit -St \"$t\" && ulimit -Ht $((t + 1)) || exit 125",
       "if [ -n \"$u\" ]; then ulimit -u \"$u\" || exit 125; fi",
       "echo 1000 > /proc/self/oom_score_adj 2>/dev/null # OOM killer: jobs before the JVM",
-      "if [ -n \"$w\" ]; then cp -R -- \"$w/.\" \"$d\"; else head -c \"$n\" > \"$d/$file\"; fi && cd \"$d\" || exit 125",
+      "if [ -z \"$w\" ]; then head -c \"$n\" > \"$d/$file\" || exit 125; fi; cd \"$d\" || exit 125",
       "printf '\\001sandbox-started\\n' >&2",
+      "if [ -n \"$w\" ]; then cp -R -- \"$w/.\" \"$d\" || exit 125; fi",
       "exec /usr/bin/env -i PATH=" + PATH + " HOME=\"$d\" LANG=C.UTF-8 \"$@\" \"$d/$file\"");
 
   private record Lang(String file, List<String> argv, long extraAddressSpace) {}

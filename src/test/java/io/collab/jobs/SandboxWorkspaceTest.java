@@ -98,4 +98,22 @@ class SandboxWorkspaceTest {
     assertThat(result.stderr()).isEmpty();
     assertThat(result.stdout()).isEqualTo("first\nmore\n");
   }
+
+  @Test
+  @DisplayName("a workspace that does not fit in the sandbox's /tmp is the run's failure (exit 125, cp says why), not a platform error")
+  void workspaceOverTmp() throws Exception {
+    Sandbox small = new Sandbox(Sandbox.Mode.BWRAP, 1 << 20, Sandbox.DEFAULT_NICENESS, "/usr/bin/bwrap");
+    String chunk = "x".repeat(700 << 10);
+    JsonArray files = new JsonArray()
+        .add(new JsonObject().put("path", "main.sh").put("content", "echo ran"))
+        .add(new JsonObject().put("path", "a.txt").put("content", chunk))
+        .add(new JsonObject().put("path", "b.txt").put("content", chunk));
+    try (WorkspaceCopy copy = WorkspaceCopy.write(files, "main.sh", 4 << 20, small.hostUid())) {
+      SandboxResult result = await(small.run(vertx, "ws-full", "bash", copy, null, SandboxLimits.DEFAULTS, null));
+      assertThat(result.error()).isNull();
+      assertThat(result.exitCode()).isEqualTo(125);
+      assertThat(result.stdout()).isEmpty();
+      assertThat(result.stderr()).contains("No space left on device");
+    }
+  }
 }
