@@ -240,9 +240,14 @@ public class JobWorkerVerticle extends VerticleBase {
               return Future.failedFuture(attempts.lastError);
             }
             return Future.succeededFuture(outcome(result));
-          }, err -> err instanceof WorkspaceCopy.Refused ? Future.succeededFuture(new JsonObject()
-              .put("status", "failed").put("error", err.getMessage()).put("truncated", false))
-              : Future.failedFuture(err));
+          }, err -> {
+            if (err instanceof WorkspaceCopy.Refused) {  // the stored files themselves: no attempt would do better
+              return Future.succeededFuture(new JsonObject().put("status", "failed").put("error", err.getMessage())
+                  .put("truncated", false));
+            }
+            attempts.lastError = "the workspace could not be written: " + err.getMessage();
+            return Future.failedFuture(attempts.lastError);
+          });
     });
   }
 

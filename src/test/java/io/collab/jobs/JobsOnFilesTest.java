@@ -179,6 +179,21 @@ class JobsOnFilesTest {
   }
 
   @Test
+  @DisplayName("files the worker cannot lay out (a file where another's directory goes) fail the job at once, saying why")
+  void unplaceableFiles() {
+    Team team = Teams.create(actors);
+    long main = createFile(team.owner(), team.workspaceId(), "main.py", "print(1)\n");
+    createFile(team.owner(), team.workspaceId(), "lib", "a file\n");
+    createFile(team.owner(), team.workspaceId(), "lib/util.py", "X = 1\n");
+
+    JsonObject job = run(team.owner(), team.workspaceId(), main);
+    assertThat(job.getString("status")).as(job.encode()).isEqualTo("failed");
+    assertThat(job.getString("error")).contains("lib");
+    assertThat(job.getInteger("attempts")).isEqualTo(1);
+    assertThat(job.getValue("exit_code")).isNull();
+  }
+
+  @Test
   @DisplayName("a job of its own code has file_id and file_version null")
   void codeJobHasNoFile() {
     Actor user = actors.register("coder");
