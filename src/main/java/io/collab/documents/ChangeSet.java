@@ -44,7 +44,7 @@ public final class ChangeSet {
     return ChangeSetJson.parse(json);
   }
 
-  /** Parses what {@code JsonObject.getValue} returns for the changes: a {@link JsonArray} or a {@link java.util.List}. */
+  /** Parses what {@code JsonObject.getValue} returns for the changes: a {@link JsonArray} or a {@code List}. */
   public static ChangeSet fromJson(Object json) {
     return ChangeSetJson.parse(json);
   }
@@ -54,7 +54,31 @@ public final class ChangeSet {
     if (length < 0) {
       throw new InvalidChangeException("document length must not be negative, got " + length);
     }
-    return length == 0 ? new ChangeSet(new int[0], new String[0]) : new ChangeSet(new int[] {length, -1}, new String[] {""});
+    if (length == 0) {
+      return new ChangeSet(new int[0], new String[0]);
+    }
+    return new ChangeSet(new int[] {length, -1}, new String[] {""});
+  }
+
+  /**
+   * Replaces {@code from}..{@code to} of a document of {@code length} units with {@code insert}, as CodeMirror's
+   * {@code ChangeSet.of({from, to, insert}, length)} does, line breaks included (see {@link #replaceAll}).
+   */
+  public static ChangeSet of(int length, int from, int to, String insert) {
+    if (from < 0 || from > to || to > length) {
+      throw new InvalidChangeException(
+          "invalid change range " + from + " to " + to + " in a document of length " + length);
+    }
+    String text = LineBreaks.normalize(insert);
+    if (from == to && text.isEmpty()) {
+      return identity(length);
+    }
+    SectionBuilder sections = new SectionBuilder();
+    sections.add(from, -1);
+    sections.add(to - from, text.length());
+    sections.addText(text);
+    sections.add(length - to, -1);
+    return sections.build();
   }
 
   /**
@@ -64,11 +88,7 @@ public final class ChangeSet {
    * and the server's text must have exactly the client's length.
    */
   public static ChangeSet replaceAll(int oldLength, String text) {
-    String normalized = LineBreaks.normalize(text);
-    if (oldLength == 0 && normalized.isEmpty()) {
-      return identity(0);
-    }
-    return new ChangeSet(new int[] {oldLength, normalized.length()}, new String[] {normalized});
+    return of(oldLength, 0, oldLength, text);
   }
 
   /** The length of the document this applies to. */
@@ -89,6 +109,7 @@ public final class ChangeSet {
     return sections.length == 0 || sections.length == 2 && sections[1] < 0;
   }
 
+  /** {@code doc} with these changes made; {@code doc} must have exactly {@link #length()} units. */
   public String apply(String doc) {
     if (doc.length() != length) {
       throw new InvalidChangeException(

@@ -128,6 +128,35 @@ class DocumentLogTest {
   }
 
   @Test
+  @DisplayName("a push of no updates changes nothing and answers the current version")
+  void emptyPush() {
+    long file = create("abc");
+    push(team.owner(), file, 0, update("a", 3, 3, "!"));
+
+    JsonObject reply = push(team.collaborator(), file, 1);
+
+    assertThat(reply.getLong("from")).isEqualTo(1);
+    assertThat(reply.getLong("version")).isEqualTo(1);
+    assertThat(reply.getJsonArray("updates")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a push made before a REST replace is rebased over the replace's update (client rest)")
+  void pushOverRestReplace() {
+    long file = create("abc");
+    request(Bus.FILES_REPLACE, new JsonObject().put("actor", team.owner().id()).put("workspace_id", team.workspaceId())
+        .put("id", file).put("content", "xyz"));
+
+    JsonObject reply = push(team.collaborator(), file, 0, update("late", 3, 3, "!"));
+
+    assertThat(reply.getLong("from")).isEqualTo(1);
+    assertThat(reply.getLong("version")).isEqualTo(2);
+    JsonArray log = pull(team.owner(), file, 0).getJsonArray("updates");
+    assertThat(log.getJsonObject(0).getString("clientID")).isEqualTo("rest");
+    assertThat(replay("abc", log)).isEqualTo(open(team.owner(), file).getString("content")).isEqualTo("xyz!");
+  }
+
+  @Test
   @DisplayName("a push whose text would exceed files.maxBytes (UTF-8) fails 413 doc_too_large and stores nothing")
   void tooLarge() {
     long file = create("");
