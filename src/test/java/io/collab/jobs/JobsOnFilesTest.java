@@ -4,6 +4,7 @@ import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Database;
 import io.collab.support.Jobs;
+import io.collab.support.Sockets;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,6 +87,21 @@ class JobsOnFilesTest {
     assertThat(job.getString("status")).as(job.encode()).isEqualTo("succeeded");
     assertThat(job.getString("language")).isEqualTo("bash");
     assertThat(job.getString("stdout")).isEqualTo("said hi\n");
+  }
+
+  @Test
+  @DisplayName("a file job's status and output stream to the workspace's sockets, as a code job's do")
+  void liveOutput() {
+    Team team = Teams.create(actors);
+    long main = createFile(team.owner(), team.workspaceId(), "main.py", "import helper\nhelper.hello()\n");
+    createFile(team.owner(), team.workspaceId(), "helper.py", "def hello():\n    print('live')\n");
+    try (Sockets.Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+      String id = Jobs.submit(actors, team.collaborator(), fileJob(team.workspaceId(), main));
+      List<JsonObject> events = viewer.upTo("the job's end", m -> "job".equals(m.getString("type"))
+          && id.equals(m.getString("job_id")) && "succeeded".equals(m.getString("status")));
+      assertThat(events.stream().filter(m -> "stdout".equals(m.getString("stream"))).map(m -> m.getString("data"))
+          .reduce("", String::concat)).isEqualTo("live\n");
+    }
   }
 
   @Test
