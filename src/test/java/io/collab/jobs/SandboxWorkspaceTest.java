@@ -116,4 +116,18 @@ class SandboxWorkspaceTest {
       assertThat(result.stderr()).contains("No space left on device");
     }
   }
+
+  @Test
+  @DisplayName("in none mode (development) the program finds its siblings too")
+  void unconfined() throws Exception {
+    Sandbox none = new Sandbox(Sandbox.Mode.NONE);
+    JsonArray files = new JsonArray()
+        .add(new JsonObject().put("path", "main.js").put("content", "console.log(require('./lib/util').x)"))
+        .add(new JsonObject().put("path", "lib/util.js").put("content", "exports.x = 'found'"));
+    try (WorkspaceCopy copy = WorkspaceCopy.write(files, "main.js", 1 << 20, none.hostUid())) {
+      SandboxResult result = await(none.run(vertx, "ws-none", "javascript", copy, null, SandboxLimits.DEFAULTS, null));
+      assertThat(result.stderr()).isEmpty();
+      assertThat(result.stdout()).isEqualTo("found\n");
+    }
+  }
 }
