@@ -261,8 +261,8 @@ final class FileStore {
   /**
    * The authority step: under the file's row lock, drops the pushed updates the log already holds (re-sent after a
    * lost reply), appends the rest and stores the text, all in one transaction ({@link Authority#push}). A push that
-   * other clients' updates overtook is not applied ({@code "stale": true}). The pushed JSON is parsed before the lock
-   * is taken: a malformed push never holds a row.
+   * other clients' updates overtook is refused with {@code doc_stale}, nothing applied. The pushed JSON is parsed
+   * before the lock is taken: a malformed push never holds a row.
    */
   Future<JsonObject> push(JsonObject request) {
     long version;
@@ -296,8 +296,8 @@ final class FileStore {
     } catch (InvalidChangeException e) {
       return Future.failedFuture(invalidChange(e.getMessage()));
     } catch (StalePushException e) {
-      // Not a failure: nothing is applied, the client receives the others' updates and pushes again (Authority).
-      return Future.succeededFuture(reply.put("version", from).put("updates", new JsonArray()).put("stale", true));
+      // nothing is applied: the client receives the others' updates, which map its own, and pushes again (Authority)
+      return Future.failedFuture(new BusFailure(409, Protocol.DOC_STALE, e.getMessage()));
     } catch (IllegalStateException e) {
       // the stored log does not lead to the stored text: our bug, not the database's absence (which serve says 503)
       log.error("file {}: the log after version {} does not fit the text", row.getLong("id"), from, e);

@@ -87,22 +87,20 @@ class DocumentLogTest {
   }
 
   @Test
-  @DisplayName("a push overtaken by another client's update is not applied (stale); mapped over it and pushed again, it is")
+  @DisplayName("a push overtaken by another client's update fails 409 doc_stale, nothing applied; mapped over it and pushed again, it is accepted")
   void stalePushIsRefusedThenAccepted() {
     long file = create("abc");
     push(team.owner(), file, 0, update("a", 3, 3, "X"));         // abcX
 
-    JsonObject refused = push(team.collaborator(), file, 0, update("b", 3, 0, "Y"));  // made on "abc"
+    ReplyException refused = fail(Bus.DOCS_PUSH, pushRequest(team.collaborator(), file, 0, update("b", 3, 0, "Y")));
 
-    assertThat(refused.getLong("from")).isEqualTo(1);
-    assertThat(refused.getLong("version")).isEqualTo(1);
-    assertThat(refused.getJsonArray("updates")).isEmpty();
-    assertThat(refused.getBoolean("stale")).isTrue();
+    assertFailure(refused, 409, "doc_stale");
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("abcX");
+    assertThat(open(team.owner(), file).getLong("version")).isEqualTo(1);
 
     JsonObject accepted = push(team.collaborator(), file, 1, update("b", 4, 0, "Y"));
 
-    assertThat(accepted.containsKey("stale")).isFalse();
+    assertThat(accepted.getLong("from")).isEqualTo(1);
     assertThat(accepted.getLong("version")).isEqualTo(2);
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("YabcX");
   }
@@ -138,16 +136,17 @@ class DocumentLogTest {
   }
 
   @Test
-  @DisplayName("a re-sent push that another client's update overtook is stale, and nothing is appended twice")
+  @DisplayName("a re-sent push that another client's update overtook fails 409 doc_stale, and nothing is appended twice")
   void resentOvertaken() {
     long file = create("ab");
     push(team.collaborator(), file, 0, update("me", 2, 2, "1"));   // ab1
     push(team.owner(), file, 1, update("other", 3, 0, "<"));       // <ab1
 
-    JsonObject reply = push(team.collaborator(), file, 0, update("me", 2, 2, "1"), update("me", 3, 3, "2"));
+    ReplyException refused = fail(Bus.DOCS_PUSH,
+        pushRequest(team.collaborator(), file, 0, update("me", 2, 2, "1"), update("me", 3, 3, "2")));
 
-    assertThat(reply.getBoolean("stale")).isTrue();
-    assertThat(reply.getLong("version")).isEqualTo(2);
+    assertFailure(refused, 409, "doc_stale");
+    assertThat(open(team.owner(), file).getLong("version")).isEqualTo(2);
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("<ab1");
   }
 
@@ -165,15 +164,14 @@ class DocumentLogTest {
   }
 
   @Test
-  @DisplayName("a push made before a REST replace is stale: the replace (client rest) stays, nothing else is applied")
+  @DisplayName("a push made before a REST replace fails 409 doc_stale: the replace (client rest) stays, nothing else is applied")
   void pushOverRestReplace() {
     long file = create("abc");
     request(Bus.FILES_REPLACE, new JsonObject().put("actor", team.owner().id()).put("workspace_id", team.workspaceId())
         .put("id", file).put("content", "xyz"));
 
-    JsonObject reply = push(team.collaborator(), file, 0, update("late", 3, 3, "!"));
+    assertFailure(fail(Bus.DOCS_PUSH, pushRequest(team.collaborator(), file, 0, update("late", 3, 3, "!"))), 409, "doc_stale");
 
-    assertThat(reply.getBoolean("stale")).isTrue();
     JsonArray log = pull(team.owner(), file, 0).getJsonArray("updates");
     assertThat(log).hasSize(1);
     assertThat(log.getJsonObject(0).getString("clientID")).isEqualTo("rest");
@@ -310,7 +308,7 @@ class DocumentLogTest {
   // ---- concurrency and durability ----------------------------------------------------------------------------------
 
   @Test
-  @DisplayName("20 clients pushing at version 0 at once, each pushing again after a stale answer as an editor does:"
+  @DisplayName("20 clients pushing at version 0 at once, each pushing again after doc_stale as an editor does:"
       + " versions 1..20 with no gap or fork, content equals applying the log")
   void concurrentPushesFormOneSequence() throws Exception {
     TestApp roomy = TestApp.start();  // the default history: nothing is trimmed here
@@ -353,19 +351,21 @@ class DocumentLogTest {
   }
 
   /**
-   * One editor's loop: push at the version it knows; when the answer is stale, pull what it missed, map its own change
+   * One editor's loop: push at the version it knows; when refused as stale, pull what it missed, map its own change
    * over it (as {@code receiveUpdates} does) and push again. Returns the version its update yielded.
    */
   private static long pushUntilAccepted(TestApp app, JsonObject doc, String client, ChangeSet change) {
     long version = 0;
     ChangeSet mine = change;
     for (int attempt = 0; attempt < 200; attempt++) {
-      JsonObject reply = app.vertx.eventBus().<JsonObject>request(Bus.DOCS_PUSH, doc.copy().put("version", version)
-          .put("updates", new JsonArray().add(new Update(client, mine).toJson()))).await().body();
-      if (!reply.getBoolean("stale", false)) {
+      JsonObject push = doc.copy().put("version", version).put("updates", new JsonArray().add(new Update(client, mine).toJson()));
+      try {
+        JsonObject reply = app.vertx.eventBus().<JsonObject>request(Bus.DOCS_PUSH, push).await().body();
         assertThat(reply.getJsonArray("updates")).hasSize(1);
         assertThat(reply.getLong("version")).isEqualTo(reply.getLong("from") + 1);
         return reply.getLong("version");
+      } catch (ReplyException refused) {
+        assertFailure(refused, 409, "doc_stale");
       }
       JsonArray missed = app.vertx.eventBus().<JsonObject>request(Bus.DOCS_PULL, doc.copy().put("version", version))
           .await().body().getJsonArray("updates");
