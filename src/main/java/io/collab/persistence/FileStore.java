@@ -45,6 +45,9 @@ final class FileStore {
   static final String FIND = "SELECT " + ROLE + ", " + COLUMNS + ", f.content, f.log_start"
       + " FROM files f WHERE f.id = $3 AND f.workspace_id = $1";
   static final String LOCK = FIND + " FOR UPDATE OF f";
+  /** For changes that do not touch the text (rename, delete): a large file's content is not read for them. */
+  static final String LOCK_ROW = "SELECT " + ROLE + ", " + COLUMNS
+      + " FROM files f WHERE f.id = $3 AND f.workspace_id = $1 FOR UPDATE OF f";
   /**
    * Serialises creates in one workspace, so the count below cannot be passed by two at once. NO KEY UPDATE, not
    * UPDATE: it does not block the key-share locks that inserts referencing the workspace (members, jobs) take.
@@ -169,7 +172,7 @@ final class FileStore {
   }
 
   Future<JsonObject> rename(JsonObject request) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(fileKey(request))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROW).execute(fileKey(request))
             .compose(rows -> writable(rows, request))
             .compose(row -> conn.preparedQuery(RENAME)
                 .execute(Tuple.of(row.getLong("id"), request.getString("path"), actor(request))))
@@ -179,7 +182,7 @@ final class FileStore {
 
   /** Deletes the file; its update log goes with it (ON DELETE CASCADE). */
   Future<JsonObject> delete(JsonObject request) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(fileKey(request))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROW).execute(fileKey(request))
         .compose(rows -> writable(rows, request))
         .compose(row -> conn.preparedQuery(DELETE).execute(Tuple.of(row.getLong("id"))))
         .map(deleted -> new JsonObject()));
