@@ -6,7 +6,6 @@ import io.collab.documents.Authority;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.DocumentText;
 import io.collab.documents.InvalidChangeException;
-import io.collab.documents.StalePushException;
 import io.collab.documents.Update;
 import io.collab.realtime.Protocol;
 import io.collab.workspace.Access;
@@ -262,10 +261,10 @@ final class FileStore {
   }
 
   /**
-   * The authority step: under the file's row lock, drops the pushed updates the log already holds (re-sent after a
-   * lost reply), appends the rest and stores the text, all in one transaction ({@link Authority#push}). A push that
-   * other clients' updates overtook is refused with {@code doc_stale}, nothing applied. The pushed JSON is parsed
-   * before the lock is taken: a malformed push never holds a row.
+   * The authority step: under the file's row lock, rebases the pushed updates over those accepted since their
+   * version, dropping the ones the log already holds (re-sent after a lost reply), appends the rest and stores the
+   * text, all in one transaction ({@link Authority#push}). The pushed JSON is parsed before the lock is taken: a
+   * malformed push never holds a row.
    */
   Future<JsonObject> push(JsonObject request) {
     long version;
@@ -298,9 +297,6 @@ final class FileStore {
       accepted = Authority.push(row.getString("content"), over, pushed);
     } catch (InvalidChangeException e) {
       return Future.failedFuture(invalidChange(e.getMessage()));
-    } catch (StalePushException e) {
-      // nothing is applied: the client receives the others' updates, which map its own, and pushes again (Authority)
-      return Future.failedFuture(new BusFailure(409, Protocol.DOC_STALE, e.getMessage()));
     } catch (IllegalStateException e) {
       // the stored log does not lead to the stored text: our bug, not the database's absence (which serve says 503)
       log.error("file {}: the log after version {} does not fit the text", row.getLong("id"), from, e);

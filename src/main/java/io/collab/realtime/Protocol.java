@@ -64,11 +64,6 @@ public final class Protocol {
   public static final String DOC_TOO_LARGE = "doc_too_large";
   /** The retained log no longer reaches back to the client's version: open the file again. */
   public static final String DOC_RELOAD = "doc_reload";
-  /**
-   * Other clients' updates were accepted since the pushed version: nothing applied. The client receives them (which
-   * maps its own pending updates over them) and pushes again; the server does not map pushes (Authority#push).
-   */
-  public static final String DOC_STALE = "doc_stale";
 
   /** The clientID of updates made through the REST API (a PUT replacing the whole text). */
   public static final String REST_CLIENT_ID = "rest";
