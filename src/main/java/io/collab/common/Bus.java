@@ -168,10 +168,11 @@ public final class Bus {
    * {@code {"actor", "workspace_id", "file_id", "version", "updates": [update...]}} ({@code version}: the document
    * version the first pushed update applies to, possibly older than the current one); reply {@code {"file_id",
    * "from", "version", "updates": [update...]}}: the accepted updates, rebased over those accepted since
-   * {@code version} and with re-sent ones dropped (possibly none), applying from version {@code from} up to the new
-   * {@code version}. Committed before the reply. Fails 400 {@code doc_invalid_change} (malformed, or not fitting the
-   * document at {@code version}, or {@code version} ahead of the document), 413 {@code doc_too_large}, 409
-   * {@code doc_reload} ({@code version} older than the retained log). The caller publishes accepted updates.
+   * {@code version} (one at a time, {@code io.collab.documents.Authority#push}) and with re-sent ones dropped
+   * (possibly none), applying from version {@code from} up to the new {@code version}. Committed before the reply.
+   * Fails 400 {@code doc_invalid_change} (malformed, or not fitting the document at {@code version}, or
+   * {@code version} ahead of the document), 413 {@code doc_too_large}, 409 {@code doc_reload} ({@code version}
+   * older than the retained log). The caller publishes accepted updates.
    */
   public static final String DOCS_PUSH = "collab.docs.push";
   /**

@@ -19,6 +19,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +44,9 @@ final class FileStore {
   static final String FIND = "SELECT " + ROLE + ", " + COLUMNS + ", f.content, f.log_start"
       + " FROM files f WHERE f.id = $3 AND f.workspace_id = $1";
   static final String LOCK = FIND + " FOR UPDATE OF f";
+  /** For changes that do not touch the text (rename, delete): a large file's content is not read for them. */
+  static final String LOCK_ROW = "SELECT " + ROLE + ", " + COLUMNS
+      + " FROM files f WHERE f.id = $3 AND f.workspace_id = $1 FOR UPDATE OF f";
   /**
    * Serialises creates in one workspace, so the count below cannot be passed by two at once. NO KEY UPDATE, not
    * UPDATE: it does not block the key-share locks that inserts referencing the workspace (members, jobs) take.
@@ -77,6 +82,7 @@ final class FileStore {
       + " ORDER BY f.path COLLATE \"C\"";
 
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final Logger log = LoggerFactory.getLogger(FileStore.class);
 
   private final Pool pool;
   private final CollabConfig.Files limits;
@@ -165,7 +171,7 @@ final class FileStore {
   }
 
   Future<JsonObject> rename(JsonObject request) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(fileKey(request))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROW).execute(fileKey(request))
             .compose(rows -> writable(rows, request))
             .compose(row -> conn.preparedQuery(RENAME)
                 .execute(Tuple.of(row.getLong("id"), request.getString("path"), actor(request))))
@@ -175,7 +181,7 @@ final class FileStore {
 
   /** Deletes the file; its update log goes with it (ON DELETE CASCADE). */
   Future<JsonObject> delete(JsonObject request) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(fileKey(request))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROW).execute(fileKey(request))
         .compose(rows -> writable(rows, request))
         .compose(row -> conn.preparedQuery(DELETE).execute(Tuple.of(row.getLong("id"))))
         .map(deleted -> new JsonObject()));
@@ -256,8 +262,9 @@ final class FileStore {
 
   /**
    * The authority step: under the file's row lock, rebases the pushed updates over those accepted since their
-   * version ({@link Authority#push}), appends what is new to the log and stores the text, all in one transaction.
-   * The pushed JSON is parsed before the lock is taken: a malformed push never holds a row.
+   * version, dropping the ones the log already holds (re-sent after a lost reply), appends the rest and stores the
+   * text, all in one transaction ({@link Authority#push}). The pushed JSON is parsed before the lock is taken: a
+   * malformed push never holds a row.
    */
   Future<JsonObject> push(JsonObject request) {
     long version;
@@ -284,13 +291,17 @@ final class FileStore {
 
   private Future<JsonObject> accept(SqlConnection conn, Row row, long actor, List<Update> over, List<Update> pushed) {
     long from = row.getLong("version");
+    JsonObject reply = new JsonObject().put("file_id", row.getLong("id")).put("from", from);
     Authority.Accepted accepted;
     try {
       accepted = Authority.push(row.getString("content"), over, pushed);
     } catch (InvalidChangeException e) {
       return Future.failedFuture(invalidChange(e.getMessage()));
+    } catch (IllegalStateException e) {
+      // the stored log does not lead to the stored text: our bug, not the database's absence (which serve says 503)
+      log.error("file {}: the log after version {} does not fit the text", row.getLong("id"), from, e);
+      return Future.failedFuture(new BusFailure(500, "internal_error", "the document's log is inconsistent"));
     }
-    JsonObject reply = new JsonObject().put("file_id", row.getLong("id")).put("from", from);
     if (accepted.updates().isEmpty()) {
       return Future.succeededFuture(reply.put("version", from).put("updates", new JsonArray()));
     }

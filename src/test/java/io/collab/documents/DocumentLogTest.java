@@ -98,6 +98,23 @@ class DocumentLogTest {
   }
 
   @Test
+  @DisplayName("a push stale by several updates is rebased over each in log order; the text is the log replayed")
+  void staleBySeveral() {
+    long file = create("");
+    push(team.owner(), file, 0, update("a", 0, 0, "a"));
+    push(team.collaborator(), file, 1, update("b", 1, 0, "b"));
+    push(team.owner(), file, 2, update("c", 2, 2, "c"));
+
+    JsonObject reply = push(team.collaborator(), file, 0, update("d", 0, 0, "d"), update("d", 1, 1, "e"));
+
+    assertThat(reply.getLong("from")).isEqualTo(3);
+    assertThat(reply.getLong("version")).isEqualTo(5);
+    String content = open(team.owner(), file).getString("content");
+    assertThat(replay("", pull(team.owner(), file, 0).getJsonArray("updates"))).isEqualTo(content);
+    assertThat(content).hasSize(5).contains("de").contains("a").contains("b").contains("c");
+  }
+
+  @Test
   @DisplayName("a push re-sent after a lost ack is not applied twice: its update is recognised by clientID")
   void resentPushIsNotAppliedTwice() {
     long file = create("abc");
