@@ -237,7 +237,7 @@ public record CollabConfig(
     if (!"bwrap".equals(sandbox) && !"none".equals(sandbox)) {
       throw new ConfigException("jobs.sandbox must be bwrap or none, got '" + sandbox + "'");
     }
-    return new Jobs(sandbox, Set.copyOf(list(j.getString("languages"))),
+    Jobs jobs = new Jobs(sandbox, Set.copyOf(list(j.getString("languages"))),
         atLeast("jobs.maxCodeBytes", j.getInteger("maxCodeBytes"), 1),
         atLeast("jobs.defaultTimeoutMs", j.getInteger("defaultTimeoutMs"), 100),
         atLeast("jobs.maxTimeoutMs", j.getInteger("maxTimeoutMs"), 100),
@@ -257,6 +257,11 @@ public record CollabConfig(
         atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
         atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100),
         atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1));
+    if (jobs.workspaceBytes() > jobs.tmpBytes()) {  // a job's copy of the workspace lives in its private /tmp
+      throw new ConfigException("jobs.workspaceBytes must be at most jobs.tmpBytes (" + jobs.tmpBytes() + "), got "
+          + jobs.workspaceBytes());
+    }
+    return jobs;
   }
 
   private static Files files(JsonObject f) {

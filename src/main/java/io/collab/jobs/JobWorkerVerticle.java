@@ -13,6 +13,7 @@ import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -231,8 +232,7 @@ public class JobWorkerVerticle extends VerticleBase {
         return Future.succeededFuture(new JsonObject().put("status", "succeeded").put("exit_code", 0)
             .put("stdout", "pong from " + consumer + "\n").put("stderr", "").put("truncated", false));
       }
-      return sandbox.run(vertx, jobId, job.getString("language"), job.getString("code"), job.getString("stdin"),
-              limits(job.getInteger("timeout_ms")), liveOutput(job))
+      return run(jobId, job)
           .compose(result -> {
             metrics.sandboxRun(job.getString("language"), result);
             if (result.error() != null) {
@@ -240,8 +240,36 @@ public class JobWorkerVerticle extends VerticleBase {
               return Future.failedFuture(attempts.lastError);
             }
             return Future.succeededFuture(outcome(result));
+          }, err -> {
+            if (err instanceof WorkspaceCopy.Refused) {  // the stored files themselves: no attempt would do better
+              return Future.succeededFuture(new JsonObject().put("status", "failed").put("error", err.getMessage())
+                  .put("truncated", false));
+            }
+            attempts.lastError = "the workspace could not be written: " + err.getMessage();
+            return Future.failedFuture(attempts.lastError);
           });
     });
+  }
+
+  /**
+   * Runs the job's code, or its workspace file amid a copy of the files stored with the job (written and removed on
+   * a worker thread). Fails with {@link WorkspaceCopy.Refused} when the stored files cannot be laid out.
+   */
+  private Future<SandboxResult> run(String jobId, JsonObject job) {
+    String language = job.getString("language");
+    SandboxLimits limits = limits(job.getInteger("timeout_ms"));
+    JsonArray files = job.getJsonArray("files");
+    if (files == null) {
+      return sandbox.run(vertx, jobId, language, job.getString("code"), job.getString("stdin"), limits,
+          liveOutput(job));
+    }
+    return vertx.executeBlocking(() -> WorkspaceCopy.write(files, job.getString("file_path"),
+            settings.workspaceBytes(), sandbox.hostUid()), false)
+        .compose(copy -> sandbox.run(vertx, jobId, language, copy, job.getString("stdin"), limits, liveOutput(job))
+            .andThen(done -> vertx.executeBlocking(() -> {
+              copy.close();
+              return null;
+            }, false)));
   }
 
   private Future<JsonObject> record(String jobId, JsonObject outcome) {
