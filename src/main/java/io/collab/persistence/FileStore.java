@@ -359,13 +359,19 @@ final class FileStore {
     return conn.preparedQuery(TRIM).execute(Tuple.of(fileId, version - keep)).mapEmpty();
   }
 
+  /** The log after {@code version}; an entry that no longer parses is our bug (500), not an outage (serve's 503). */
   private static Future<List<Update>> since(SqlConnection conn, long fileId, long version) {
-    return conn.preparedQuery(SINCE).execute(Tuple.of(fileId, version)).map(rows -> {
+    return conn.preparedQuery(SINCE).execute(Tuple.of(fileId, version)).compose(rows -> {
       List<Update> updates = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        updates.add(new Update(row.getString("client_id"), ChangeSet.fromJson(new JsonArray(row.getString("changes")))));
+      try {
+        for (Row row : rows) {
+          updates.add(new Update(row.getString("client_id"), ChangeSet.fromJson(new JsonArray(row.getString("changes")))));
+        }
+      } catch (RuntimeException e) {
+        log.error("file {}: a logged update after version {} does not parse", fileId, version, e);
+        return Future.failedFuture(new BusFailure(500, "internal_error", "the document's log is inconsistent"));
       }
-      return updates;
+      return Future.succeededFuture(updates);
     });
   }
 
