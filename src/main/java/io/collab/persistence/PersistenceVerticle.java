@@ -3,6 +3,7 @@ package io.collab.persistence;
 import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -43,8 +44,9 @@ public class PersistenceVerticle extends VerticleBase {
         .using(vertx)
         .build();
     users = new UserStore(pool);
-    projects = new ProjectStore(pool, vertx.eventBus());
-    workspaces = new WorkspaceStore(pool, vertx.eventBus());
+    ClusterEvents events = new ClusterEvents(vertx.eventBus(), config.deployment().id());
+    projects = new ProjectStore(pool, events);
+    workspaces = new WorkspaceStore(pool, events);
     jobs = new JobStore(pool);
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
