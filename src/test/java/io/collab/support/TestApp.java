@@ -47,6 +47,15 @@ public final class TestApp {
     return new TestApp(vertx, config, id);
   }
 
+  /**
+   * A client of a service that runs elsewhere ({@link ServiceProcess}) on {@code port} of 127.0.0.1, so that
+   * {@link Actors}, {@link Teams} and {@link Sockets} work with it too. {@link #stop()} closes the client only.
+   */
+  public static TestApp remote(int port) {
+    JsonObject config = new JsonObject().put("http", new JsonObject().put("port", port));
+    return new TestApp(Vertx.vertx(), config, null);
+  }
+
   public HttpResponse<Buffer> send(HttpRequest<Buffer> request) {
     return request.send().await();
   }
@@ -63,7 +72,9 @@ public final class TestApp {
   public void stop() {
     try {
       web.close();
-      vertx.undeploy(deploymentId).await();
+      if (deploymentId != null) {
+        vertx.undeploy(deploymentId).await();
+      }
     } catch (RuntimeException alreadyGone) {
       // closed by the test itself, or a verticle failed to stop: close regardless
     } finally {
