@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Then every node (in {@code dev} too) learns which deployment it belongs to ({@link #identify}).
  */
-final class Preflight {
+public final class Preflight {
 
   private static final long IDENTIFY_TIMEOUT_MS = 60_000;
 
@@ -44,7 +44,7 @@ final class Preflight {
    * refuse to start when another deployment holds it: two deployments never share keys. Fails with one line.
    * Runs on the caller's (non Vert.x) thread.
    */
-  static CollabConfig identify(JsonObject json, CollabConfig config) {
+  public static CollabConfig identify(JsonObject json, CollabConfig config) {
     Vertx vertx = Vertx.vertx();
     try {
       String pinned = config.deployment().id();

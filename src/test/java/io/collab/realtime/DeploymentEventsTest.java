@@ -32,14 +32,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Cluster-wide events of another deployment are ignored")
 class DeploymentEventsTest {
 
-  private final String deployment = UUID.randomUUID().toString();
   private TestApp app;
   private Actors actors;
+  private String deployment;
 
   @BeforeAll
   void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("deployment").put("id", deployment));
+    app = TestApp.start();
     actors = new Actors(app);
+    deployment = app.config.getJsonObject("deployment").getString("id");
+    assertThat(deployment).as("the id recorded in the app's database").isNotEmpty();
   }
 
   @AfterAll

@@ -3,6 +3,7 @@ package io.collab.support;
 import io.collab.app.ClusterSetup;
 import io.collab.config.CollabConfig;
 import io.collab.app.MainVerticle;
+import io.collab.app.Preflight;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -33,7 +34,9 @@ public final class TestApp {
 
   /**
    * Deploys every role against fresh test services, in a Vert.x instance built with the production options (metrics
-   * on) but not clustered. Call from a non Vert.x thread: it waits.
+   * on) but not clustered. Call from a non Vert.x thread: it waits. Like {@code start}, it first learns the
+   * deployment id ({@link Preflight#identify}), so {@link #config} holds it and the key prefix derived from it, as a
+   * {@code start} process on the same database and Redis would.
    */
   public static TestApp start() {
     return start(config -> { });
@@ -42,6 +45,7 @@ public final class TestApp {
   public static TestApp start(Consumer<JsonObject> tweak) {
     JsonObject config = TestServices.config();
     tweak.accept(config);
+    Preflight.identify(config, CollabConfig.from(config));
     Vertx vertx = Vertx.builder().with(ClusterSetup.vertxOptions(CollabConfig.from(config))).build();
     String id = vertx.deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(config)).await();
     return new TestApp(vertx, config, id);
