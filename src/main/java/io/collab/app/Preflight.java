@@ -49,10 +49,8 @@ public final class Preflight {
     try {
       String pinned = config.deployment().id();
       String recorded = null;
-      if (config.has(NodeRole.PERSISTENCE)) {
-        recorded = recordedId(vertx, config, true);
-      } else if (pinned.isEmpty()) {
-        recorded = recordedId(vertx, config, false);
+      if (config.has(NodeRole.PERSISTENCE) || pinned.isEmpty()) {
+        recorded = recordedId(vertx, config, config.has(NodeRole.PERSISTENCE));
         if (recorded == null) {
           throw new IllegalStateException("PostgreSQL at " + config.pg().where() + " holds no deployment id yet: start"
               + " a node with the persistence role first, or set COLLAB_DEPLOYMENT_ID");
@@ -62,7 +60,7 @@ public final class Preflight {
         throw new IllegalStateException("COLLAB_DEPLOYMENT_ID is " + pinned + " but PostgreSQL at "
             + config.pg().where() + " belongs to deployment " + recorded);
       }
-      json.getJsonObject("deployment").put("id", recorded != null ? recorded : pinned);
+      json.getJsonObject("deployment").put("id", recorded == null ? pinned : recorded);
       CollabConfig identified = CollabConfig.from(json);
       if (config.has(NodeRole.API) || config.has(NodeRole.REALTIME) || config.has(NodeRole.WORKER)) {
         claimRedis(vertx, identified);
