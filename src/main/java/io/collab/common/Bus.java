@@ -115,7 +115,8 @@ public final class Bus {
 
   /**
    * Published (to every node) after a membership change commits: {@code {"type": "member_added" |
-   * "member_role_changed" | "member_removed" | "workspace_deleted", "workspace_id", "user_id"?, "role"?}}.
+   * "member_role_changed" | "member_removed" | "workspace_deleted", "workspace_id", "user_id"?, "role"?}}. Through
+   * {@link ClusterEvents} only: stamped with the deployment id, heard by nodes of the same deployment.
    */
   public static final String WORKSPACE_EVENTS = "collab.workspaces.events";
 
@@ -222,7 +223,7 @@ public final class Bus {
    * the final state once. Reply {@code {"recorded": bool, "job"}}: false when it was already final.
    */
   public static final String JOBS_FINISH = "collab.jobs.finish";
-  /** Published (to every node) when a running job must be killed: {@code {"job_id"}}. */
+  /** Published (to every node, through {@link ClusterEvents}) when a running job must be killed: {@code {"job_id"}}. */
   public static final String JOBS_KILL = "collab.jobs.kill";
 
   // ---- node-local: realtime hubs and the node's Redis subscriber --------------------------------------------------

@@ -6,6 +6,7 @@ import io.collab.common.ApiError;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,12 +30,14 @@ public final class JobRoutes {
   private final CollabConfig.Jobs settings;
   private final BusClient bus;
   private final JobQueue queue;
+  private final ClusterEvents events;
 
-  public JobRoutes(Vertx vertx, CollabConfig.Jobs settings, BusClient bus, JobQueue queue) {
+  public JobRoutes(Vertx vertx, CollabConfig.Jobs settings, BusClient bus, JobQueue queue, ClusterEvents events) {
     this.vertx = vertx;
     this.settings = settings;
     this.bus = bus;
     this.queue = queue;
+    this.events = events;
   }
 
   public void install(RouterBuilder routes) {
@@ -161,7 +164,7 @@ public final class JobRoutes {
     bus.request(Bus.JOBS_CANCEL, new JsonObject().put("actor", Principal.of(ctx).id()).put("id", jobId(ctx)))
         .onSuccess(result -> {
           if (result.getBoolean("was_running", false)) {
-            vertx.eventBus().publish(Bus.JOBS_KILL, new JsonObject().put("job_id", jobId(ctx)));
+            events.publish(Bus.JOBS_KILL, new JsonObject().put("job_id", jobId(ctx)));
           }
           send(ctx, 202, result.getJsonObject("job"));
         })

@@ -4,6 +4,7 @@ import io.collab.config.CollabConfig;
 import io.collab.config.NodeRole;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
+import io.collab.common.ClusterEvents;
 import io.collab.common.InOrder;
 import io.collab.realtime.Broker;
 import io.vertx.circuitbreaker.CircuitBreaker;
@@ -69,7 +70,7 @@ public class JobWorkerVerticle extends VerticleBase {
     metrics = new JobMetrics(config.metricsRegistry());
     redis = config.redis().client(vertx);
     readerClient = Redis.createClient(vertx, config.redis().options());
-    queue = new JobQueue(redis, settings.streamMaxLength());
+    queue = new JobQueue(redis, config.redis(), settings.streamMaxLength());
     bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     broker = new Broker(redis, config.redis(), config.realtime());
     sandbox = new Sandbox(settings);
@@ -82,7 +83,8 @@ public class JobWorkerVerticle extends VerticleBase {
         .openHandler(v -> stateChanged("OPEN"))
         .halfOpenHandler(v -> stateChanged("HALF_OPEN"))
         .closeHandler(v -> stateChanged("CLOSED"));
-    vertx.eventBus().<JsonObject>consumer(Bus.JOBS_KILL, message -> sandbox.cancel(message.body().getString("job_id")));
+    new ClusterEvents(vertx.eventBus(), config.deployment().id())
+        .consumer(Bus.JOBS_KILL, message -> sandbox.cancel(message.body().getString("job_id")));
     return queue.ensureGroup()
         .compose(v -> sandbox.available(vertx))
         .compose(available -> {
@@ -128,7 +130,7 @@ public class JobWorkerVerticle extends VerticleBase {
     }
     polling = true;
     reader.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(JobQueue.GROUP).arg(consumer)
-            .arg("COUNT").arg(free).arg("BLOCK").arg(1000).arg("STREAMS").arg(JobQueue.STREAM).arg(">"))
+            .arg("COUNT").arg(free).arg("BLOCK").arg(1000).arg("STREAMS").arg(queue.stream()).arg(">"))
         .onComplete(result -> {
           polling = false;
           if (result.succeeded()) {
@@ -154,12 +156,12 @@ public class JobWorkerVerticle extends VerticleBase {
   }
 
   /** XREADGROUP replies a map {stream: entries} under RESP3, a list [[stream, entries]] under RESP2, null on timeout. */
-  private static List<JobQueue.Entry> delivered(Response reply) {
+  private List<JobQueue.Entry> delivered(Response reply) {
     if (reply == null) {
       return List.of();
     }
     if (reply.isMap()) {
-      return JobQueue.entries(reply.get(JobQueue.STREAM));
+      return JobQueue.entries(reply.get(queue.stream()));
     }
     List<JobQueue.Entry> out = new ArrayList<>();
     for (Response stream : reply) {

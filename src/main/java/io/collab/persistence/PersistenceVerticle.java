@@ -3,6 +3,7 @@ package io.collab.persistence;
 import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -44,8 +45,9 @@ public class PersistenceVerticle extends VerticleBase {
         .using(vertx)
         .build();
     users = new UserStore(pool);
-    projects = new ProjectStore(pool, vertx.eventBus());
-    workspaces = new WorkspaceStore(pool, vertx.eventBus());
+    ClusterEvents events = new ClusterEvents(vertx.eventBus(), config.deployment().id());
+    projects = new ProjectStore(pool, events);
+    workspaces = new WorkspaceStore(pool, events);
     jobs = new JobStore(pool);
     files = new FileStore(pool, config.files());
     return Migrations.apply(vertx, pool)

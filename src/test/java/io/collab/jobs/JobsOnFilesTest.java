@@ -1,5 +1,6 @@
 package io.collab.jobs;
 
+import io.collab.config.CollabConfig;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Database;
@@ -254,7 +255,8 @@ class JobsOnFilesTest {
   private long streamLength() {
     Redis client = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
     try {
-      return client.send(Request.cmd(Command.XLEN).arg(JobQueue.STREAM)).await().toLong();
+      String stream = new JobQueue(null, CollabConfig.from(app.config).redis(), 1).stream();
+      return client.send(Request.cmd(Command.XLEN).arg(stream)).await().toLong();
     } finally {
       client.close();
     }
