@@ -50,7 +50,7 @@ class SettingsTest {
       "COLLAB_AUTH_ACTIVE_USER_CACHE_MS, -5, auth.activeUserCacheMs",
       "COLLAB_AUTH_ACTIVE_USER_CACHE_ENTRIES, 0, auth.activeUserCacheEntries",
       "COLLAB_REALTIME_USER_CHECK_SECONDS, 0, realtime.userCheckSeconds",
-      "COLLAB_JOBS_WORKSPACE_BYTES, 16777217, jobs.workspaceBytes"})
+      "COLLAB_JOBS_WORKSPACE_BYTES, 33554433, jobs.workspaceBytes"})
   @DisplayName("a value out of range is refused with the setting's name")
   void outOfRange(String variable, String value, String setting) {
     assertThatThrownBy(() -> from(Map.of(variable, value)))
