@@ -112,6 +112,34 @@ public final class Protocol {
     return message.encode();
   }
 
+  public static String docState(Object ref, long fileId, String path, long version, String content) {
+    return withRef(new JsonObject().put("type", DOC_STATE), ref).put("file_id", fileId).put("path", path)
+        .put("version", version).put("content", content).encode();
+  }
+
+  public static String docAck(Object ref, long fileId, long version) {
+    return withRef(new JsonObject().put("type", DOC_ACK), ref).put("file_id", fileId).put("version", version).encode();
+  }
+
+  /** {@code ref} is null for live updates, the pull's ref for a pull's answer. */
+  public static String docUpdates(Object ref, long fileId, long version, JsonArray updates) {
+    return withRef(new JsonObject().put("type", DOC_UPDATES), ref).put("file_id", fileId).put("version", version)
+        .put("updates", updates).encode();
+  }
+
+  /**
+   * An error about an open file that answers no message of the client (no {@code ref}): the file was closed on
+   * this socket, and the client opens it again.
+   */
+  public static String fileError(String error, String detail, long fileId) {
+    return new JsonObject().put("type", ERROR).put("error", error).put("detail", detail).put("file_id", fileId)
+        .encode();
+  }
+
+  private static JsonObject withRef(JsonObject message, Object ref) {
+    return ref == null ? message : message.put("ref", ref);
+  }
+
   public static String roleChanged(String role) {
     return new JsonObject().put("type", ROLE_CHANGED).put("role", role).encode();
   }
