@@ -143,15 +143,21 @@ public final class Bus {
    * {@code payload_too_large}. The caller publishes the update to open editors.
    */
   public static final String FILES_REPLACE = "collab.files.replace";
-  /** Request {@code {"actor", "workspace_id", "id", "path"}}; reply the file. Fails 409 {@code path_taken}. */
+  /**
+   * Request {@code {"actor", "workspace_id", "id", "path", "if_match"?}}; reply the file. The version (the text's)
+   * does not move. Fails 409 {@code path_taken}, 412 {@code precondition_failed}.
+   */
   public static final String FILES_RENAME = "collab.files.rename";
-  /** Request {@code {"actor", "workspace_id", "id"}}; reply {@code {}}. The update log goes with the file. */
+  /**
+   * Request {@code {"actor", "workspace_id", "id", "if_match"?}}; reply {@code {}}. The update log goes with the file.
+   * Fails 412 {@code precondition_failed}.
+   */
   public static final String FILES_DELETE = "collab.files.delete";
   /**
    * What a job that runs a workspace file needs, at the files' current versions. Request {@code {"actor",
    * "workspace_id", "file_id", "max_bytes"}}; reply {@code {"file": {"id", "path", "version"}, "files": [{"path",
    * "content"}...], "bytes"}}. Fails 413 {@code payload_too_large} when the workspace's files exceed
-   * {@code max_bytes} in all.
+   * {@code max_bytes} in all, 403 {@code forbidden} for a member who may not run jobs ({@code Access.mayRunJobs}).
    */
   public static final String FILES_SNAPSHOT = "collab.files.snapshot";
 
@@ -170,7 +176,8 @@ public final class Bus {
   public static final String DOCS_PUSH = "collab.docs.push";
   /**
    * Request {@code {"actor", "workspace_id", "file_id", "version"}}; reply {@code {"file_id", "version", "updates":
-   * [update...]}}: every update after {@code version}, in order. Fails 409 {@code doc_reload} when the retained log
+   * [update...]}}: every update after {@code version}, in order ({@code version} is the requested one: the first
+   * update applies to it, as in {@code doc_updates}). Fails 409 {@code doc_reload} when the retained log
    * no longer reaches back to {@code version}, 400 {@code doc_invalid_change} when {@code version} is ahead.
    */
   public static final String DOCS_PULL = "collab.docs.pull";

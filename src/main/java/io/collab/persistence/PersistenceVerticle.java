@@ -32,6 +32,7 @@ public class PersistenceVerticle extends VerticleBase {
   private ProjectStore projects;
   private WorkspaceStore workspaces;
   private JobStore jobs;
+  private FileStore files;
 
   @Override
   public Future<?> start() {
@@ -46,6 +47,7 @@ public class PersistenceVerticle extends VerticleBase {
     projects = new ProjectStore(pool, vertx.eventBus());
     workspaces = new WorkspaceStore(pool, vertx.eventBus());
     jobs = new JobStore(pool);
+    files = new FileStore(pool, config.files());
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
@@ -83,7 +85,17 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.JOBS_CANCEL, jobs::cancel),
             serve(Bus.JOBS_START, jobs::start),
             serve(Bus.JOBS_RETRYING, jobs::retrying),
-            serve(Bus.JOBS_FINISH, jobs::finish)))
+            serve(Bus.JOBS_FINISH, jobs::finish),
+            serve(Bus.FILES_LIST, files::list),
+            serve(Bus.FILES_CREATE, files::create),
+            serve(Bus.FILES_GET, files::get),
+            serve(Bus.FILES_REPLACE, files::replace),
+            serve(Bus.FILES_RENAME, files::rename),
+            serve(Bus.FILES_DELETE, files::delete),
+            serve(Bus.FILES_SNAPSHOT, files::snapshot),
+            serve(Bus.DOCS_OPEN, files::open),
+            serve(Bus.DOCS_PUSH, files::push),
+            serve(Bus.DOCS_PULL, files::pull)))
         .mapEmpty();
   }
 
