@@ -12,14 +12,17 @@
 //   compose: {doc, a, b, result}                        a.compose(b), b applying to a.apply(doc)
 //   map:     {doc, a, b, before, after}                 a.map(b, true), a.map(b, false), both applying to doc
 //   rebase:  {doc, over, pushed, result}                rebaseUpdates(pushed, over), updates as {clientID, changes}
+//   receive: {doc, edits, log, batches, states}         an editor (clientID "me") makes the edits, then
+//            receiveUpdates(state, batch) for each batch of the log in order; states[i] is what it has after batch i:
+//            {doc, version, unconfirmed: [changes]}
 
-import {ChangeSet, Text} from "@codemirror/state"
-import {rebaseUpdates} from "@codemirror/collab"
+import {ChangeSet, EditorState, Text} from "@codemirror/state"
+import {collab, getSyncedVersion, rebaseUpdates, receiveUpdates, sendableUpdates} from "@codemirror/collab"
 import {writeFileSync} from "node:fs"
 import {fileURLToPath} from "node:url"
 
 const SEED = 20261204
-const COUNTS = {apply: 150, compose: 150, map: 200, rebase: 150}
+const COUNTS = {apply: 150, compose: 150, map: 200, rebase: 150, receive: 150}
 const OUTPUT = fileURLToPath(new URL("../../resources/documents/cm6-vectors.json", import.meta.url))
 
 // mulberry32: a small seeded generator, so the vectors are reproducible
@@ -106,7 +109,45 @@ function rebaseVector() {
   return {doc, over: over.map(json), pushed: pushed.map(json), result: result.map(json)}
 }
 
-const KINDS = {apply: applyVector, compose: composeVector, map: mapVector, rebase: rebaseVector}
+// An editor with unconfirmed edits receives a log, in batches of any size, that holds other clients' updates and,
+// sometimes, its own first edits as the server accepted them (rebased over what came before).
+function receiveVector() {
+  let doc = text(20)
+  let state = EditorState.create({doc, extensions: [collab({clientID: "me"})]})
+  let edits = []
+  for (let n = int(0, 3); n > 0; n--) {
+    let changes = changeSet(state.doc.length, random() < 0.4)
+    edits.push(changes.toJSON())
+    state = state.update({changes}).state
+  }
+  let mine = sendableUpdates(state).map(update => ({clientID: "me", changes: update.changes}))
+  let log = [], current = doc.length, placed = 0, own = random() < 0.6 ? int(0, mine.length) : 0
+  for (let n = int(0, 4); n > 0 || placed < own; n--) {
+    if (placed < own && random() < 0.5) {
+      let [accepted] = rebaseUpdates(mine.slice(0, placed + 1), log)
+      log.push({clientID: "me", changes: accepted.changes})
+      current = accepted.changes.newLength
+      placed++
+    } else {
+      let changes = changeSet(current, random() < 0.4)
+      log.push({clientID: pick(["alice", "bob"]), changes})
+      current = changes.newLength
+    }
+  }
+  let batches = [], states = []
+  for (let at = 0; at < log.length;) {
+    let size = int(1, log.length - at)
+    state = receiveUpdates(state, log.slice(at, at + size)).state
+    at += size
+    batches.push(size)
+    states.push({doc: state.doc.toString(), version: getSyncedVersion(state),
+                 unconfirmed: sendableUpdates(state).map(update => update.changes.toJSON())})
+  }
+  return {doc, edits, log: log.map(json), batches, states}
+}
+
+const KINDS = {apply: applyVector, compose: composeVector, map: mapVector, rebase: rebaseVector,
+               receive: receiveVector}
 let vectors = {codemirror: {state: "6.7.6", collab: "6.1.1"}, seed: SEED}
 for (let [kind, make] of Object.entries(KINDS)) {
   vectors[kind] = []

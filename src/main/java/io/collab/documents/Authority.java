@@ -20,20 +20,35 @@ public final class Authority {
   }
 
   /**
-   * Accepts {@code pushed}, made by one client at an older version, over {@code acceptedSincePushVersion}, the log
-   * entries after that version in order. Throws {@link InvalidChangeException} before anything is decided when the
-   * pushed changes do not fit.
+   * Accepts {@code pushed}, the updates one client had not seen confirmed at the version it pushed at, given
+   * {@code acceptedSincePushVersion}, the log entries after that version in order. Nothing is decided when it throws.
+   *
+   * <p>Updates among {@code pushed} that are already in the log (the client sent them before and lost the reply) are
+   * dropped, as {@code rebaseUpdates} drops them, and the rest are appended. If other clients' updates came in since
+   * the pushed version, the push is refused with {@link StalePushException} instead of being mapped over them:
+   * CodeMirror's mapping over a composition of updates can order insertions at one position differently from mapping
+   * over the same updates one at a time, and the client maps its pending updates over whatever batches its socket
+   * delivers, so a server-side mapping would not always be the one the client made, and their texts would diverge
+   * ({@code RebaseTest} shows such a case). A refused client receives those updates and pushes its mapped updates at
+   * the new version; appended unchanged, they are exactly what the client has.
+   *
+   * @throws InvalidChangeException when the pushed changes do not fit the document at the pushed version
+   * @throws StalePushException when the pushed updates would have to be mapped over other clients' updates
    */
   public static Accepted push(String currentText, List<Update> acceptedSincePushVersion, List<Update> pushed) {
     requireLogEndsAt(currentText, acceptedSincePushVersion);
     requireFitsPushVersion(currentText, acceptedSincePushVersion, pushed);
-    List<Update> rebased = Rebase.rebase(pushed, acceptedSincePushVersion);
+    List<Update> remaining = Rebase.rebase(pushed, acceptedSincePushVersion);
+    int alreadyAccepted = pushed.size() - remaining.size();
+    if (!remaining.isEmpty() && alreadyAccepted < acceptedSincePushVersion.size()) {
+      throw new StalePushException(acceptedSincePushVersion.size() - alreadyAccepted);
+    }
     String text = currentText;
-    for (Update update : rebased) {
+    for (Update update : remaining) {
       // can still fail: a client may claim a log entry as its own (by client ID) that it did not make
       text = update.changes().apply(text);
     }
-    return new Accepted(rebased, text);
+    return new Accepted(remaining, text);
   }
 
   /**

@@ -58,17 +58,33 @@ public final class ChangeSet {
   }
 
   /**
+   * Replaces {@code from}..{@code to} of a document of {@code length} units with {@code insert}, as CodeMirror's
+   * {@code ChangeSet.of({from, to, insert}, length)} does, line breaks included (see {@link #replaceAll}).
+   */
+  public static ChangeSet of(int length, int from, int to, String insert) {
+    if (from < 0 || from > to || to > length) {
+      throw new InvalidChangeException("invalid change range " + from + " to " + to + " in a document of length " + length);
+    }
+    String text = LineBreaks.normalize(insert);
+    if (from == to && text.isEmpty()) {
+      return identity(length);
+    }
+    SectionBuilder sections = new SectionBuilder();
+    sections.add(from, -1);
+    sections.add(to - from, text.length());
+    sections.addText(text);
+    sections.add(length - to, -1);
+    return sections.build();
+  }
+
+  /**
    * Replaces a whole document of {@code oldLength} units with {@code text}, as CodeMirror's
    * {@code ChangeSet.of({from: 0, to: oldLength, insert: text}, oldLength)} does. Like CodeMirror, it turns every
    * line break ({@code \r\n}, {@code \r}, {@code \n}) into {@code \n}: a client's document never holds another one,
    * and the server's text must have exactly the client's length.
    */
   public static ChangeSet replaceAll(int oldLength, String text) {
-    String normalized = LineBreaks.normalize(text);
-    if (oldLength == 0 && normalized.isEmpty()) {
-      return identity(0);
-    }
-    return new ChangeSet(new int[] {oldLength, normalized.length()}, new String[] {normalized});
+    return of(oldLength, 0, oldLength, text);
   }
 
   /** The length of the document this applies to. */

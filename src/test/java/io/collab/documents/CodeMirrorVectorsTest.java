@@ -1,5 +1,6 @@
 package io.collab.documents;
 
+import io.collab.support.EditorModel;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
@@ -16,10 +17,12 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The Java change sets give exactly what the real CodeMirror gives: every vector in {@code documents/cm6-vectors.json}
- * was computed by {@code @codemirror/state} and {@code @codemirror/collab} (see {@code src/test/js/cm6-vectors}).
+ * The Java change sets, {@link Rebase} and the test {@link EditorModel} give exactly what the real CodeMirror gives:
+ * every vector in {@code documents/cm6-vectors.json} was computed by {@code @codemirror/state} and
+ * {@code @codemirror/collab} (see {@code src/test/js/cm6-vectors/generate.mjs}).
  */
 class CodeMirrorVectorsTest {
 
@@ -60,7 +63,7 @@ class CodeMirrorVectorsTest {
   }
 
   @TestFactory
-  @DisplayName("Rebase.rebase gives what rebaseUpdates gives, and Authority.push applies it")
+  @DisplayName("Rebase.rebase gives what rebaseUpdates gives; Authority.push appends it, or refuses when it maps")
   Stream<DynamicTest> rebase() {
     return each("rebase", vector -> {
       List<Update> over = updates(vector.getJsonArray("over"));
@@ -70,9 +73,36 @@ class CodeMirrorVectorsTest {
           .isEqualTo(vector.getJsonArray("result"));
 
       String current = applyAll(vector.getString("doc"), over);
-      Authority.Accepted accepted = Authority.push(current, over, pushed);
-      assertThat(accepted.updates()).isEqualTo(rebased);
-      assertThat(accepted.text()).isEqualTo(applyAll(current, rebased));
+      boolean mapped = !rebased.isEmpty() && pushed.size() - rebased.size() < over.size();
+      if (mapped) {
+        assertThatThrownBy(() -> Authority.push(current, over, pushed)).isInstanceOf(StalePushException.class);
+      } else {
+        Authority.Accepted accepted = Authority.push(current, over, pushed);
+        assertThat(accepted.updates()).isEqualTo(rebased);
+        assertThat(accepted.text()).isEqualTo(applyAll(current, rebased));
+      }
+    });
+  }
+
+  @TestFactory
+  @DisplayName("EditorModel.receive gives what receiveUpdates gives: text, version and unconfirmed changes")
+  Stream<DynamicTest> receive() {
+    return each("receive", vector -> {
+      EditorModel editor = new EditorModel("me", vector.getString("doc"), 0);
+      vector.getJsonArray("edits").forEach(edit -> editor.edit(ChangeSet.fromJson(edit)));
+      List<Update> log = updates(vector.getJsonArray("log"));
+      JsonArray batches = vector.getJsonArray("batches");
+      int at = 0;
+      for (int i = 0; i < batches.size(); i++) {
+        int size = batches.getInteger(i);
+        editor.receive(at, log.subList(at, at + size));
+        at += size;
+        JsonObject expected = vector.getJsonArray("states").getJsonObject(i);
+        assertThat(editor.text()).isEqualTo(expected.getString("doc"));
+        assertThat(editor.version()).isEqualTo(expected.getLong("version"));
+        assertThat(new JsonArray(editor.sendable().stream().map(update -> update.changes().toJson()).toList()))
+            .isEqualTo(expected.getJsonArray("unconfirmed"));
+      }
     });
   }
 

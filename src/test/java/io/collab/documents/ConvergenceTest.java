@@ -1,0 +1,167 @@
+package io.collab.documents;
+
+import io.collab.support.EditorModel;
+import io.collab.support.InMemoryAuthority;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Label;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Several editors and one authority, over an unreliable network, end up with the same text and a log holding every
+ * edit exactly once. Pushes are delayed, reordered, lost and duplicated, and always carry what the editor had not
+ * seen confirmed yet, so stale versions (refused, then pushed again) and re-sends of already accepted updates are
+ * common; the server's updates reach each editor in order, as the socket delivers them, but late and in batches of
+ * any size.
+ */
+class ConvergenceTest {
+
+  private static final List<String> PIECES = List.of("a", "b", "x", " ", "\n", "é", "中", "😀", "𝄞");
+
+  enum Action { EDIT, SEND, DELIVER_PUSH, LOSE_PUSH, DUPLICATE_PUSH, RECEIVE }
+
+  /** One thing happening; the numbers pick who, where and which, modulo what exists at that moment. */
+  record Step(Action action, int who, int at, int span, String text) {
+  }
+
+  /** A push on its way to the server: what the editor had unconfirmed, at the version it was at. */
+  record Push(long version, List<Update> updates) {
+  }
+
+  @Property(tries = 500)
+  @Label("editors converge on the server's text and the log holds every edit exactly once")
+  void editorsConverge(@ForAll @IntRange(min = 2, max = 6) int editorCount,
+                       @ForAll("texts") String initialText,
+                       @ForAll @Size(min = 10, max = 150) List<@net.jqwik.api.From("steps") Step> steps) {
+    Network network = new Network(initialText, editorCount);
+    steps.forEach(network::perform);
+    network.settle();
+
+    InMemoryAuthority server = network.server;
+    String replayed = initialText;
+    for (Update update : server.log()) {
+      replayed = update.changes().apply(replayed);
+    }
+    assertThat(server.text()).isEqualTo(replayed);
+    Map<String, Long> logged = server.log().stream()
+        .collect(Collectors.groupingBy(Update::clientId, Collectors.counting()));
+    for (EditorModel editor : network.editors) {
+      assertThat(editor.text()).as(editor.clientId() + "'s text").isEqualTo(server.text());
+      assertThat(logged.getOrDefault(editor.clientId(), 0L)).as(editor.clientId() + "'s updates in the log")
+          .isEqualTo(editor.created());
+    }
+  }
+
+  @Provide
+  Arbitrary<String> texts() {
+    return Arbitraries.of(PIECES).list().ofMaxSize(12).map(pieces -> String.join("", pieces));
+  }
+
+  @Provide
+  Arbitrary<Step> steps() {
+    Arbitrary<Action> actions = Arbitraries.frequencyOf(
+        net.jqwik.api.Tuple.of(5, Arbitraries.just(Action.EDIT)),
+        net.jqwik.api.Tuple.of(3, Arbitraries.just(Action.SEND)),
+        net.jqwik.api.Tuple.of(3, Arbitraries.just(Action.DELIVER_PUSH)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.just(Action.LOSE_PUSH)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.just(Action.DUPLICATE_PUSH)),
+        net.jqwik.api.Tuple.of(3, Arbitraries.just(Action.RECEIVE)));
+    Arbitrary<Integer> numbers = Arbitraries.integers().between(0, 1000);
+    return Combinators.combine(actions, numbers, numbers, Arbitraries.integers().between(0, 4), texts())
+        .as(Step::new);
+  }
+
+  /** The editors, the server and what travels between them. */
+  private static final class Network {
+
+    final InMemoryAuthority server;
+    final List<EditorModel> editors = new ArrayList<>();
+    final List<Push> toServer = new ArrayList<>();
+
+    Network(String initialText, int editorCount) {
+      server = new InMemoryAuthority(initialText);
+      for (int i = 0; i < editorCount; i++) {
+        editors.add(new EditorModel("editor-" + i, initialText, 0));
+      }
+    }
+
+    void perform(Step step) {
+      EditorModel editor = editors.get(step.who() % editors.size());
+      switch (step.action()) {
+        case EDIT -> edit(editor, step);
+        case SEND -> send(editor);
+        case DELIVER_PUSH -> {
+          if (!toServer.isEmpty()) {
+            deliver(toServer.remove(step.at() % toServer.size()));
+          }
+        }
+        case LOSE_PUSH -> {
+          if (!toServer.isEmpty()) {
+            toServer.remove(step.at() % toServer.size());
+          }
+        }
+        case DUPLICATE_PUSH -> {
+          if (!toServer.isEmpty()) {
+            toServer.add(toServer.get(step.at() % toServer.size()));
+          }
+        }
+        case RECEIVE -> receive(editor, step.span());
+      }
+    }
+
+    /** Until nothing is left to do: every push delivered, every editor caught up and nothing left unsent. */
+    void settle() {
+      while (true) {
+        while (!toServer.isEmpty()) {
+          deliver(toServer.remove(0));
+        }
+        editors.forEach(editor -> receive(editor, Integer.MAX_VALUE));
+        if (editors.stream().allMatch(editor -> editor.sendable().isEmpty())) {
+          return;
+        }
+        editors.forEach(this::send);
+      }
+    }
+
+    /** A refused push is simply gone: the editor pushes its updates again once it has received the others'. */
+    private void deliver(Push push) {
+      try {
+        server.push(push.version(), push.updates());
+      } catch (StalePushException refused) {
+        // the editor still has the updates unconfirmed
+      }
+    }
+
+    private void edit(EditorModel editor, Step step) {
+      int length = editor.text().length();
+      int from = step.at() % (length + 1);
+      int to = Math.min(length, from + step.span());
+      editor.edit(ChangeSet.of(length, from, to, step.text()));
+    }
+
+    private void send(EditorModel editor) {
+      if (!editor.sendable().isEmpty()) {
+        toServer.add(new Push(editor.version(), editor.sendable()));
+      }
+    }
+
+    /** The next {@code count} log entries the editor has not received yet (the socket's in-order delivery). */
+    private void receive(EditorModel editor, int count) {
+      List<Update> pending = server.updatesFrom(editor.version());
+      editor.receive(editor.version(), pending.subList(0, Math.min(count, pending.size())));
+    }
+  }
+}
