@@ -15,6 +15,7 @@ import io.collab.realtime.BridgeEndpoint;
 import io.collab.realtime.Broker;
 import io.collab.realtime.SocketEndpoint;
 import io.collab.realtime.SocketHub;
+import io.collab.workspace.FileRoutes;
 import io.collab.workspace.ProjectRoutes;
 import io.collab.workspace.WorkspaceRoutes;
 import io.vertx.core.Future;
@@ -106,6 +107,7 @@ public class HttpVerticle extends VerticleBase {
       new AuthRoutes(vertx, config, tokens, hasher, bus, limiter, decoyHash.result()).install(routes);
       new ProjectRoutes(bus, config.api().maxPageSize()).install(routes);
       new WorkspaceRoutes(bus, config.api().maxPageSize()).install(routes);
+      new FileRoutes(bus, new Broker(redis, config.redis(), config.realtime())).install(routes);
       new JobRoutes(vertx, config.jobs(), bus, new JobQueue(redis, config.jobs().streamMaxLength())).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
