@@ -359,17 +359,20 @@ final class DocumentChannel {
     return Protocol.error(refusal.code(), refusal.detail(), ref);
   }
 
-  /** A bus failure as an error of docs/realtime.md's table: the protocol's own codes pass through. */
+  /**
+   * A bus failure as an error of docs/realtime.md's table. The document service's own refusals (4xx: forbidden,
+   * not_found, doc_invalid_change, doc_too_large, doc_reload, ...) pass through by code, so the client learns what
+   * to do; anything else means the service could not answer, and the client retries.
+   */
   private record Refusal(String code, String detail) {
 
     static Refusal of(Throwable cause) {
       BusFailure failure = BusFailure.from(cause);
-      return switch (failure.code()) {
-        case "forbidden", "not_found", Protocol.DOC_INVALID_CHANGE, Protocol.DOC_TOO_LARGE, Protocol.DOC_RELOAD ->
-            new Refusal(failure.code(), failure.getMessage());
-        case "validation_failed" -> new Refusal("bad_message", failure.getMessage());
-        default -> new Refusal("unavailable", "the document service did not answer; retry");
-      };
+      if (failure.status() >= 500) {
+        return new Refusal("unavailable", "the document service did not answer; retry");
+      }
+      return new Refusal(failure.code().equals("validation_failed") ? "bad_message" : failure.code(),
+          failure.getMessage());
     }
   }
 

@@ -122,7 +122,8 @@ public final class Documents {
   public static String apply(String text, List<?> updates) {
     String out = text;
     for (Object update : updates) {
-      JsonObject json = update instanceof JsonObject j ? j : JsonObject.mapFrom(update);
+      @SuppressWarnings("unchecked")
+      JsonObject json = update instanceof JsonObject j ? j : new JsonObject((java.util.Map<String, Object>) update);
       out = Update.fromJson(json).changes().apply(out);
     }
     return out;
