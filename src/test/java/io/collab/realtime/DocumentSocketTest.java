@@ -424,4 +424,84 @@ class DocumentSocketTest {
       assertThat(Documents.apply("a", Documents.updates(collaborator, file, 1, 2))).isEqualTo("ac");
     }
   }
+
+  @Test
+  @DisplayName("PUT, rename and delete over REST reach an editor on the other instance: one whole-text update from rest, doc_renamed, then doc_deleted, after which a push is not_found")
+  void restChangesReachTheOtherInstance() {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "old.txt", "abc");
+    try (Client editor = Sockets.join(second, team.workspaceId(), team.collaborator().access())) {
+      Documents.open(editor, file);
+
+      Actors.expect(actors.put(team.owner(), Documents.file(team.workspaceId(), file),
+          new JsonObject().put("content", "xyz\n")), 200);
+      List<JsonObject> replaced = Documents.updates(editor, file, 0, 1);
+      Actors.expect(actors.patch(team.owner(), Documents.file(team.workspaceId(), file),
+          new JsonObject().put("path", "new.txt")), 200);
+      JsonObject renamed = editor.awaitType("doc_renamed");
+      Actors.expect(actors.delete(team.owner(), Documents.file(team.workspaceId(), file)), 204);
+      JsonObject deleted = editor.awaitType("doc_deleted");
+
+      assertThat(replaced).singleElement().satisfies(update ->
+          assertThat(update.getString("clientID")).isEqualTo(Protocol.REST_CLIENT_ID));
+      assertThat(Documents.apply("abc", replaced)).isEqualTo("xyz\n");
+      assertThat(renamed.getLong("file_id")).isEqualTo(file);
+      assertThat(renamed.getString("path")).isEqualTo("new.txt");
+      assertThat(deleted.getLong("file_id")).isEqualTo(file);
+      assertThat(Documents.push(editor, file, 1, insert("c", 4, 0, "!")).getString("error")).isEqualTo("not_found");
+    }
+  }
+
+  @Test
+  @DisplayName("over the SockJS bridge a registered client opens, pushes and receives exactly as a raw socket does, across instances")
+  void bridgeClient() {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "abc");
+    try (BridgeClient bridge = BridgeClient.connect(first, team.collaborator().access());
+         Client raw = Sockets.join(second, team.workspaceId(), team.owner().access())) {
+      Documents.open(raw, file);
+      assertThat(bridge.send(team.workspaceId(), "doc_open", new JsonObject().put("file_id", file), "o"))
+          .as("a doc event before registering has nowhere to be answered").isEqualTo("err");
+      bridge.register(team.workspaceId());
+
+      bridge.send(team.workspaceId(), "doc_open", new JsonObject().put("file_id", file), "o");
+      JsonObject state = bridge.await(m -> "o".equals(m.getValue("ref")));
+      bridge.send(team.workspaceId(), "doc_push", new JsonObject().put("file_id", file).put("version", 0)
+          .put("updates", new JsonArray().add(insert("bridge", 3, 3, "d"))), "p");
+      JsonObject ack = bridge.await(m -> "p".equals(m.getValue("ref")));
+      JsonObject own = bridge.await(Documents.liveUpdates(file));
+      List<JsonObject> rawGot = new ArrayList<>(Documents.updates(raw, file, 0, 1));
+      Documents.push(raw, file, 1, insert("raw", 4, 0, ">"));
+      rawGot.addAll(Documents.updates(raw, file, 1, 2));
+      JsonObject fromRaw = bridge.await(Documents.liveUpdates(file));
+
+      assertThat(state.getString("type")).isEqualTo("doc_state");
+      assertThat(state.getString("content")).isEqualTo("abc");
+      assertThat(ack.getString("type")).isEqualTo("doc_ack");
+      assertThat(ack.getLong("version")).isEqualTo(1);
+      assertThat(own.getLong("version")).isZero();
+      assertThat(fromRaw.getLong("version")).isEqualTo(1);
+      assertThat(Documents.apply("abc", List.of(own.getJsonArray("updates").getJsonObject(0),
+          fromRaw.getJsonArray("updates").getJsonObject(0)))).isEqualTo(">abcd");
+      assertThat(Documents.apply("abc", rawGot)).isEqualTo(">abcd");
+    }
+  }
+
+  @Test
+  @DisplayName("a viewer on the SockJS bridge may open but not push")
+  void bridgeViewer() {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "abc");
+    try (BridgeClient bridge = BridgeClient.connect(second, team.viewer().access())) {
+      bridge.register(team.workspaceId());
+      bridge.send(team.workspaceId(), "doc_open", new JsonObject().put("file_id", file), "o");
+      JsonObject state = bridge.await(m -> "o".equals(m.getValue("ref")));
+      bridge.send(team.workspaceId(), "doc_push", new JsonObject().put("file_id", file).put("version", 0)
+          .put("updates", new JsonArray().add(insert("v", 3, 0, "x"))), "p");
+      JsonObject refused = bridge.await(m -> "p".equals(m.getValue("ref")));
+
+      assertThat(state.getString("type")).isEqualTo("doc_state");
+      assertThat(refused.getString("error")).isEqualTo("forbidden");
+    }
+  }
 }
