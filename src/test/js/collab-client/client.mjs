@@ -29,6 +29,7 @@ function random() {
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
+const FATAL = new Set(["bad_message", "forbidden", "not_found", "doc_invalid_change", "doc_too_large", "doc_reload"]);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const fail = (why) => {
   console.error(`FAIL: ${why}`);
@@ -43,6 +44,7 @@ class Editor {
     this.state = null;
     this.inFlight = null;   // "sent" until the doc_ack, then its version until our updates are confirmed up to it
     this.received = 0;
+    this.refused = 0;
   }
 
   open() {
@@ -67,6 +69,12 @@ class Editor {
         } else if (msg.type === "doc_ack") {
           this.inFlight = msg.version;
           this.pushIfReady();
+        } else if (msg.type === "error" && msg.ref === `${this.name}-push` && !FATAL.has(msg.error)) {
+          // Overtaken by another editor's update (or the service was busy): once those updates are received the
+          // collab extension has mapped ours over them, and the next push sends them at the new version.
+          this.inFlight = null;
+          this.refused++;
+          setTimeout(() => this.pushIfReady(), 5);
         } else if (msg.type === "error") {
           fail(`${this.name}: error ${JSON.stringify(msg)}`);
         }
@@ -89,8 +97,8 @@ class Editor {
   /** A random insert, delete or replace at a random place. */
   edit() {
     const length = this.state.doc.length;
-    const from = Math.floor(random() * (length + 1));
-    const to = Math.min(length, from + (random() < 0.4 ? Math.floor(random() * 4) : 0));
+    const from = this.clean(Math.floor(random() * (length + 1)));
+    const to = this.clean(Math.min(length, from + (random() < 0.4 ? Math.floor(random() * 4) : 0)));
     const alphabet = "abcdefghij \n😀é";
     let insert = "";
     for (let i = Math.floor(random() * 3) + (to === from ? 1 : 0); i > 0; i--) {
@@ -98,6 +106,14 @@ class Editor {
     }
     this.state = this.state.update({ changes: { from, to, insert } }).state;
     this.pushIfReady();
+  }
+
+  /** A position that does not split a surrogate pair. */
+  clean(at) {
+    const doc = this.state.doc;
+    if (at <= 0 || at >= doc.length) return at;
+    const code = doc.sliceString(at, at + 1).charCodeAt(0);
+    return code >= 0xDC00 && code <= 0xDFFF ? at - 1 : at;
   }
 
   /** One push at a time, and the next only after our own updates came back confirmed (no needless re-sends). */
@@ -160,7 +176,7 @@ while (true) {
         }
       }
       console.log(JSON.stringify({ converged: true, version: file.version, length: file.content.length,
-        clients: editors.map((e) => getClientID(e.state)), received: editors.map((e) => e.received) }));
+        clients: editors.map((e) => getClientID(e.state)), received: editors.map((e) => e.received), refused: editors.map((e) => e.refused) }));
       editors.forEach((e) => e.close());
       process.exit(0);
     }

@@ -19,10 +19,14 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -185,6 +189,48 @@ class DocumentConvergenceTest {
     } finally {
       editors.forEach(e -> e.socket.close());
     }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2})
+  @DisplayName("two real @codemirror/collab editors (Node, src/test/js/collab-client), one on each instance, typing at once converge to the REST content")
+  void realCodeMirrorEditorsConverge(long seed) throws Exception {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "main.py", "print('hello')\n");
+    Path client = Path.of("src/test/js/collab-client").toAbsolutePath();
+    installNodeModules(client);
+
+    Process node = new ProcessBuilder("node", "client.mjs",
+        "--a", "ws://127.0.0.1:" + first.port + Sockets.path(team.workspaceId(), team.owner().access()),
+        "--b", "ws://127.0.0.1:" + second.port + Sockets.path(team.workspaceId(), team.collaborator().access()),
+        "--rest", "http://127.0.0.1:" + first.port, "--token", team.owner().access(),
+        "--workspace", String.valueOf(team.workspaceId()), "--file", String.valueOf(file),
+        "--edits", "40", "--seed", String.valueOf(seed), "--timeout-ms", "30000")
+        .directory(client.toFile()).redirectErrorStream(true).start();
+    boolean exited = node.waitFor(60, TimeUnit.SECONDS);
+    String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!exited) {
+      node.destroyForcibly();
+    }
+
+    System.out.println("collab-client: " + output.strip());
+    assertThat(exited).as("node exited within 60 s; output: %s", output).isTrue();
+    assertThat(node.exitValue()).as("node's exit code; output: %s", output).isZero();
+    assertThat(output).contains("\"converged\":true");
+    JsonObject stored = Documents.get(actors, team.owner(), team.workspaceId(), file);
+    assertThat(stored.getLong("version")).isPositive();
+  }
+
+  /** The client's pinned packages, from the lock file (the npm cache first); once per checkout. */
+  private static void installNodeModules(Path client) throws Exception {
+    if (Files.isDirectory(client.resolve("node_modules/@codemirror/collab"))) {
+      return;
+    }
+    Process npm = new ProcessBuilder("npm", "ci", "--prefer-offline", "--no-audit", "--no-fund")
+        .directory(client.toFile()).redirectErrorStream(true).start();
+    boolean exited = npm.waitFor(5, TimeUnit.MINUTES);
+    String output = new String(npm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(exited && npm.exitValue() == 0).as("npm ci in %s: %s", client, output).isTrue();
   }
 
   /** An insert, delete or replace at a random place, never splitting a surrogate pair. */
