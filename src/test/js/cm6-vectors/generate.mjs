@@ -1,5 +1,5 @@
-// Test vectors from the real CodeMirror 6, for io.collab.documents.CodeMirrorVectorsTest: the Java ChangeSet,
-// Rebase and their JSON form must give exactly what @codemirror/state and @codemirror/collab give.
+// Test vectors from the real CodeMirror 6, for io.collab.documents.CodeMirrorVectorsTest: the Java ChangeSet and its
+// JSON form, Rebase and the test EditorModel must give exactly what @codemirror/state and @codemirror/collab give.
 //
 // Regenerate (Node 18+, from the repository root):
 //   cd src/test/js/cm6-vectors && npm ci && node generate.mjs

@@ -29,8 +29,9 @@ public final class Authority {
    * CodeMirror's mapping over a composition of updates can order insertions at one position differently from mapping
    * over the same updates one at a time, and the client maps its pending updates over whatever batches its socket
    * delivers, so a server-side mapping would not always be the one the client made, and their texts would diverge
-   * ({@code RebaseTest} shows such a case). A refused client receives those updates and pushes its mapped updates at
-   * the new version; appended unchanged, they are exactly what the client has.
+   * ({@code RebaseTest} and {@code src/test/js/cm6-vectors/rebase-divergence.mjs} show one). A refused client
+   * receives those updates and pushes its mapped updates at the new version; appended unchanged, they are exactly what
+   * the client has.
    *
    * @throws InvalidChangeException when the pushed changes do not fit the document at the pushed version
    * @throws StalePushException when the pushed updates would have to be mapped over other clients' updates

@@ -44,7 +44,7 @@ public final class ChangeSet {
     return ChangeSetJson.parse(json);
   }
 
-  /** Parses what {@code JsonObject.getValue} returns for the changes: a {@link JsonArray} or a {@link java.util.List}. */
+  /** Parses what {@code JsonObject.getValue} returns for the changes: a {@link JsonArray} or a {@code List}. */
   public static ChangeSet fromJson(Object json) {
     return ChangeSetJson.parse(json);
   }
@@ -54,7 +54,10 @@ public final class ChangeSet {
     if (length < 0) {
       throw new InvalidChangeException("document length must not be negative, got " + length);
     }
-    return length == 0 ? new ChangeSet(new int[0], new String[0]) : new ChangeSet(new int[] {length, -1}, new String[] {""});
+    if (length == 0) {
+      return new ChangeSet(new int[0], new String[0]);
+    }
+    return new ChangeSet(new int[] {length, -1}, new String[] {""});
   }
 
   /**
@@ -63,7 +66,8 @@ public final class ChangeSet {
    */
   public static ChangeSet of(int length, int from, int to, String insert) {
     if (from < 0 || from > to || to > length) {
-      throw new InvalidChangeException("invalid change range " + from + " to " + to + " in a document of length " + length);
+      throw new InvalidChangeException(
+          "invalid change range " + from + " to " + to + " in a document of length " + length);
     }
     String text = LineBreaks.normalize(insert);
     if (from == to && text.isEmpty()) {
@@ -105,6 +109,7 @@ public final class ChangeSet {
     return sections.length == 0 || sections.length == 2 && sections[1] < 0;
   }
 
+  /** {@code doc} with these changes made; {@code doc} must have exactly {@link #length()} units. */
   public String apply(String doc) {
     if (doc.length() != length) {
       throw new InvalidChangeException(

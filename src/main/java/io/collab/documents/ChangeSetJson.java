@@ -12,7 +12,9 @@ import java.util.List;
  *
  * <p>Parsing is stricter than CodeMirror's {@code fromJSON}, which checks only the types: the input comes from
  * clients, so lengths must be non-negative integers, totals must fit an int, and a line must not contain {@code \n}
- * (CodeMirror never writes one, and it would make the lines this class writes back differ from those it read).
+ * (CodeMirror never writes one, and it would make the lines this class writes back differ from those it read). Nor
+ * may a section be empty ({@code 0}, {@code [0]}, {@code [0, ""]}): CodeMirror never writes one, and its composition
+ * inserts a replacement twice when it follows an empty kept section.
  */
 final class ChangeSetJson {
 
@@ -50,6 +52,9 @@ final class ChangeSetJson {
       } else {
         throw new InvalidChangeException("change element " + i
             + " must be a number (kept length) or an array (replaced length and lines), got " + describe(element));
+      }
+      if (sections[2 * i] == 0 && sections[2 * i + 1] <= 0) {
+        throw new InvalidChangeException("change element " + i + " is empty: it neither keeps, deletes nor inserts");
       }
     }
     return new ChangeSet(sections, inserted);

@@ -6,6 +6,7 @@ import io.collab.documents.Authority;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.DocumentText;
 import io.collab.documents.InvalidChangeException;
+import io.collab.documents.StalePushException;
 import io.collab.documents.Update;
 import io.collab.realtime.Protocol;
 import io.collab.workspace.Access;
@@ -19,6 +20,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +80,7 @@ final class FileStore {
       + " ORDER BY f.path COLLATE \"C\"";
 
   private static final String UNIQUE_VIOLATION = "23505";
+  private static final Logger log = LoggerFactory.getLogger(FileStore.class);
 
   private final Pool pool;
   private final CollabConfig.Files limits;
@@ -255,9 +259,10 @@ final class FileStore {
   }
 
   /**
-   * The authority step: under the file's row lock, rebases the pushed updates over those accepted since their
-   * version ({@link Authority#push}), appends what is new to the log and stores the text, all in one transaction.
-   * The pushed JSON is parsed before the lock is taken: a malformed push never holds a row.
+   * The authority step: under the file's row lock, drops the pushed updates the log already holds (re-sent after a
+   * lost reply), appends the rest and stores the text, all in one transaction ({@link Authority#push}). A push that
+   * other clients' updates overtook is not applied ({@code "stale": true}). The pushed JSON is parsed before the lock
+   * is taken: a malformed push never holds a row.
    */
   Future<JsonObject> push(JsonObject request) {
     long version;
@@ -284,13 +289,20 @@ final class FileStore {
 
   private Future<JsonObject> accept(SqlConnection conn, Row row, long actor, List<Update> over, List<Update> pushed) {
     long from = row.getLong("version");
+    JsonObject reply = new JsonObject().put("file_id", row.getLong("id")).put("from", from);
     Authority.Accepted accepted;
     try {
       accepted = Authority.push(row.getString("content"), over, pushed);
     } catch (InvalidChangeException e) {
       return Future.failedFuture(invalidChange(e.getMessage()));
+    } catch (StalePushException e) {
+      // Not a failure: nothing is applied, the client receives the others' updates and pushes again (Authority).
+      return Future.succeededFuture(reply.put("version", from).put("updates", new JsonArray()).put("stale", true));
+    } catch (IllegalStateException e) {
+      // the stored log does not lead to the stored text: our bug, not the database's absence (which serve says 503)
+      log.error("file {}: the log after version {} does not fit the text", row.getLong("id"), from, e);
+      return Future.failedFuture(new BusFailure(500, "internal_error", "the document's log is inconsistent"));
     }
-    JsonObject reply = new JsonObject().put("file_id", row.getLong("id")).put("from", from);
     if (accepted.updates().isEmpty()) {
       return Future.succeededFuture(reply.put("version", from).put("updates", new JsonArray()));
     }

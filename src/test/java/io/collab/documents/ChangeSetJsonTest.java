@@ -27,7 +27,7 @@ class ChangeSetJsonTest {
       "[1, [1], [0, \"x\"], 1]",
       "[1, 2]"
   })
-  @DisplayName("toJson gives back the JSON fromJson read, section for section, as CodeMirror does")
+  @DisplayName("toJson gives back the JSON fromJson read, section for section")
   void roundTrip(String json) {
     assertThat(ChangeSet.fromJson(new JsonArray(json)).toJson()).isEqualTo(new JsonArray(json));
   }
@@ -36,7 +36,7 @@ class ChangeSetJsonTest {
   @CsvSource(delimiter = '|', value = {
       "[\"3\"]                       | change element 0 must be a number (kept length) or an array",
       "[true]                        | change element 0 must be a number (kept length) or an array",
-      "[null]                        | change element 0 must be a number (kept length) or an array (replaced length and lines), got null",
+      "[null]                        | an array (replaced length and lines), got null",
       "[{}]                          | change element 0 must be a number (kept length) or an array",
       "[-1]                          | change element 0 must not be negative",
       "[1.5]                         | change element 0 must be an integer",
@@ -50,7 +50,10 @@ class ChangeSetJsonTest {
       "[[0, \"a\", null]]            | line 2 of change element 0 must be a string",
       "[[0, \"a\\nb\"]]              | line 1 of change element 0 contains a line break",
       "[2147483647, 1]               | change set is longer than 2147483647 characters",
-      "[2147483647, [0, \"x\"]]      | change set is longer than 2147483647 characters"
+      "[2147483647, [0, \"x\"]]      | change set is longer than 2147483647 characters",
+      "[0]                           | change element 0 is empty",
+      "[1, [0]]                      | change element 1 is empty",
+      "[[0, \"\"], 1]                 | change element 0 is empty"
   })
   @DisplayName("malformed changes are refused with the reason")
   void malformed(String json, String reason) {

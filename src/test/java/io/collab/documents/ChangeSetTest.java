@@ -228,7 +228,7 @@ class ChangeSetTest {
       assertThat(ChangeSet.identity(5).empty()).isTrue();
       assertThat(ChangeSet.identity(5).apply("abcde")).isEqualTo("abcde");
       assertThat(ChangeSet.of(3, 1, 1, "")).isEqualTo(ChangeSet.identity(3));
-      assertThat(changes("[[0]]").empty()).isFalse();
+      assertThat(ChangeSet.of(3, 1, 2, "").empty()).isFalse();
     }
   }
 

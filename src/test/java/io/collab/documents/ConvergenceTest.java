@@ -6,16 +6,17 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
 import net.jqwik.api.Label;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +32,7 @@ class ConvergenceTest {
 
   private static final List<String> PIECES = List.of("a", "b", "x", " ", "\n", "é", "中", "😀", "𝄞");
 
-  enum Action { EDIT, SEND, DELIVER_PUSH, LOSE_PUSH, DUPLICATE_PUSH, RECEIVE }
+  enum Action { EDIT, EDIT_TWO_PLACES, SEND, DELIVER_PUSH, LOSE_PUSH, DUPLICATE_PUSH, RECEIVE }
 
   /** One thing happening; the numbers pick who, where and which, modulo what exists at that moment. */
   record Step(Action action, int who, int at, int span, String text) {
@@ -45,7 +46,7 @@ class ConvergenceTest {
   @Label("editors converge on the server's text and the log holds every edit exactly once")
   void editorsConverge(@ForAll @IntRange(min = 2, max = 6) int editorCount,
                        @ForAll("texts") String initialText,
-                       @ForAll @Size(min = 10, max = 150) List<@net.jqwik.api.From("steps") Step> steps) {
+                       @ForAll @Size(min = 10, max = 150) List<@From("steps") Step> steps) {
     Network network = new Network(initialText, editorCount);
     steps.forEach(network::perform);
     network.settle();
@@ -73,12 +74,13 @@ class ConvergenceTest {
   @Provide
   Arbitrary<Step> steps() {
     Arbitrary<Action> actions = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(5, Arbitraries.just(Action.EDIT)),
-        net.jqwik.api.Tuple.of(3, Arbitraries.just(Action.SEND)),
-        net.jqwik.api.Tuple.of(3, Arbitraries.just(Action.DELIVER_PUSH)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.just(Action.LOSE_PUSH)),
-        net.jqwik.api.Tuple.of(1, Arbitraries.just(Action.DUPLICATE_PUSH)),
-        net.jqwik.api.Tuple.of(3, Arbitraries.just(Action.RECEIVE)));
+        Tuple.of(4, Arbitraries.just(Action.EDIT)),
+        Tuple.of(1, Arbitraries.just(Action.EDIT_TWO_PLACES)),
+        Tuple.of(3, Arbitraries.just(Action.SEND)),
+        Tuple.of(3, Arbitraries.just(Action.DELIVER_PUSH)),
+        Tuple.of(1, Arbitraries.just(Action.LOSE_PUSH)),
+        Tuple.of(1, Arbitraries.just(Action.DUPLICATE_PUSH)),
+        Tuple.of(3, Arbitraries.just(Action.RECEIVE)));
     Arbitrary<Integer> numbers = Arbitraries.integers().between(0, 1000);
     return Combinators.combine(actions, numbers, numbers, Arbitraries.integers().between(0, 4), texts())
         .as(Step::new);
@@ -101,7 +103,8 @@ class ConvergenceTest {
     void perform(Step step) {
       EditorModel editor = editors.get(step.who() % editors.size());
       switch (step.action()) {
-        case EDIT -> edit(editor, step);
+        case EDIT -> editor.edit(replacement(editor.text().length(), step.at(), step.span(), step.text()));
+        case EDIT_TWO_PLACES -> editTwoPlaces(editor, step);
         case SEND -> send(editor);
         case DELIVER_PUSH -> {
           if (!toServer.isEmpty()) {
@@ -145,11 +148,16 @@ class ConvergenceTest {
       }
     }
 
-    private void edit(EditorModel editor, Step step) {
-      int length = editor.text().length();
-      int from = step.at() % (length + 1);
-      int to = Math.min(length, from + step.span());
-      editor.edit(ChangeSet.of(length, from, to, step.text()));
+    /** One update that changes two places, as a multi-cursor edit does: several sections to map and compose. */
+    private void editTwoPlaces(EditorModel editor, Step step) {
+      ChangeSet first = replacement(editor.text().length(), step.at(), step.span(), step.text());
+      ChangeSet second = replacement(first.newLength(), step.at() * 7 + 3, step.span(), "-");
+      editor.edit(first.compose(second));
+    }
+
+    private static ChangeSet replacement(int length, int at, int span, String text) {
+      int from = at % (length + 1);
+      return ChangeSet.of(length, from, Math.min(length, from + span), text);
     }
 
     private void send(EditorModel editor) {
