@@ -45,6 +45,7 @@ class Editor {
     this.inFlight = null;   // "sent" until the doc_ack, then its version until our updates are confirmed up to it
     this.received = 0;
     this.refused = 0;
+    this.pushes = 0;
   }
 
   open() {
@@ -124,6 +125,7 @@ class Editor {
     const updates = sendableUpdates(this.state);
     if (!updates.length) return;
     this.inFlight = "sent";
+    this.pushes++;
     this.send("doc_push", {
       file_id: fileId,
       version: getSyncedVersion(this.state),
@@ -176,7 +178,8 @@ while (true) {
         }
       }
       console.log(JSON.stringify({ converged: true, version: file.version, length: file.content.length,
-        clients: editors.map((e) => getClientID(e.state)), received: editors.map((e) => e.received), refused: editors.map((e) => e.refused) }));
+        clients: editors.map((e) => getClientID(e.state)), received: editors.map((e) => e.received), pushes: editors.map((e) => e.pushes),
+        refused: editors.map((e) => e.refused) }));
       editors.forEach((e) => e.close());
       process.exit(0);
     }
