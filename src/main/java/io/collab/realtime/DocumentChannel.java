@@ -150,7 +150,7 @@ final class DocumentChannel {
     }
     switch (event) {
       case Protocol.DOC_OPEN -> open(fileId, ref);
-      case Protocol.DOC_CLOSE -> close(fileId);
+      case Protocol.DOC_CLOSE -> closeFile(fileId);
       case Protocol.DOC_PUSH -> push(fileId, p, ref);
       default -> pull(fileId, p, ref);
     }
@@ -162,7 +162,7 @@ final class DocumentChannel {
    */
   private void open(long fileId, Object ref) {
     OpenFile file = new OpenFile(fileId);
-    forget(open.put(fileId, file));
+    stopGapTimer(open.put(fileId, file));
     bus.request(Bus.DOCS_OPEN, request(fileId)).onComplete(result -> {
       if (closed || open.get(fileId) != file) {
         return;  // closed or re-opened meanwhile: this answer is stale
@@ -180,8 +180,8 @@ final class DocumentChannel {
     });
   }
 
-  private void close(long fileId) {
-    forget(open.remove(fileId));
+  private void closeFile(long fileId) {
+    stopGapTimer(open.remove(fileId));
   }
 
   /**
@@ -253,7 +253,7 @@ final class DocumentChannel {
       case Protocol.DOC_RENAMED -> client.accept(message.text());
       case Protocol.DOC_DELETED -> {
         // The file is gone for everyone: the socket stops following it (a push now fails not_found).
-        close(file.fileId);
+        closeFile(file.fileId);
         client.accept(message.text());
       }
       default -> { }
@@ -312,7 +312,7 @@ final class DocumentChannel {
       }
       if (result.failed()) {
         // The client can no longer be brought up to date here: it has to open the file again.
-        close(file.fileId);
+        closeFile(file.fileId);
         Refusal refusal = Refusal.of(result.cause());
         client.accept(Protocol.fileError(refusal.code(), refusal.detail(), file.fileId));
         return;
@@ -331,18 +331,12 @@ final class DocumentChannel {
   /** The socket closed: nothing more is sent, and late answers are ignored. */
   void close() {
     closed = true;
-    open.values().forEach(this::forgetTimer);
+    open.values().forEach(this::stopGapTimer);
     open.clear();
   }
 
-  private void forget(OpenFile file) {
-    if (file != null) {
-      forgetTimer(file);
-    }
-  }
-
-  private void forgetTimer(OpenFile file) {
-    if (file.gapTimer >= 0) {
+  private void stopGapTimer(OpenFile file) {
+    if (file != null && file.gapTimer >= 0) {
       vertx.cancelTimer(file.gapTimer);
       file.gapTimer = -1;
     }
