@@ -1,5 +1,6 @@
 package io.collab.realtime;
 
+import io.collab.common.Bus;
 import io.collab.documents.ChangeSet;
 import io.collab.support.Actors;
 import io.collab.support.Documents;
@@ -478,6 +479,52 @@ class DocumentSocketTest {
 
       assertThat(state.getString("type")).isEqualTo("doc_state");
       assertThat(refused.getString("error")).isEqualTo("forbidden");
+    }
+  }
+
+  @Test
+  @DisplayName("updates whose messages never reached an instance are pulled when a later update shows the gap, and the editor gets all of them once, in order")
+  void lostMessagesArePulled() {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "");
+    try (Client reader = Sockets.join(second, team.workspaceId(), team.collaborator().access());
+         Client writer = Sockets.join(first, team.workspaceId(), team.owner().access())) {
+      Documents.open(reader, file);
+      // committed straight through the document service: accepted, but never published (as if Redis lost them)
+      for (int i = 0; i < 3; i++) {
+        first.vertx.eventBus().request(Bus.local(Bus.DOCS_PUSH), new JsonObject().put("actor", team.owner().id())
+            .put("workspace_id", team.workspaceId()).put("file_id", file).put("version", i)
+            .put("updates", new JsonArray().add(insert("lost", i, i, "l")))).await();
+      }
+
+      Documents.push(writer, file, 3, insert("w", 3, 3, "!"));
+      List<JsonObject> received = Documents.updates(reader, file, 0, 4);
+
+      assertThat(received).extracting(u -> u.getString("clientID")).containsExactly("lost", "lost", "lost", "w");
+      assertThat(Documents.apply("", received)).isEqualTo("lll!");
+      assertThat(Documents.liveUpdatesWithin(reader, file, Duration.ofMillis(200))).isEmpty();
+    }
+  }
+
+  @Test
+  @DisplayName("a member removed from the workspace is closed with 4003, files and all, while the others keep editing")
+  void removedMemberIsClosed() {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "");
+    // membership events travel on the clustered event bus, which these two unclustered instances do not share:
+    // the removed member is on the instance that serves the REST call (ClusteredRealtimeTest covers the other case)
+    try (Client removed = Sockets.join(first, team.workspaceId(), team.collaborator().access());
+         Client owner = Sockets.join(second, team.workspaceId(), team.owner().access())) {
+      Documents.open(removed, file);
+      Documents.open(owner, file);
+
+      Actors.expect(actors.delete(team.owner(), Actors.member(team.workspaceId(), team.collaborator().id())), 204);
+      Sockets.Closed closed = removed.awaitClose(Sockets.WAIT);
+      JsonObject ack = Documents.push(owner, file, 0, insert("o", 0, 0, "still here"));
+
+      assertThat(closed.status()).isEqualTo((short) 4003);
+      assertThat(ack.getString("type")).isEqualTo("doc_ack");
+      assertThat(Documents.apply("", Documents.updates(owner, file, 0, 1))).isEqualTo("still here");
     }
   }
 }
