@@ -83,11 +83,14 @@ class Editor {
     });
   }
 
-  /** The server promises every update once, in order, without gaps: anything else is a failure. */
+  /** The server promises every update once, in order, without gaps, one per message: anything else is a failure. */
   receive(msg) {
     const synced = getSyncedVersion(this.state);
     if (msg.version !== synced) {
       fail(`${this.name}: doc_updates at version ${msg.version}, but the editor is at ${synced}`);
+    }
+    if (msg.updates.length !== 1) {
+      fail(`${this.name}: doc_updates with ${msg.updates.length} updates; the server sends one per message`);
     }
     const updates = msg.updates.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
     this.state = this.state.update(receiveUpdates(this.state, updates)).state;

@@ -286,14 +286,21 @@ final class DocumentChannel {
     }
   }
 
-  /** Sends the part of {@code message} from the client's version on, and moves that version to its end. */
+  /**
+   * Sends the updates of {@code message} from the client's version on, and moves that version to its end. Each
+   * update goes in a doc_updates message of its own: {@code receiveUpdates} maps an editor's pending changes over
+   * each message it is given as one composed change, and the server rebases a stale push over the accepted updates
+   * one at a time ({@link io.collab.documents.Authority}); only one update per message makes both map alike.
+   */
   private void send(OpenFile file, Incoming message) {
-    if (message.version() == file.next) {
+    List<Object> updates = message.updates().getList();
+    if (message.version() == file.next && updates.size() == 1) {
       client.accept(message.text());
     } else {
-      int skip = (int) (file.next - message.version());
-      JsonArray tail = new JsonArray(message.updates().getList().subList(skip, message.updates().size()));
-      client.accept(Protocol.docUpdates(null, file.fileId, file.next, tail));
+      for (int i = (int) (file.next - message.version()); i < updates.size(); i++) {
+        client.accept(Protocol.docUpdates(null, file.fileId, message.version() + i,
+            new JsonArray(List.of(updates.get(i)))));
+      }
     }
     file.next = message.end();
   }

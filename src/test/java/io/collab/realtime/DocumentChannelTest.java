@@ -91,6 +91,18 @@ class DocumentChannelTest {
   }
 
   @Test
+  @DisplayName("sends each update in a doc_updates message of its own, however many a published message holds")
+  void oneUpdatePerMessage() {
+    appendLog(5);
+    open(0);
+    deliver(0, 3);
+    deliver(1, 5);
+
+    assertThat(versionsSent()).containsExactly(0L, 1L, 2L, 3L, 4L);
+    assertThat(updatesSent()).containsExactlyElementsOf(log);
+  }
+
+  @Test
   @DisplayName("drops a repeated message and sends each update once, in version order")
   void duplicatesAndOrder() {
     appendLog(3);
@@ -275,6 +287,7 @@ class DocumentChannelTest {
         expected = m.getLong("version");
       } else if (m.getString("type").equals("doc_updates")) {
         assertThat(m.getLong("version")).as("the version of %s", m).isEqualTo(expected);
+        assertThat(m.getJsonArray("updates")).as("the updates of %s", m).hasSize(1);
         expected += m.getJsonArray("updates").size();
         out.addAll(m.getJsonArray("updates").getList().stream()
             .map(u -> u instanceof JsonObject j ? j : new JsonObject((java.util.Map<String, Object>) u)).toList());

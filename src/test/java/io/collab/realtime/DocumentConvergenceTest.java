@@ -91,6 +91,7 @@ class DocumentConvergenceTest {
         if ("doc_updates".equals(type) && message.getValue("ref") == null) {
           assertThat(message.getLong("version")).as("%s received %s", model.clientId(), message)
               .isEqualTo(model.version());
+          assertThat(message.getJsonArray("updates")).as("%s received %s", model.clientId(), message).hasSize(1);
           List<Update> updates = new ArrayList<>();
           message.getJsonArray("updates").forEach(u -> updates.add(Update.fromJson((JsonObject) u)));
           model.receive(message.getLong("version"), updates);
