@@ -1,6 +1,7 @@
-// Why io.collab.documents.Authority refuses a push that other clients' updates have overtaken instead of rebasing it
-// with rebaseUpdates: with the real CodeMirror, a server that rebases and a client that receives the log one update
-// at a time end with different texts. Run: npm ci && node rebase-divergence.mjs
+// Why io.collab.documents.Authority rebases a push over the accepted updates one at a time, not with one
+// rebaseUpdates call over all of them: with the real CodeMirror, a server that rebases over their composition and a
+// client that receives the log one update at a time (as collab's socket delivers it) end with different texts.
+// Run: npm ci && node rebase-divergence.mjs
 //
 // The log holds, from "": alice inserts "a", deletes it, inserts "a" again. Bob has received only the first update
 // ("a") and inserts "b" at 0. The server rebases bob's push over the other two, composed into "replace 'a' by 'a'",

@@ -167,14 +167,12 @@ public final class Bus {
    * The authority step of collaborative editing, in one transaction under the file's row lock. Request
    * {@code {"actor", "workspace_id", "file_id", "version", "updates": [update...]}} ({@code version}: the document
    * version the first pushed update applies to, possibly older than the current one); reply {@code {"file_id",
-   * "from", "version", "updates": [update...], "stale"?}}: the accepted updates, with re-sent ones dropped (possibly
-   * none), applying from version {@code from} up to the new {@code version}. Committed before the reply. A push that
-   * other clients' updates overtook since {@code version} is not mapped over them by the server (see
-   * {@code io.collab.documents.Authority#push} for why): nothing is applied and the reply is {@code "updates": []},
-   * {@code "version"} the current one and {@code "stale": true}; the client receives those updates, which map its
-   * own, and pushes again. Fails 400 {@code doc_invalid_change} (malformed, or not fitting the
-   * document at {@code version}, or {@code version} ahead of the document), 413 {@code doc_too_large}, 409
-   * {@code doc_reload} ({@code version} older than the retained log). The caller publishes accepted updates.
+   * "from", "version", "updates": [update...]}}: the accepted updates, rebased over those accepted since
+   * {@code version} (one at a time, {@code io.collab.documents.Authority#push}) and with re-sent ones dropped
+   * (possibly none), applying from version {@code from} up to the new {@code version}. Committed before the reply.
+   * Fails 400 {@code doc_invalid_change} (malformed, or not fitting the document at {@code version}, or
+   * {@code version} ahead of the document), 413 {@code doc_too_large}, 409 {@code doc_reload} ({@code version}
+   * older than the retained log). The caller publishes accepted updates.
    */
   public static final String DOCS_PUSH = "collab.docs.push";
   /**

@@ -23,26 +23,23 @@ public final class Authority {
    * Accepts {@code pushed}, the updates one client had not seen confirmed at the version it pushed at, given
    * {@code acceptedSincePushVersion}, the log entries after that version in order. Nothing is decided when it throws.
    *
-   * <p>Updates among {@code pushed} that are already in the log (the client sent them before and lost the reply) are
-   * dropped, as {@code rebaseUpdates} drops them, and the rest are appended. If other clients' updates came in since
-   * the pushed version, the push is refused with {@link StalePushException} instead of being mapped over them:
-   * CodeMirror's mapping over a composition of updates can order insertions at one position differently from mapping
-   * over the same updates one at a time, and the client maps its pending updates over whatever batches its socket
-   * delivers, so a server-side mapping would not always be the one the client made, and their texts would diverge
-   * ({@code RebaseTest} and {@code src/test/js/cm6-vectors/rebase-divergence.mjs} show one). A refused client
-   * receives those updates and pushes its mapped updates at the new version; appended unchanged, they are exactly what
-   * the client has.
+   * <p>A push at an old version is not refused: it is rebased with {@code rebaseUpdates}' semantics, one accepted
+   * update at a time. Updates among {@code pushed} that are already in the log (the client sent them before and lost
+   * the reply) are dropped; the rest are mapped over each other client's update in log order. One at a time, because
+   * that is how the client maps the same updates: every update reaches an editor in a {@code doc_updates} message of
+   * its own, and {@code receiveUpdates} maps the editor's pending updates over each message it is given. Mapping over
+   * the composition of several updates instead can order insertions at one position differently
+   * ({@code RebaseTest}, {@code src/test/js/cm6-vectors/rebase-divergence.mjs}), and the server's text would no
+   * longer be the one the pushing editor has.
    *
    * @throws InvalidChangeException when the pushed changes do not fit the document at the pushed version
-   * @throws StalePushException when the pushed updates would have to be mapped over other clients' updates
    */
   public static Accepted push(String currentText, List<Update> acceptedSincePushVersion, List<Update> pushed) {
     requireLogEndsAt(currentText, acceptedSincePushVersion);
     requireFitsPushVersion(currentText, acceptedSincePushVersion, pushed);
-    List<Update> remaining = Rebase.rebase(pushed, acceptedSincePushVersion);
-    int alreadyAccepted = pushed.size() - remaining.size();
-    if (!remaining.isEmpty() && alreadyAccepted < acceptedSincePushVersion.size()) {
-      throw new StalePushException(acceptedSincePushVersion.size() - alreadyAccepted);
+    List<Update> remaining = pushed;
+    for (Update accepted : acceptedSincePushVersion) {
+      remaining = Rebase.rebase(remaining, List.of(accepted));
     }
     String text = currentText;
     for (Update update : remaining) {

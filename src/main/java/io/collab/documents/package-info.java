@@ -15,10 +15,10 @@
  * <ul>
  *   <li>A push at the current version is appended as it is.</li>
  *   <li>Updates re-sent after a lost reply are recognized (by client ID, in order) and not appended twice.</li>
- *   <li>A push that other clients' updates have overtaken is refused ({@link io.collab.documents.StalePushException});
- *       the client receives those updates, which maps its own over them, and pushes again. The server does not map it
- *       itself: CodeMirror's result depends on how the updates are batched, so the server's mapping and the client's
- *       could differ and their texts diverge ({@code RebaseTest}).</li>
+ *   <li>A push at an old version is not refused: it is mapped over the other clients' updates accepted since, one
+ *       update at a time, which is how an editor maps its pending updates when every update reaches it in a
+ *       {@code doc_updates} message of its own (the socket layer sends them so). Mapping over a composition of
+ *       updates could order insertions at one position differently ({@code RebaseTest}), and texts would diverge.</li>
  *   <li>Texts hold {@code \n} line breaks only ({@link io.collab.documents.LineBreaks}), as a CodeMirror document
  *       does, so the server and the clients count the same lengths.</li>
  * </ul>

@@ -6,7 +6,6 @@ import io.collab.documents.Authority;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.DocumentText;
 import io.collab.documents.InvalidChangeException;
-import io.collab.documents.StalePushException;
 import io.collab.documents.Update;
 import io.collab.realtime.Protocol;
 import io.collab.workspace.Access;
@@ -45,6 +44,9 @@ final class FileStore {
   static final String FIND = "SELECT " + ROLE + ", " + COLUMNS + ", f.content, f.log_start"
       + " FROM files f WHERE f.id = $3 AND f.workspace_id = $1";
   static final String LOCK = FIND + " FOR UPDATE OF f";
+  /** For changes that do not touch the text (rename, delete): a large file's content is not read for them. */
+  static final String LOCK_ROW = "SELECT " + ROLE + ", " + COLUMNS
+      + " FROM files f WHERE f.id = $3 AND f.workspace_id = $1 FOR UPDATE OF f";
   /**
    * Serialises creates in one workspace, so the count below cannot be passed by two at once. NO KEY UPDATE, not
    * UPDATE: it does not block the key-share locks that inserts referencing the workspace (members, jobs) take.
@@ -169,7 +171,7 @@ final class FileStore {
   }
 
   Future<JsonObject> rename(JsonObject request) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(fileKey(request))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROW).execute(fileKey(request))
             .compose(rows -> writable(rows, request))
             .compose(row -> conn.preparedQuery(RENAME)
                 .execute(Tuple.of(row.getLong("id"), request.getString("path"), actor(request))))
@@ -179,7 +181,7 @@ final class FileStore {
 
   /** Deletes the file; its update log goes with it (ON DELETE CASCADE). */
   Future<JsonObject> delete(JsonObject request) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(fileKey(request))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROW).execute(fileKey(request))
         .compose(rows -> writable(rows, request))
         .compose(row -> conn.preparedQuery(DELETE).execute(Tuple.of(row.getLong("id"))))
         .map(deleted -> new JsonObject()));
@@ -259,10 +261,10 @@ final class FileStore {
   }
 
   /**
-   * The authority step: under the file's row lock, drops the pushed updates the log already holds (re-sent after a
-   * lost reply), appends the rest and stores the text, all in one transaction ({@link Authority#push}). A push that
-   * other clients' updates overtook is not applied ({@code "stale": true}). The pushed JSON is parsed before the lock
-   * is taken: a malformed push never holds a row.
+   * The authority step: under the file's row lock, rebases the pushed updates over those accepted since their
+   * version, dropping the ones the log already holds (re-sent after a lost reply), appends the rest and stores the
+   * text, all in one transaction ({@link Authority#push}). The pushed JSON is parsed before the lock is taken: a
+   * malformed push never holds a row.
    */
   Future<JsonObject> push(JsonObject request) {
     long version;
@@ -295,9 +297,6 @@ final class FileStore {
       accepted = Authority.push(row.getString("content"), over, pushed);
     } catch (InvalidChangeException e) {
       return Future.failedFuture(invalidChange(e.getMessage()));
-    } catch (StalePushException e) {
-      // Not a failure: nothing is applied, the client receives the others' updates and pushes again (Authority).
-      return Future.succeededFuture(reply.put("version", from).put("updates", new JsonArray()).put("stale", true));
     } catch (IllegalStateException e) {
       // the stored log does not lead to the stored text: our bug, not the database's absence (which serve says 503)
       log.error("file {}: the log after version {} does not fit the text", row.getLong("id"), from, e);

@@ -50,13 +50,28 @@ class AuthorityTest {
   }
 
   @Test
-  @DisplayName("a push that would have to be mapped over another client's update is refused as stale")
-  void staleOverOthers() {
+  @DisplayName("a push at an old version is mapped over the other clients' updates accepted since, not refused")
+  void staleRebased() {
     Update other = update("you", ChangeSet.of(3, 0, 0, ">"));
     Update mine = update("me", ChangeSet.of(3, 3, 3, "!"));
-    assertThatThrownBy(() -> Authority.push(">abc", List.of(other), List.of(mine)))
-        .isInstanceOf(StalePushException.class)
-        .hasMessageContaining("1 update(s) by other clients");
+    Authority.Accepted accepted = Authority.push(">abc", List.of(other), List.of(mine));
+    assertThat(accepted.text()).isEqualTo(">abc!");
+    assertThat(accepted.updates()).containsExactly(update("me", ChangeSet.of(4, 4, 4, "!")));
+  }
+
+  @Test
+  @DisplayName("a stale push is mapped over the accepted updates one at a time, as an editor receives them")
+  void staleRebasedOneAtATime() {
+    // alice inserts "a", deletes it and inserts it again; bob, who saw only the first insert, types "b" at 0
+    Update insert = update("alice", ChangeSet.of(0, 0, 0, "a"));
+    Update delete = update("alice", ChangeSet.of(1, 0, 1, ""));
+    Update reinsert = update("alice", ChangeSet.of(0, 0, 0, "a"));
+    Update bob = update("bob", ChangeSet.of(1, 0, 0, "b"));
+    ChangeSet oneAtATime = bob.changes().map(delete.changes(), false).map(reinsert.changes(), false);
+    Authority.Accepted accepted = Authority.push("a", List.of(delete, reinsert), List.of(bob));
+    assertThat(accepted.updates()).containsExactly(update("bob", oneAtATime));
+    assertThat(accepted.text()).isEqualTo(oneAtATime.apply(reinsert.changes().apply(delete.changes().apply(
+        insert.changes().apply("")))));
   }
 
   @Test

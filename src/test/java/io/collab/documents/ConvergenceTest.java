@@ -24,9 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Several editors and one authority, over an unreliable network, end up with the same text and a log holding every
  * edit exactly once. Pushes are delayed, reordered, lost and duplicated, and always carry what the editor had not
- * seen confirmed yet, so stale versions (refused, then pushed again) and re-sends of already accepted updates are
- * common; the server's updates reach each editor in order, as the socket delivers them, but late and in batches of
- * any size.
+ * seen confirmed yet, so stale versions (rebased by the server) and re-sends of already accepted updates are
+ * common; the server's updates reach each editor in order, one {@code doc_updates} message per update as the socket
+ * delivers them, but late and several at once.
  */
 class ConvergenceTest {
 
@@ -139,13 +139,8 @@ class ConvergenceTest {
       }
     }
 
-    /** A refused push is simply gone: the editor pushes its updates again once it has received the others'. */
     private void deliver(Push push) {
-      try {
-        server.push(push.version(), push.updates());
-      } catch (StalePushException refused) {
-        // the editor still has the updates unconfirmed
-      }
+      server.push(push.version(), push.updates());
     }
 
     /** One update that changes two places, as a multi-cursor edit does: several sections to map and compose. */
@@ -166,10 +161,15 @@ class ConvergenceTest {
       }
     }
 
-    /** The next {@code count} log entries the editor has not received yet (the socket's in-order delivery). */
+    /**
+     * The next {@code count} log entries the editor has not received yet, in order, each as a message of its own
+     * (the socket's delivery).
+     */
     private void receive(EditorModel editor, int count) {
       List<Update> pending = server.updatesFrom(editor.version());
-      editor.receive(editor.version(), pending.subList(0, Math.min(count, pending.size())));
+      for (Update update : pending.subList(0, Math.min(count, pending.size()))) {
+        editor.receive(editor.version(), List.of(update));
+      }
     }
   }
 }

@@ -6,6 +6,8 @@ import io.collab.support.Actors.Actor;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,11 +21,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,24 +84,34 @@ class DocumentLogTest {
   }
 
   @Test
-  @DisplayName("a push overtaken by another client's update is not applied (stale); mapped over it and pushed again, it is")
-  void stalePushIsRefusedThenAccepted() {
+  @DisplayName("a push at a stale version is rebased over the updates accepted since, not refused")
+  void stalePushIsRebased() {
     long file = create("abc");
     push(team.owner(), file, 0, update("a", 3, 3, "X"));         // abcX
 
-    JsonObject refused = push(team.collaborator(), file, 0, update("b", 3, 0, "Y"));  // made on "abc"
+    JsonObject reply = push(team.collaborator(), file, 0, update("b", 3, 0, "Y"));  // made on "abc": Yabc
 
-    assertThat(refused.getLong("from")).isEqualTo(1);
-    assertThat(refused.getLong("version")).isEqualTo(1);
-    assertThat(refused.getJsonArray("updates")).isEmpty();
-    assertThat(refused.getBoolean("stale")).isTrue();
-    assertThat(open(team.owner(), file).getString("content")).isEqualTo("abcX");
-
-    JsonObject accepted = push(team.collaborator(), file, 1, update("b", 4, 0, "Y"));
-
-    assertThat(accepted.containsKey("stale")).isFalse();
-    assertThat(accepted.getLong("version")).isEqualTo(2);
+    assertThat(reply.getLong("from")).isEqualTo(1);
+    assertThat(reply.getLong("version")).isEqualTo(2);
+    assertThat(reply.getJsonArray("updates")).containsExactly(update("b", 4, 0, "Y"));
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("YabcX");
+  }
+
+  @Test
+  @DisplayName("a push stale by several updates is rebased over each in log order; the text is the log replayed")
+  void staleBySeveral() {
+    long file = create("");
+    push(team.owner(), file, 0, update("a", 0, 0, "a"));
+    push(team.collaborator(), file, 1, update("b", 1, 0, "b"));
+    push(team.owner(), file, 2, update("c", 2, 2, "c"));
+
+    JsonObject reply = push(team.collaborator(), file, 0, update("d", 0, 0, "d"), update("d", 1, 1, "e"));
+
+    assertThat(reply.getLong("from")).isEqualTo(3);
+    assertThat(reply.getLong("version")).isEqualTo(5);
+    String content = open(team.owner(), file).getString("content");
+    assertThat(replay("", pull(team.owner(), file, 0).getJsonArray("updates"))).isEqualTo(content);
+    assertThat(content).hasSize(5).contains("de").contains("a").contains("b").contains("c");
   }
 
   @Test
@@ -124,31 +131,17 @@ class DocumentLogTest {
   }
 
   @Test
-  @DisplayName("a re-sent push followed by new updates: the duplicate is dropped, the new update appended")
+  @DisplayName("a re-sent push followed by new updates: the duplicate is dropped, the rest is rebased and accepted")
   void resentThenNew() {
-    long file = create("ab");
-    push(team.collaborator(), file, 0, update("me", 2, 2, "1"));   // ab1, and the ack is lost
-
-    JsonObject reply = push(team.collaborator(), file, 0, update("me", 2, 2, "1"), update("me", 3, 3, "2"));
-
-    assertThat(reply.getLong("from")).isEqualTo(1);
-    assertThat(reply.getLong("version")).isEqualTo(2);
-    assertThat(reply.getJsonArray("updates")).containsExactly(update("me", 3, 3, "2"));
-    assertThat(open(team.owner(), file).getString("content")).isEqualTo("ab12");
-  }
-
-  @Test
-  @DisplayName("a re-sent push that another client's update overtook is stale, and nothing is appended twice")
-  void resentOvertaken() {
     long file = create("ab");
     push(team.collaborator(), file, 0, update("me", 2, 2, "1"));   // ab1
     push(team.owner(), file, 1, update("other", 3, 0, "<"));       // <ab1
 
     JsonObject reply = push(team.collaborator(), file, 0, update("me", 2, 2, "1"), update("me", 3, 3, "2"));
 
-    assertThat(reply.getBoolean("stale")).isTrue();
-    assertThat(reply.getLong("version")).isEqualTo(2);
-    assertThat(open(team.owner(), file).getString("content")).isEqualTo("<ab1");
+    assertThat(reply.getLong("from")).isEqualTo(2);
+    assertThat(reply.getLong("version")).isEqualTo(3);
+    assertThat(open(team.owner(), file).getString("content")).isEqualTo("<ab12");
   }
 
   @Test
@@ -165,7 +158,7 @@ class DocumentLogTest {
   }
 
   @Test
-  @DisplayName("a push made before a REST replace is stale: the replace (client rest) stays, nothing else is applied")
+  @DisplayName("a push made before a REST replace is rebased over the replace's update (client rest)")
   void pushOverRestReplace() {
     long file = create("abc");
     request(Bus.FILES_REPLACE, new JsonObject().put("actor", team.owner().id()).put("workspace_id", team.workspaceId())
@@ -173,11 +166,11 @@ class DocumentLogTest {
 
     JsonObject reply = push(team.collaborator(), file, 0, update("late", 3, 3, "!"));
 
-    assertThat(reply.getBoolean("stale")).isTrue();
+    assertThat(reply.getLong("from")).isEqualTo(1);
+    assertThat(reply.getLong("version")).isEqualTo(2);
     JsonArray log = pull(team.owner(), file, 0).getJsonArray("updates");
-    assertThat(log).hasSize(1);
     assertThat(log.getJsonObject(0).getString("clientID")).isEqualTo("rest");
-    assertThat(replay("abc", log)).isEqualTo(open(team.owner(), file).getString("content")).isEqualTo("xyz");
+    assertThat(replay("abc", log)).isEqualTo(open(team.owner(), file).getString("content")).isEqualTo("xyz!");
   }
 
   @Test
@@ -278,7 +271,7 @@ class DocumentLogTest {
     long file = create("");
     push(team.owner(), file, 0, update("a", 0, 0, "one"));
     push(team.collaborator(), file, 1, update("b", 3, 3, " two"));
-    push(team.owner(), file, 2, update("a", 7, 0, "zero "));
+    push(team.owner(), file, 1, update("a", 3, 0, "zero "));  // stale: rebased over " two"
 
     JsonObject pulled = pull(team.viewer(), file, 0);
 
@@ -310,31 +303,27 @@ class DocumentLogTest {
   // ---- concurrency and durability ----------------------------------------------------------------------------------
 
   @Test
-  @DisplayName("20 clients pushing at version 0 at once, each pushing again after a stale answer as an editor does:"
-      + " versions 1..20 with no gap or fork, content equals applying the log")
-  void concurrentPushesFormOneSequence() throws Exception {
+  @DisplayName("20 clients pushing at version 0 at once: versions 1..20 with no gap or fork, content equals applying the log")
+  void concurrentPushesFormOneSequence() {
     TestApp roomy = TestApp.start();  // the default history: nothing is trimmed here
-    ExecutorService clients = Executors.newFixedThreadPool(20);
     try {
       Team t = Teams.create(new Actors(roomy));
       long file = createIn(roomy, t, "");
-      List<Future<Long>> accepted = new ArrayList<>();
-      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Message<JsonObject>>> pushes = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         Actor pusher = i % 2 == 0 ? t.owner() : t.collaborator();
-        String client = "client-" + i;
-        JsonObject mine = update(client, 0, 0, "<" + i + ">");
-        accepted.add(clients.submit(() -> {
-          start.await();
-          return pushUntilAccepted(roomy, new JsonObject().put("actor", pusher.id()).put("workspace_id", t.workspaceId())
-              .put("file_id", file), client, ChangeSet.fromJson(mine.getJsonArray("changes")));
-        }));
+        pushes.add(roomy.vertx.eventBus().request(Bus.DOCS_PUSH, new JsonObject().put("actor", pusher.id())
+            .put("workspace_id", t.workspaceId()).put("file_id", file).put("version", 0)
+            .put("updates", new JsonArray().add(update("client-" + i, 0, 0, "<" + i + ">")))));
       }
-      start.countDown();
+      Future.all(pushes).await();
 
       Set<Long> versions = new HashSet<>();
-      for (Future<Long> version : accepted) {
-        versions.add(version.get(60, TimeUnit.SECONDS));
+      for (Future<Message<JsonObject>> p : pushes) {
+        JsonObject reply = p.result().body();
+        assertThat(reply.getLong("version")).isEqualTo(reply.getLong("from") + 1);
+        assertThat(reply.getJsonArray("updates")).hasSize(1);
+        versions.add(reply.getLong("version"));
       }
       assertThat(versions).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
       JsonObject base = new JsonObject().put("actor", t.owner().id()).put("workspace_id", t.workspaceId()).put("file_id", file);
@@ -347,34 +336,8 @@ class DocumentLogTest {
         assertThat(content).contains("<" + i + ">");
       }
     } finally {
-      clients.shutdownNow();
       roomy.stop();
     }
-  }
-
-  /**
-   * One editor's loop: push at the version it knows; when the answer is stale, pull what it missed, map its own change
-   * over it (as {@code receiveUpdates} does) and push again. Returns the version its update yielded.
-   */
-  private static long pushUntilAccepted(TestApp app, JsonObject doc, String client, ChangeSet change) {
-    long version = 0;
-    ChangeSet mine = change;
-    for (int attempt = 0; attempt < 200; attempt++) {
-      JsonObject reply = app.vertx.eventBus().<JsonObject>request(Bus.DOCS_PUSH, doc.copy().put("version", version)
-          .put("updates", new JsonArray().add(new Update(client, mine).toJson()))).await().body();
-      if (!reply.getBoolean("stale", false)) {
-        assertThat(reply.getJsonArray("updates")).hasSize(1);
-        assertThat(reply.getLong("version")).isEqualTo(reply.getLong("from") + 1);
-        return reply.getLong("version");
-      }
-      JsonArray missed = app.vertx.eventBus().<JsonObject>request(Bus.DOCS_PULL, doc.copy().put("version", version))
-          .await().body().getJsonArray("updates");
-      for (int i = 0; i < missed.size(); i++) {
-        mine = mine.map(ChangeSet.fromJson(missed.getJsonObject(i).getJsonArray("changes")), false);
-      }
-      version += missed.size();
-    }
-    throw new AssertionError(client + " was never accepted");
   }
 
   @Test

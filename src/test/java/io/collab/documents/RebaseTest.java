@@ -65,10 +65,9 @@ class RebaseTest {
   }
 
   /**
-   * Why {@link Authority#push} refuses to map: CodeMirror's mapping over the composition of a delete and an insert
+   * Why {@link Authority#push} maps one accepted update at a time: CodeMirror's mapping over the composition of a delete and an insert
    * at one position puts a concurrent insert there first, while mapping over them one at a time puts it second. The
-   * server composes what was accepted since the pushed version; the pushing client maps over whatever batches its
-   * socket delivered. CodeMirror 6.7.6 gives the same two results.
+   * pushing client maps over the batches its socket delivers (one update each), so the server must too. CodeMirror 6.7.6 gives the same two results.
    */
   @Test
   @DisplayName("mapping over a composition can order an insert unlike mapping over its parts one at a time")
