@@ -9,8 +9,11 @@ import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.WeakHashMap;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -83,9 +86,32 @@ public final class Documents {
     return reply(client, ref);
   }
 
-  /** The next message answering {@code ref} (its reply or error), skipping anything else. */
+  /**
+   * Live doc_updates that arrived while a test waited for a reply, per client: the reply to a push often comes after
+   * updates published by others, and {@link #updates} must still see those.
+   */
+  private static final Map<Client, List<JsonObject>> SET_ASIDE = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /** The next message answering {@code ref} (its reply or error); live doc_updates before it are set aside. */
   public static JsonObject reply(Client client, Object ref) {
-    return client.await("the answer to " + ref, m -> ref.equals(m.getValue("ref")));
+    List<JsonObject> seen = client.upTo("the answer to " + ref, m -> ref.equals(m.getValue("ref")));
+    for (JsonObject message : seen.subList(0, seen.size() - 1)) {
+      if ("doc_updates".equals(message.getString("type")) && message.getValue("ref") == null) {
+        SET_ASIDE.computeIfAbsent(client, c -> new ArrayList<>()).add(message);
+      }
+    }
+    return seen.get(seen.size() - 1);
+  }
+
+  /** The next live doc_updates of the file: first those set aside, then from the socket. */
+  private static JsonObject nextUpdates(Client client, long fileId, long version) {
+    List<JsonObject> aside = SET_ASIDE.getOrDefault(client, List.of());
+    for (int i = 0; i < aside.size(); i++) {
+      if (aside.get(i).getLong("file_id") == fileId) {
+        return aside.remove(i);
+      }
+    }
+    return client.await("doc_updates of file " + fileId + " at version " + version, liveUpdates(fileId));
   }
 
   /** A live doc_updates of the file (not the answer to a pull). */
@@ -102,8 +128,7 @@ public final class Documents {
     List<JsonObject> out = new ArrayList<>();
     long version = from;
     while (version < until) {
-      JsonObject message = client.await("doc_updates of file " + fileId + " at version " + version,
-          liveUpdates(fileId));
+      JsonObject message = nextUpdates(client, fileId, version);
       assertThat(message.getLong("version")).as("the version of %s", message).isEqualTo(version);
       for (Object update : message.getJsonArray("updates")) {
         out.add((JsonObject) update);
@@ -115,7 +140,11 @@ public final class Documents {
 
   /** Live doc_updates of the file received within {@code window} (expected: none). */
   public static List<JsonObject> liveUpdatesWithin(Client client, long fileId, Duration window) {
-    return client.drain(window).stream().filter(liveUpdates(fileId)).toList();
+    List<JsonObject> out = new ArrayList<>(SET_ASIDE.getOrDefault(client, List.of()).stream()
+        .filter(liveUpdates(fileId)).toList());
+    SET_ASIDE.getOrDefault(client, new ArrayList<>()).removeIf(liveUpdates(fileId));
+    out.addAll(client.drain(window).stream().filter(liveUpdates(fileId)).toList());
+    return out;
   }
 
   /** The text after applying {@code updates}, in order, to {@code text}. */
