@@ -136,7 +136,7 @@ class DocumentChannelTest {
     open(0);
     deliver(0, 1);
     deliver(3, 5);  // 1 and 2 never arrive
-    pause(DocumentChannel.GAP_GRACE_MS * 5);
+    pause(DocumentChannel.GAP_GRACE_MS * 10);
 
     assertThat(requests).containsExactly(Bus.DOCS_OPEN, Bus.DOCS_PULL);
     assertThat(updatesSent()).containsExactlyElementsOf(log);
@@ -149,7 +149,7 @@ class DocumentChannelTest {
     open(0);
     pullFailure = new BusFailure(409, Protocol.DOC_RELOAD, "the log no longer reaches version 0");
     deliver(2, 3);
-    pause(DocumentChannel.GAP_GRACE_MS * 5);
+    pause(DocumentChannel.GAP_GRACE_MS * 10);
     deliver(0, 3);
 
     assertThat(types()).containsExactly("doc_state", "error");
