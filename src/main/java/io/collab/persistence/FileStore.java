@@ -37,8 +37,9 @@ final class FileStore {
 
   // Parameters everywhere: $1 workspace id, $2 the actor, $3 the file id (where there is one).
   static final String ROLE = Access.effectiveRoleSql("$1", "$2") + " AS role";
-  static final String COLUMNS = "f.id, f.workspace_id, f.path, f.size, f.version, f.created_at, f.updated_at, f.updated_by";
-  /** Byte order ("C"), not the database's locale: the same order on every server, and {@code a/b} before {@code a.b}. */
+  static final String COLUMNS =
+      "f.id, f.workspace_id, f.path, f.size, f.version, f.created_at, f.updated_at, f.updated_by";
+  /** Byte order ("C"), not the database's locale (which skips punctuation at first): one order on every server. */
   static final String LIST = "WITH r AS (SELECT " + ROLE + ") SELECT r.role, " + COLUMNS
       + " FROM r LEFT JOIN files f ON f.workspace_id = $1 AND r.role IS NOT NULL ORDER BY f.path COLLATE \"C\"";
   static final String FIND = "SELECT " + ROLE + ", " + COLUMNS + ", f.content, f.log_start"
@@ -52,12 +53,13 @@ final class FileStore {
    * UPDATE: it does not block the key-share locks that inserts referencing the workspace (members, jobs) take.
    */
   static final String LOCK_WORKSPACE = "SELECT " + ROLE + " FROM workspaces w WHERE w.id = $1 FOR NO KEY UPDATE OF w";
-  /** Inserts nothing when the workspace is full; runs after LOCK_WORKSPACE, so its count sees every committed create. */
+  /** Inserts nothing when the workspace is full; runs after LOCK_WORKSPACE, so its count sees all committed creates. */
   static final String INSERT = "INSERT INTO files AS f (workspace_id, path, content, size, updated_by)"
       + " SELECT $1, $3, $4, $5, $2 WHERE (SELECT count(*) FROM files WHERE workspace_id = $1) < $6"
       + " RETURNING " + COLUMNS + ", f.content";
   /** Appends updates (versions, client ids, changes as JSON text) and moves the file to the text they lead to. */
-  static final String APPEND = "WITH logged AS (INSERT INTO file_updates (file_id, version, client_id, changes, user_id)"
+  static final String APPEND = "WITH logged AS ("
+      + "INSERT INTO file_updates (file_id, version, client_id, changes, user_id)"
       + " SELECT $1, u.version, u.client_id, u.changes, $2"
       + " FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(version, client_id, changes))"
       + " UPDATE files AS f SET content = $6, size = $7, version = $8, updated_at = now(), updated_by = $2"
@@ -284,8 +286,9 @@ final class FileStore {
           if (fits.failed()) {
             return Future.failedFuture(fits.cause());
           }
-          return (version == current ? Future.succeededFuture(List.<Update>of()) : since(conn, row.getLong("id"), version))
-              .compose(over -> accept(conn, row, actor, over, pushed));
+          Future<List<Update>> over = version == current
+              ? Future.succeededFuture(List.of()) : since(conn, row.getLong("id"), version);
+          return over.compose(since -> accept(conn, row, actor, since, pushed));
         }));
   }
 
@@ -359,13 +362,20 @@ final class FileStore {
     return conn.preparedQuery(TRIM).execute(Tuple.of(fileId, version - keep)).mapEmpty();
   }
 
+  /** The log after {@code version}; an entry that no longer parses is our bug (500), not an outage (serve's 503). */
   private static Future<List<Update>> since(SqlConnection conn, long fileId, long version) {
-    return conn.preparedQuery(SINCE).execute(Tuple.of(fileId, version)).map(rows -> {
+    return conn.preparedQuery(SINCE).execute(Tuple.of(fileId, version)).compose(rows -> {
       List<Update> updates = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        updates.add(new Update(row.getString("client_id"), ChangeSet.fromJson(new JsonArray(row.getString("changes")))));
+      try {
+        for (Row row : rows) {
+          ChangeSet changes = ChangeSet.fromJson(new JsonArray(row.getString("changes")));
+          updates.add(new Update(row.getString("client_id"), changes));
+        }
+      } catch (RuntimeException e) {
+        log.error("file {}: a logged update after version {} does not parse", fileId, version, e);
+        return Future.failedFuture(new BusFailure(500, "internal_error", "the document's log is inconsistent"));
       }
-      return updates;
+      return Future.succeededFuture(updates);
     });
   }
 

@@ -341,6 +341,40 @@ class DocumentLogTest {
   }
 
   @Test
+  @DisplayName("pushes and REST replaces racing on one file share one gap-free version sequence; the text is the log replayed")
+  void pushesAndReplacesRace() {
+    TestApp roomy = TestApp.start();
+    try {
+      Team t = Teams.create(new Actors(roomy));
+      long file = createIn(roomy, t, "start");
+      JsonObject base = new JsonObject().put("actor", t.owner().id()).put("workspace_id", t.workspaceId());
+      List<Future<Message<JsonObject>>> pushes = new ArrayList<>();
+      List<Future<Message<JsonObject>>> replaces = new ArrayList<>();
+      for (int i = 0; i < 15; i++) {
+        pushes.add(roomy.vertx.eventBus().request(Bus.DOCS_PUSH, base.copy().put("file_id", file).put("version", 0)
+            .put("updates", new JsonArray().add(update("client-" + i, 5, 0, "<" + i + ">")))));
+        if (i % 3 == 0) {
+          replaces.add(roomy.vertx.eventBus().request(Bus.FILES_REPLACE, base.copy().put("id", file)
+              .put("content", "replaced " + i)));
+        }
+      }
+      Future.all(pushes).await();
+      Future.all(replaces).await();
+
+      Set<Long> versions = new HashSet<>();
+      pushes.forEach(p -> versions.add(p.result().body().getLong("version")));
+      replaces.forEach(r -> versions.add(r.result().body().getJsonObject("file").getLong("version")));
+      assertThat(versions).containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, 20).boxed().toList());
+      JsonArray log = roomy.vertx.eventBus().<JsonObject>request(Bus.DOCS_PULL, base.copy().put("file_id", file)
+          .put("version", 0)).await().body().getJsonArray("updates");
+      assertThat(log).hasSize(20);
+      assertThat(replay("start", log)).isEqualTo(open(roomy, t, file).getString("content"));
+    } finally {
+      roomy.stop();
+    }
+  }
+
+  @Test
   @DisplayName("after a restart every acknowledged update is there: the same text, version and log")
   void restartKeepsAcknowledgedUpdates() {
     TestApp first = start(null);
@@ -363,6 +397,10 @@ class DocumentLogTest {
       JsonObject reopened = open(first, t, file);
       assertThat(reopened.getLong("version")).isEqualTo(3);
       assertThat(reopened.getString("content")).isEqualTo(content).isEqualTo("start012");
+      JsonArray log = first.vertx.eventBus().<JsonObject>request(Bus.DOCS_PULL, new JsonObject()
+          .put("actor", t.owner().id()).put("workspace_id", t.workspaceId()).put("file_id", file).put("version", 0))
+          .await().body().getJsonArray("updates");
+      assertThat(replay("start", log)).isEqualTo("start012");
     } finally {
       first.stop();
     }

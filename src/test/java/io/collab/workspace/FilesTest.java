@@ -325,6 +325,20 @@ class FilesTest {
     assertValidationFailed(actors.put(team.owner(), file(team.workspaceId(), id), new JsonObject()), "content");
   }
 
+  @Test
+  @DisplayName("PUT stores line breaks as \\n, and refuses a NUL character with 400 fields.content")
+  void replaceNormalizesAndRefusesNul() {
+    long id = create(unique("put-crlf.txt"), "a").getLong("id");
+    String url = file(team.workspaceId(), id);
+
+    JsonObject replaced = Actors.expect(actors.put(team.owner(), url, new JsonObject().put("content", "x\r\ny\r")), 200);
+    assertValidationFailed(actors.put(team.owner(), url, new JsonObject().put("content", "x\0y")), "content");
+
+    assertThat(replaced.getString("content")).isEqualTo("x\ny\n");
+    assertThat(replaced.getInteger("size")).isEqualTo(4);
+    assertThat(Actors.expect(actors.get(team.owner(), url), 200).getLong("version")).isEqualTo(1);
+  }
+
   // ---- rename and delete -----------------------------------------------------------------------------------------
 
   @Test
