@@ -460,6 +460,25 @@ class DocumentSocketTest {
   }
 
   @Test
+  @DisplayName("doc events on the SockJS bridge count against the socket's message rate: over it, rate_limited arrives on the registration")
+  void bridgeRateLimit() {
+    Team team = Teams.create(actors);
+    long file = Documents.create(actors, team.owner(), team.workspaceId(), "abc");
+    try (BridgeClient bridge = BridgeClient.connect(first, team.owner().access())) {
+      bridge.register(team.workspaceId());
+      for (int i = 0; i < RATE + 20; i++) {
+        bridge.send(team.workspaceId(), "doc_pull", new JsonObject().put("file_id", file).put("version", 0), "r" + i);
+      }
+
+      JsonObject limited = bridge.await(m -> "rate_limited".equals(m.getString("error")));
+      JsonObject answered = bridge.await(m -> "r0".equals(m.getValue("ref")));
+
+      assertThat(limited.getString("type")).isEqualTo("error");
+      assertThat(answered.getString("type")).isEqualTo("doc_updates");
+    }
+  }
+
+  @Test
   @DisplayName("a viewer on the SockJS bridge may open but not push")
   void bridgeViewer() {
     Team team = Teams.create(actors);
