@@ -135,6 +135,9 @@ final class DocumentChannel {
 
   /** A client event that {@link #handles}; its reply or error carries {@code ref}. */
   void onEvent(String event, Object payload, Object ref) {
+    if (closed) {
+      return;  // a bridge registration that went away while the event waited its turn
+    }
     if (!EVENTS.contains(event)) {
       client.accept(Protocol.error("bad_message", event + " is not an event of the editing protocol", ref));
       return;
