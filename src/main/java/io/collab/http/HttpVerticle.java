@@ -14,6 +14,7 @@ import io.collab.jobs.JobQueue;
 import io.collab.jobs.JobRoutes;
 import io.collab.realtime.BridgeEndpoint;
 import io.collab.realtime.Broker;
+import io.collab.realtime.Presence;
 import io.collab.realtime.SocketEndpoint;
 import io.collab.realtime.SocketHub;
 import io.collab.workspace.FileRoutes;
@@ -125,7 +126,8 @@ public class HttpVerticle extends VerticleBase {
   /** The seed-compatible WebSocket endpoint and the SockJS bridge, sharing this instance's hub. */
   private void mountSockets(Router router, AccessTokenHandler accessTokens) {
     Broker broker = new Broker(redis, config.redis(), config.realtime());
-    hub = new SocketHub(vertx, broker, bus, config.realtime(), events());
+    hub = new SocketHub(vertx, broker, new Presence(redis, config.redis(), config.realtime()), bus, config.realtime(),
+        events());
     new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
     bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
     bridge.mount(router);

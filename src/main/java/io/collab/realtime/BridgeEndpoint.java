@@ -201,7 +201,7 @@ public final class BridgeEndpoint {
           Registration registration = new Registration(socket, client, workspaceId, access.result().getString("role"));
           client.registrations.put(workspaceId, registration);
           event.complete(true);
-          hub.join(registration).compose(v -> broker.online(workspaceId))
+          hub.join(registration)
               .onSuccess(users -> write(socket, workspaceId, Protocol.presenceState(users)))
               .onFailure(err -> registration.close(CloseCode.GOING_AWAY));
         });

@@ -5,7 +5,6 @@ import io.collab.common.BusFailure;
 import io.collab.common.RedisScript;
 import io.collab.documents.DocumentEvents;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -18,8 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything the realtime layer keeps in Redis, per workspace: the sequence counter, the bounded history stream
- * (entry id = {@code <seq>-0}), the pub/sub channel, and presence. Each operation is one script, so it is atomic:
+ * What the realtime layer keeps in Redis for a workspace's messages: the sequence counter, the bounded history
+ * stream (entry id = {@code <seq>-0}) and the pub/sub channel ({@link Presence} keeps who is online). Each operation is one script, so it is atomic:
  * a message is sequenced, recorded and published in one step, and every subscriber sees seq order.
  *
  * <p>Keys share a hash tag per workspace ({@code {ws:42}}) so they stay on one slot of a Redis Cluster; they start
@@ -54,44 +53,6 @@ public final class Broker implements DocumentEvents {
       end
       return out""");
 
-  private static final RedisScript PRESENCE_JOIN = new RedisScript("""
-      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
-      local others = 0
-      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-        if m ~= ARGV[1] and string.sub(m, 1, #ARGV[4]) == ARGV[4] then others = others + 1 end
-      end
-      redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-      redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
-      redis.call('EXPIRE', KEYS[1], ARGV[7]); redis.call('EXPIRE', KEYS[2], ARGV[7])
-      return others""");
-
-  private static final RedisScript PRESENCE_LEAVE = new RedisScript("""
-      redis.call('ZREM', KEYS[1], ARGV[1])
-      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-      local others = 0
-      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-        if string.sub(m, 1, #ARGV[3]) == ARGV[3] then others = others + 1 end
-      end
-      return others""");
-
-  private static final RedisScript HEARTBEAT = new RedisScript("""
-      for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
-      redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
-      return 1""");
-
-  private static final RedisScript PRESENCE_STATE = new RedisScript("""
-      local seen = {}
-      local out = {}
-      for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
-        local uid = string.match(m, '^(%d+)|')
-        if uid and not seen[uid] then
-          seen[uid] = true
-          local info = redis.call('HGET', KEYS[2], uid)
-          if info then table.insert(out, info) end
-        end
-      end
-      return out""");
-
   private static final Logger log = LoggerFactory.getLogger(Broker.class);
   private static final long WARNING_INTERVAL_MS = 10_000;
 
@@ -108,8 +69,6 @@ public final class Broker implements DocumentEvents {
     this.keys = server;
     this.settings = settings;
   }
-
-
 
   /** Sequences, records and publishes a broadcast; completes with its seq. */
   public Future<Long> publish(long workspaceId, String unsequencedMessage) {
@@ -174,69 +133,22 @@ public final class Broker implements DocumentEvents {
         });
   }
 
-  /** Marks the user online on this hub; completes with how many other hubs already had them online. */
-  public Future<Long> join(long workspaceId, String hubId, JsonObject user) {
+  /** Removes what is kept for a deleted workspace's messages: sequence and history ({@link Presence#forget}). */
+  public Future<Void> forget(long workspaceId) {
     String tag = tag(workspaceId);
-    long now = System.currentTimeMillis();
-    long userId = user.getLong("user_id");
-    return PRESENCE_JOIN.send(redis, PRESENCE_JOIN.call(2).arg(tag + ":presence").arg(tag + ":who")
-            .arg(userId + "|" + hubId).arg(now + settings.presenceTtlSeconds() * 1000L).arg(now)
-            .arg(userId + "|").arg(userId).arg(user.encode()).arg(presenceKeyTtl()))
-        .map(Response::toLong);
+    return redis.send(Request.cmd(Command.UNLINK).arg(tag + ":seq").arg(tag + ":history")).mapEmpty();
   }
 
-  /** Marks the user offline on this hub; completes with how many hubs still have them online. */
-  public Future<Long> leave(long workspaceId, String hubId, long userId) {
-    String tag = tag(workspaceId);
-    return PRESENCE_LEAVE.send(redis, PRESENCE_LEAVE.call(1).arg(tag + ":presence")
-            .arg(userId + "|" + hubId).arg(System.currentTimeMillis()).arg(userId + "|"))
-        .map(Response::toLong);
+
+  private String tag(long workspaceId) {
+    return tag(keys, workspaceId);
   }
 
   /**
-   * Renews this hub's presence entries (and the keys holding them), so a hub that dies drops out after
-   * {@code presenceTtlSeconds} while a living one never does.
+   * What every key of a workspace starts with: its hash tag ({@code {ws:42}}) keeps them on one slot of a Redis
+   * Cluster, so one script may touch them all.
    */
-  public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<Long> userIds) {
-    String tag = tag(workspaceId);
-    Request renew = HEARTBEAT.call(2).arg(tag + ":presence").arg(tag + ":who")
-        .arg(presenceKeyTtl());
-    long expiry = System.currentTimeMillis() + settings.presenceTtlSeconds() * 1000L;
-    boolean any = false;
-    for (Long userId : userIds) {
-      renew.arg(expiry).arg(userId + "|" + hubId);
-      any = true;
-    }
-    return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();
-  }
-
-  /** Removes everything kept for a deleted workspace: sequence, history and presence. */
-  public Future<Void> forget(long workspaceId) {
-    String tag = tag(workspaceId);
-    return redis.send(Request.cmd(Command.UNLINK).arg(tag + ":seq").arg(tag + ":history").arg(tag + ":presence")
-        .arg(tag + ":who")).mapEmpty();
-  }
-
-    /** Presence keys outlive one heartbeat period comfortably, and vanish soon after the last hub stops renewing. */
-  private long presenceKeyTtl() {
-    return settings.presenceTtlSeconds() * 2L;
-  }
-
-  /** The users online in the workspace, one entry each, whichever hubs they are connected to. */
-  public Future<JsonArray> online(long workspaceId) {
-    String tag = tag(workspaceId);
-    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(2).arg(tag + ":presence").arg(tag + ":who")
-            .arg(System.currentTimeMillis()))
-        .map(reply -> {
-          JsonArray users = new JsonArray();
-          for (Response info : reply) {
-            users.add(new JsonObject(info.toString()));
-          }
-          return users;
-        });
-  }
-
-  private String tag(long workspaceId) {
+  static String tag(CollabConfig.RedisSettings keys, long workspaceId) {
     return keys.key("{ws:" + workspaceId + "}");
   }
 }

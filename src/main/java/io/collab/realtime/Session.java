@@ -85,7 +85,6 @@ final class Session implements Member {
     // Read nothing until the workspace's channel is subscribed: an event sent earlier would never come back.
     ws.pause();
     hub.join(this)
-        .compose(v -> broker.online(workspaceId))
         .onSuccess(users -> send(Protocol.presenceState(users)))
         .onSuccess(v -> catchUp(since))
         .onSuccess(v -> ws.resume())

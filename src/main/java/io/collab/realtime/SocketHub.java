@@ -86,15 +86,18 @@ public final class SocketHub {
 
   private final Vertx vertx;
   private final Broker broker;
+  private final Presence presence;
   private final BusClient bus;
   private final Map<Long, Room> rooms = new HashMap<>();
   private final long heartbeatTimer;
   private final long userCheckTimer;
   private final MessageConsumer<JsonObject> membershipEvents;
 
-  public SocketHub(Vertx vertx, Broker broker, BusClient bus, CollabConfig.Realtime settings, ClusterEvents events) {
+  public SocketHub(Vertx vertx, Broker broker, Presence presence, BusClient bus, CollabConfig.Realtime settings,
+                   ClusterEvents events) {
     this.vertx = vertx;
     this.broker = broker;
+    this.presence = presence;
     this.bus = bus;
     this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, settings.presenceTtlSeconds() * 1000L / 3),
         t -> heartbeat());
@@ -102,16 +105,20 @@ public final class SocketHub {
     this.membershipEvents = events.consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
   }
 
-  /** Registers the session; completes once its workspace's deliveries flow and its user is marked present. */
-  Future<Void> join(Member session) {
+  /**
+   * Registers the session; completes, once its workspace's deliveries flow and its user is marked present, with who
+   * is online in the workspace (for {@code presence_state}).
+   */
+  Future<JsonArray> join(Member session) {
     Room room = rooms.computeIfAbsent(session.workspaceId(), Room::new);
     room.sessions.add(session);
     int connections = room.perUser.merge(session.user().id(), 1, Integer::sum);
     return room.subscribed.compose(v -> connections > 1 ? Future.succeededFuture()
-        : broker.join(session.workspaceId(), id, identity(session))
+        : presence.join(session.workspaceId(), id, identity(session))
             .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
                 : broker.publish(session.workspaceId(),
-                    Protocol.unsequenced(Protocol.USER_JOIN, new JsonObject(), session.user().email())).mapEmpty()));
+                    Protocol.unsequenced(Protocol.USER_JOIN, new JsonObject(), session.user().email())).mapEmpty()))
+        .compose(v -> presence.online(session.workspaceId()));
   }
 
   void leave(Member session) {
@@ -121,7 +128,7 @@ public final class SocketHub {
     }
     Integer left = room.perUser.computeIfPresent(session.user().id(), (user, n) -> n > 1 ? n - 1 : null);
     if (left == null && !room.deleted) {
-      broker.leave(session.workspaceId(), id, session.user().id())
+      presence.leave(session.workspaceId(), id, session.user().id())
           .compose(elsewhere -> elsewhere > 0 ? Future.succeededFuture()
               : broker.publish(session.workspaceId(),
                   Protocol.unsequenced(Protocol.USER_LEAVE, new JsonObject(), session.user().email())).mapEmpty());
@@ -154,7 +161,7 @@ public final class SocketHub {
   }
 
   private void heartbeat() {
-    rooms.values().forEach(room -> broker.heartbeat(room.workspaceId, id, room.perUser.keySet()));
+    rooms.values().forEach(room -> presence.heartbeat(room.workspaceId, id, room.perUser.keySet()));
   }
 
   /**
@@ -191,6 +198,7 @@ public final class SocketHub {
         new ArrayList<>(room.sessions).forEach(session -> session.close(CloseCode.WORKSPACE_DELETED));
       }
       broker.forget(workspaceId);
+      presence.forget(workspaceId);
       return;
     }
     if (room == null) {

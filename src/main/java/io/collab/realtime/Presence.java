@@ -1,0 +1,132 @@
+package io.collab.realtime;
+
+import io.collab.common.RedisScript;
+import io.collab.config.CollabConfig;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+/**
+ * Who is online in a workspace, across instances: a sorted set of {@code <user id>|<hub id>} entries scored by
+ * expiry, renewed by each hub's heartbeat, and a hash of what to show of each user. A hub that dies stops renewing,
+ * so its users drop out after {@code realtime.presenceTtlSeconds}. Each operation is one script, so it is atomic.
+ */
+public final class Presence {
+
+  private static final RedisScript PRESENCE_JOIN = new RedisScript("""
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+      local others = 0
+      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        if m ~= ARGV[1] and string.sub(m, 1, #ARGV[4]) == ARGV[4] then others = others + 1 end
+      end
+      redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+      redis.call('HSET', KEYS[2], ARGV[5], ARGV[6])
+      redis.call('EXPIRE', KEYS[1], ARGV[7]); redis.call('EXPIRE', KEYS[2], ARGV[7])
+      return others""");
+
+  private static final RedisScript PRESENCE_LEAVE = new RedisScript("""
+      redis.call('ZREM', KEYS[1], ARGV[1])
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+      local others = 0
+      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        if string.sub(m, 1, #ARGV[3]) == ARGV[3] then others = others + 1 end
+      end
+      return others""");
+
+  private static final RedisScript HEARTBEAT = new RedisScript("""
+      for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+      redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
+      return 1""");
+
+  private static final RedisScript PRESENCE_STATE = new RedisScript("""
+      local seen = {}
+      local out = {}
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
+        local uid = string.match(m, '^(%d+)|')
+        if uid and not seen[uid] then
+          seen[uid] = true
+          local info = redis.call('HGET', KEYS[2], uid)
+          if info then table.insert(out, info) end
+        end
+      end
+      return out""");
+
+  private final Redis redis;
+  private final CollabConfig.RedisSettings keys;
+  private final CollabConfig.Realtime settings;
+
+  public Presence(Redis redis, CollabConfig.RedisSettings keys, CollabConfig.Realtime settings) {
+    this.redis = redis;
+    this.keys = keys;
+    this.settings = settings;
+  }
+
+  /** Marks the user online on this hub; completes with how many other hubs already had them online. */
+  public Future<Long> join(long workspaceId, String hubId, JsonObject user) {
+    String tag = tag(workspaceId);
+    long now = System.currentTimeMillis();
+    long userId = user.getLong("user_id");
+    return PRESENCE_JOIN.send(redis, PRESENCE_JOIN.call(2).arg(tag + ":presence").arg(tag + ":who")
+            .arg(userId + "|" + hubId).arg(now + settings.presenceTtlSeconds() * 1000L).arg(now)
+            .arg(userId + "|").arg(userId).arg(user.encode()).arg(presenceKeyTtl()))
+        .map(Response::toLong);
+  }
+
+  /** Marks the user offline on this hub; completes with how many hubs still have them online. */
+  public Future<Long> leave(long workspaceId, String hubId, long userId) {
+    String tag = tag(workspaceId);
+    return PRESENCE_LEAVE.send(redis, PRESENCE_LEAVE.call(1).arg(tag + ":presence")
+            .arg(userId + "|" + hubId).arg(System.currentTimeMillis()).arg(userId + "|"))
+        .map(Response::toLong);
+  }
+
+  /**
+   * Renews this hub's presence entries (and the keys holding them), so a hub that dies drops out after
+   * {@code presenceTtlSeconds} while a living one never does.
+   */
+  public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<Long> userIds) {
+    String tag = tag(workspaceId);
+    Request renew = HEARTBEAT.call(2).arg(tag + ":presence").arg(tag + ":who")
+        .arg(presenceKeyTtl());
+    long expiry = System.currentTimeMillis() + settings.presenceTtlSeconds() * 1000L;
+    boolean any = false;
+    for (Long userId : userIds) {
+      renew.arg(expiry).arg(userId + "|" + hubId);
+      any = true;
+    }
+    return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();
+  }
+
+  /** Removes the presence of a deleted workspace. */
+  public Future<Void> forget(long workspaceId) {
+    String tag = tag(workspaceId);
+    return redis.send(Request.cmd(Command.UNLINK).arg(tag + ":presence").arg(tag + ":who")).mapEmpty();
+  }
+
+  /** Presence keys outlive one heartbeat period comfortably, and vanish soon after the last hub stops renewing. */
+  private long presenceKeyTtl() {
+    return settings.presenceTtlSeconds() * 2L;
+  }
+
+  /** The users online in the workspace, one entry each, whichever hubs they are connected to. */
+  public Future<JsonArray> online(long workspaceId) {
+    String tag = tag(workspaceId);
+    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(2).arg(tag + ":presence").arg(tag + ":who")
+            .arg(System.currentTimeMillis()))
+        .map(reply -> {
+          JsonArray users = new JsonArray();
+          for (Response info : reply) {
+            users.add(new JsonObject(info.toString()));
+          }
+          return users;
+        });
+  }
+
+  private String tag(long workspaceId) {
+    return Broker.tag(keys, workspaceId);
+  }
+}
