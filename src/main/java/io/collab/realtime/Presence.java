@@ -10,6 +10,9 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Who is online in a workspace, across instances: a sorted set of {@code <user id>|<hub id>} entries scored by
  * expiry, renewed by each hub's heartbeat, and a hash of what to show of each user. A hub that dies stops renewing,
@@ -17,10 +20,10 @@ import io.vertx.redis.client.Response;
  */
 public final class Presence {
 
+  // Expired entries (a dead hub's) are skipped here, not removed: EXPIRE removes them, and says who left with them.
   private static final RedisScript PRESENCE_JOIN = new RedisScript("""
-      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
       local others = 0
-      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[3], '+inf')) do
         if m ~= ARGV[1] and string.sub(m, 1, #ARGV[4]) == ARGV[4] then others = others + 1 end
       end
       redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -30,9 +33,8 @@ public final class Presence {
 
   private static final RedisScript PRESENCE_LEAVE = new RedisScript("""
       redis.call('ZREM', KEYS[1], ARGV[1])
-      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
       local others = 0
-      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+      for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '+inf')) do
         if string.sub(m, 1, #ARGV[3]) == ARGV[3] then others = others + 1 end
       end
       return others""");
@@ -41,6 +43,30 @@ public final class Presence {
       for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
       redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
       return 1""");
+
+  /**
+   * Removes the expired entries (their hub stopped renewing: it died) and returns what is shown of each user who thereby
+   * left, having no live entry on another hub. Atomic, so of all the hubs that run it, one gets each user.
+   */
+  private static final RedisScript EXPIRE = new RedisScript("""
+      local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+      if #expired == 0 then return {} end
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
+      local live = {}
+      for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+        local uid = string.match(m, '^(%d+)|')
+        if uid then live[uid] = true end
+      end
+      local gone, seen = {}, {}
+      for _, m in ipairs(expired) do
+        local uid = string.match(m, '^(%d+)|')
+        if uid and not live[uid] and not seen[uid] then
+          seen[uid] = true
+          local info = redis.call('HGET', KEYS[2], uid)
+          if info then table.insert(gone, info) end
+        end
+      end
+      return gone""");
 
   private static final RedisScript PRESENCE_STATE = new RedisScript("""
       local seen = {}
@@ -99,6 +125,22 @@ public final class Presence {
       any = true;
     }
     return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();
+  }
+
+  /**
+   * Drops the entries whose hub stopped renewing them (it died without saying goodbye); completes with the users who
+   * are thereby no longer online anywhere, each returned to one caller only, to be announced with {@code user_leave}.
+   */
+  public Future<List<JsonObject>> expire(long workspaceId) {
+    String tag = tag(workspaceId);
+    return EXPIRE.send(redis, EXPIRE.call(2).arg(tag + ":presence").arg(tag + ":who").arg(System.currentTimeMillis()))
+        .map(reply -> {
+          List<JsonObject> gone = new ArrayList<>();
+          for (Response info : reply) {
+            gone.add(new JsonObject(info.toString()));
+          }
+          return gone;
+        });
   }
 
   /** Removes the presence of a deleted workspace. */

@@ -81,6 +81,9 @@ public final class SocketHub {
     }
   }
 
+  /** How often a hub looks for users whose instance died: they leave within presenceTtlSeconds plus this. */
+  static final long EXPIRY_CHECK_MS = 2_000;
+
   /** Identifies this hub's presence entries; a hub that dies stops renewing them. */
   final String id = UUID.randomUUID().toString();
 
@@ -90,6 +93,7 @@ public final class SocketHub {
   private final BusClient bus;
   private final Map<Long, Room> rooms = new HashMap<>();
   private final long heartbeatTimer;
+  private final long expiryTimer;
   private final long userCheckTimer;
   private final MessageConsumer<JsonObject> membershipEvents;
 
@@ -101,6 +105,7 @@ public final class SocketHub {
     this.bus = bus;
     this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, settings.presenceTtlSeconds() * 1000L / 3),
         t -> heartbeat());
+    this.expiryTimer = vertx.setPeriodic(EXPIRY_CHECK_MS, t -> expirePresence());
     this.userCheckTimer = vertx.setPeriodic(settings.userCheckSeconds() * 1000L, t -> closeInactiveUsers());
     this.membershipEvents = events.consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
   }
@@ -144,6 +149,7 @@ public final class SocketHub {
   /** Closes every socket, as the server goes away. */
   public Future<Void> close() {
     vertx.cancelTimer(heartbeatTimer);
+    vertx.cancelTimer(expiryTimer);
     vertx.cancelTimer(userCheckTimer);
     List<Member> all = new ArrayList<>();
     rooms.values().forEach(room -> all.addAll(room.sessions));
@@ -162,6 +168,16 @@ public final class SocketHub {
 
   private void heartbeat() {
     rooms.values().forEach(room -> presence.heartbeat(room.workspaceId, id, room.perUser.keySet()));
+  }
+
+  /**
+   * Users whose instance died leave presence when their entries expire; the hub that removes them tells the
+   * workspace with {@code user_leave}, as their own instance would have.
+   */
+  private void expirePresence() {
+    rooms.values().forEach(room -> presence.expire(room.workspaceId).onSuccess(gone -> gone.forEach(user ->
+        broker.publish(room.workspaceId, Protocol.unsequenced(Protocol.USER_LEAVE, new JsonObject(),
+            user.getString("email"))))));
   }
 
   /**

@@ -143,7 +143,9 @@ class BroadcastTest {
     Team team = Teams.create(actors);
     try (Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
          Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-      viewer.awaitEvent("user_join");
+      // its own user_join: the collaborator's, still on its way to a hub that subscribed a moment ago, comes before
+      viewer.await("the viewer's user_join",
+          Sockets.event("user_join").and(m -> team.viewer().email().equals(m.getString("user"))));
       List<Integer> sent = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         collaborator.send("edit", new JsonObject().put("n", i));
