@@ -11,6 +11,8 @@ export default defineConfig({
     // no inline script anywhere: the page's Content-Security-Policy allows only files from the service
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
+    // the workspace chunk is CodeMirror with four languages (~225 KB gzipped), loaded only when a workspace opens
+    chunkSizeWarningLimit: 800,
   },
   server: {
     proxy: {
