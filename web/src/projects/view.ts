@@ -75,7 +75,7 @@ export async function projectsView(): Promise<View> {
     if (owns) {
       const wsName = h("input", { type: "text", required: true, maxlength: "255", placeholder: "e.g. backend" });
       const form = h("form", { class: "inline-form", "aria-label": `New workspace in ${project.name}` },
-        field("New workspace", wsName), h("button", { type: "submit", class: "secondary", text: "Add workspace" }));
+        field("Workspace name", wsName), h("button", { type: "submit", class: "secondary", text: "Add workspace" }));
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         error.show(null);
