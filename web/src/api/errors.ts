@@ -48,6 +48,7 @@ export function describe(err: unknown, what = "this"): string {
       return "Your session has ended. Please sign in again.";
     case "validation_failed": {
       const fields = Object.entries(err.fields);
+      if (fields.some(([, why]) => why === "no such user")) return "No account with that email exists.";
       return fields.length ? fields.map(([f, why]) => `${capitalise(f.replace(/_/g, " "))}: ${why}.`).join(" ") : err.detail;
     }
     case "service_unavailable":

@@ -53,9 +53,12 @@ export function alertLine(): HTMLParagraphElement & { show(message: string | nul
   return p;
 }
 
-/** A labelled input: the label element wraps the text and the field, so every field has its accessible name. */
-export function field(label: string, input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): HTMLLabelElement {
-  return h("label", { class: "field" }, h("span", { class: "field-label" }, label), input);
+let fieldIds = 0;
+
+/** A labelled field: the label names its control by id, so the accessible name is the label's text alone. */
+export function field(label: string, input: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement): HTMLDivElement {
+  if (!input.id) input.id = `f${++fieldIds}`;
+  return h("div", { class: "field" }, h("label", { class: "field-label", for: input.id }, label), input);
 }
 
 /** Disables a form's controls while a request runs, so a double click sends nothing twice. */
