@@ -1,5 +1,6 @@
 package io.collab.app;
 
+import io.collab.config.CollabConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
@@ -32,7 +33,7 @@ public final class ClusterSetup {
 
   /**
    * Event bus on the advertised cluster host; Prometheus metrics on (they must be set when Vert.x is built), in a
-   * registry named after the cluster ({@link #metricsRegistry}): Micrometer's registries are per JVM, and a second
+   * registry named after the cluster ({@link CollabConfig#metricsRegistry}): Micrometer's registries are per JVM, and a second
    * Vert.x in the same JVM (tests) must neither share nor, when closed, remove this one.
    */
   public static VertxOptions vertxOptions(CollabConfig config) {
@@ -40,15 +41,11 @@ public final class ClusterSetup {
         .setEventBusOptions(new EventBusOptions().setHost(config.cluster().host()).setPort(0))
         .setMetricsOptions(new MicrometerMetricsOptions()
             .setEnabled(true)
-            .setRegistryName(metricsRegistry(config))
+            .setRegistryName(config.metricsRegistry())
             .setJvmMetricsEnabled(true)
             .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
   }
 
-  /** The name of this node's Micrometer registry, for {@code /metrics} and the application's own meters. */
-  public static String metricsRegistry(CollabConfig config) {
-    return "collab-" + config.cluster().name();
-  }
 
   /** Starts from the Vert.x defaults so its {@code __vertx.*} maps keep their settings, then joins by TCP-IP. */
   static Config hazelcast(CollabConfig.Cluster cluster) {

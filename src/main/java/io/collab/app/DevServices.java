@@ -1,5 +1,6 @@
 package io.collab.app;
 
+import io.collab.config.ConfigException;
 import io.vertx.core.json.JsonObject;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import redis.embedded.RedisServer;

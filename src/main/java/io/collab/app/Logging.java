@@ -1,5 +1,6 @@
 package io.collab.app;
 
+import io.collab.config.ConfigException;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.core.joran.spi.JoranException;

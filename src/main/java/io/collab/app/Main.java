@@ -1,5 +1,9 @@
 package io.collab.app;
 
+import io.collab.config.NodeRole;
+import io.collab.config.ConfigException;
+import io.collab.config.ConfigLoader;
+import io.collab.config.CollabConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -91,7 +95,7 @@ public final class Main {
         err.println("collab: cannot start: " + describe(e));
         return 1;
       }
-      out.println("collab ready: " + url(config) + " roles=" + Role.toList(config.roles())
+      out.println("collab ready: " + url(config) + " roles=" + NodeRole.toList(config.roles())
           + " cluster_size=" + node.clusterSize() + " mode=" + (dev ? "dev" : "start"));
       return -1;
     } catch (ConfigException e) {
@@ -121,7 +125,7 @@ public final class Main {
   }
 
   private static void requireSecret(CollabConfig config) {
-    boolean verifiesTokens = config.has(Role.API) || config.has(Role.REALTIME);
+    boolean verifiesTokens = config.has(NodeRole.API) || config.has(NodeRole.REALTIME);
     boolean hmac = config.jwt().algorithm().equals("HS256");
     if (verifiesTokens && !hmac && (config.jwt().privateKeyFile().isBlank() || config.jwt().publicKeyFile().isBlank())) {
       throw new ConfigException("jwt.algorithm " + config.jwt().algorithm()

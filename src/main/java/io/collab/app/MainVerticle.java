@@ -1,5 +1,8 @@
 package io.collab.app;
 
+import io.collab.common.Bus;
+import io.collab.config.NodeRole;
+import io.collab.config.CollabConfig;
 import io.collab.http.HttpVerticle;
 import io.collab.jobs.JobWorkerVerticle;
 import io.collab.persistence.PersistenceVerticle;
@@ -15,8 +18,6 @@ import io.vertx.core.shareddata.LocalMap;
  */
 public class MainVerticle extends VerticleBase {
 
-  /** Local map of role name to deployment id, filled as each role's verticle is deployed. */
-  public static final String DEPLOYMENTS_MAP = "collab.deployments";
 
   private CollabConfig config;
 
@@ -24,23 +25,23 @@ public class MainVerticle extends VerticleBase {
   public Future<?> start() {
     config = CollabConfig.from(config());
     Future<?> chain = Future.succeededFuture();
-    if (config.has(Role.PERSISTENCE)) {
-      chain = chain.compose(v -> deploy(Role.PERSISTENCE, PersistenceVerticle.class, 1));
+    if (config.has(NodeRole.PERSISTENCE)) {
+      chain = chain.compose(v -> deploy(NodeRole.PERSISTENCE, PersistenceVerticle.class, 1));
     }
-    if (config.has(Role.REALTIME)) {
-      chain = chain.compose(v -> deploy(Role.REALTIME, RealtimeVerticle.class, 1));
+    if (config.has(NodeRole.REALTIME)) {
+      chain = chain.compose(v -> deploy(NodeRole.REALTIME, RealtimeVerticle.class, 1));
     }
-    if (config.has(Role.WORKER)) {
-      chain = chain.compose(v -> deploy(Role.WORKER, JobWorkerVerticle.class, 1));
+    if (config.has(NodeRole.WORKER)) {
+      chain = chain.compose(v -> deploy(NodeRole.WORKER, JobWorkerVerticle.class, 1));
     }
     // The HTTP edge runs everywhere (health and metrics); it carries the REST API when the api role is on.
-    Role edgeRole = config.has(Role.API) ? Role.API : null;
+    NodeRole edgeRole = config.has(NodeRole.API) ? NodeRole.API : null;
     return chain.compose(v -> deploy(edgeRole, HttpVerticle.class, httpInstances()));
   }
 
   @Override
   public Future<?> stop() {
-    vertx.sharedData().getLocalMap(DEPLOYMENTS_MAP).clear();
+    vertx.sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP).clear();
     return Future.succeededFuture();
   }
 
@@ -49,11 +50,11 @@ public class MainVerticle extends VerticleBase {
     return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 
-  private Future<String> deploy(Role role, Class<? extends VerticleBase> verticle, int instances) {
+  private Future<String> deploy(NodeRole role, Class<? extends VerticleBase> verticle, int instances) {
     DeploymentOptions options = new DeploymentOptions().setConfig(config.raw()).setInstances(instances);
     return vertx.deployVerticle(verticle, options).onSuccess(id -> {
       if (role != null) {
-        LocalMap<String, String> deployed = vertx.sharedData().getLocalMap(DEPLOYMENTS_MAP);
+        LocalMap<String, String> deployed = vertx.sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP);
         deployed.put(role.key(), id);
       }
     });

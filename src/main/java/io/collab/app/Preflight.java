@@ -1,5 +1,7 @@
 package io.collab.app;
 
+import io.collab.config.NodeRole;
+import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnection;
@@ -26,11 +28,11 @@ final class Preflight {
     try {
       List<Future<?>> checks = new ArrayList<>();
       List<String> names = new ArrayList<>();
-      if (config.has(Role.PERSISTENCE)) {
+      if (config.has(NodeRole.PERSISTENCE)) {
         names.add("PostgreSQL at " + config.pg().where());
         checks.add(postgres(vertx, config).timeout(config.pg().connectTimeoutMs() + 2_000L, TimeUnit.MILLISECONDS));
       }
-      if (config.has(Role.API) || config.has(Role.REALTIME) || config.has(Role.WORKER)) {
+      if (config.has(NodeRole.API) || config.has(NodeRole.REALTIME) || config.has(NodeRole.WORKER)) {
         names.add("Redis at " + config.redis().where());
         checks.add(redis(vertx, config).timeout(config.redis().connectTimeoutMs() + 2_000L, TimeUnit.MILLISECONDS));
       }

@@ -1,6 +1,6 @@
 package io.collab.auth;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.common.ApiError;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;

@@ -1,6 +1,6 @@
 package io.collab.auth;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 

@@ -1,6 +1,6 @@
 package io.collab.auth;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -119,6 +119,62 @@ public final class Bus {
    */
   public static final String WORKSPACE_EVENTS = "collab.workspaces.events";
 
+  // ---- workspace files and their collaborative editing ------------------------------------------------------------
+  // Every request carries "actor" and "workspace_id". Rules (io.collab.workspace.Access): members read (viewers
+  // included), owners and collaborators write; a caller with no role, a file of another workspace and a missing file
+  // all fail 404 not_found; a viewer writing fails 403 forbidden. Limits are the persistence node's files.* settings.
+  // A file is replied as {"id", "workspace_id", "path", "size", "version", "created_at", "updated_at",
+  // "updated_by"} plus "content" where said. An update is {"clientID", "changes"} (changes: CodeMirror ChangeSet
+  // JSON, io.collab.documents.ChangeSet); update i of a list that starts at version v yields version v + i + 1.
+
+  /** Request {@code {"actor", "workspace_id"}}; reply {@code {"items": [file without content...]}}, sorted by path. */
+  public static final String FILES_LIST = "collab.files.list";
+  /**
+   * Request {@code {"actor", "workspace_id", "path", "content"}}; reply the file with content, version 0. Fails 409
+   * {@code path_taken}, 409 {@code too_many_files}, 413 {@code payload_too_large}.
+   */
+  public static final String FILES_CREATE = "collab.files.create";
+  /** Request {@code {"actor", "workspace_id", "id"}}; reply the file with content. */
+  public static final String FILES_GET = "collab.files.get";
+  /**
+   * Replaces the whole text as one update from client {@code "rest"}. Request {@code {"actor", "workspace_id", "id",
+   * "content", "if_match"?}}; reply {@code {"file": file with content, "update": {"version", "clientID", "changes"}}}
+   * ({@code update.version}: the version it applies to). Fails 412 {@code precondition_failed}, 413
+   * {@code payload_too_large}. The caller publishes the update to open editors.
+   */
+  public static final String FILES_REPLACE = "collab.files.replace";
+  /** Request {@code {"actor", "workspace_id", "id", "path"}}; reply the file. Fails 409 {@code path_taken}. */
+  public static final String FILES_RENAME = "collab.files.rename";
+  /** Request {@code {"actor", "workspace_id", "id"}}; reply {@code {}}. The update log goes with the file. */
+  public static final String FILES_DELETE = "collab.files.delete";
+  /**
+   * What a job that runs a workspace file needs, at the files' current versions. Request {@code {"actor",
+   * "workspace_id", "file_id", "max_bytes"}}; reply {@code {"file": {"id", "path", "version"}, "files": [{"path",
+   * "content"}...], "bytes"}}. Fails 413 {@code payload_too_large} when the workspace's files exceed
+   * {@code max_bytes} in all.
+   */
+  public static final String FILES_SNAPSHOT = "collab.files.snapshot";
+
+  /** Request {@code {"actor", "workspace_id", "file_id"}}; reply {@code {"file_id", "path", "version", "content"}}. */
+  public static final String DOCS_OPEN = "collab.docs.open";
+  /**
+   * The authority step of collaborative editing, in one transaction under the file's row lock. Request
+   * {@code {"actor", "workspace_id", "file_id", "version", "updates": [update...]}} ({@code version}: the document
+   * version the first pushed update applies to, possibly older than the current one); reply {@code {"file_id",
+   * "from", "version", "updates": [update...]}}: the accepted updates, rebased over those accepted since
+   * {@code version} and with re-sent ones dropped (possibly none), applying from version {@code from} up to the new
+   * {@code version}. Committed before the reply. Fails 400 {@code doc_invalid_change} (malformed, or not fitting the
+   * document at {@code version}, or {@code version} ahead of the document), 413 {@code doc_too_large}, 409
+   * {@code doc_reload} ({@code version} older than the retained log). The caller publishes accepted updates.
+   */
+  public static final String DOCS_PUSH = "collab.docs.push";
+  /**
+   * Request {@code {"actor", "workspace_id", "file_id", "version"}}; reply {@code {"file_id", "version", "updates":
+   * [update...]}}: every update after {@code version}, in order. Fails 409 {@code doc_reload} when the retained log
+   * no longer reaches back to {@code version}, 400 {@code doc_invalid_change} when {@code version} is ahead.
+   */
+  public static final String DOCS_PULL = "collab.docs.pull";
+
   // ---- jobs ---------------------------------------------------------------------------------------------------
   // A job is replied as {"id", "status", "language", "attempts", "max_attempts", "exit_code", "stdout", "stderr",
   // "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id"}.
@@ -155,6 +211,43 @@ public final class Bus {
   public static final String JOBS_FINISH = "collab.jobs.finish";
   /** Published (to every node) when a running job must be killed: {@code {"job_id"}}. */
   public static final String JOBS_KILL = "collab.jobs.kill";
+
+  // ---- node-local: realtime hubs and the node's Redis subscriber --------------------------------------------------
+
+  /**
+   * Local request {@code {"workspace_id"}} from a socket hub to its node's realtime verticle: count one more local
+   * socket; replies (empty) once the workspace's Redis channel is subscribed, fails 503 when Redis refused.
+   */
+  public static final String REALTIME_JOIN = "collab.realtime.join";
+  /** Local request {@code {"workspace_id"}}: count one local socket less (the last one unsubscribes). */
+  public static final String REALTIME_LEAVE = "collab.realtime.leave";
+
+  /**
+   * Local publish from the node's Redis subscriber to its hubs: a sequenced broadcast of workspace {@code id} as
+   * the JSON text sockets receive, with its {@code seq} in the {@code seq} header.
+   */
+  public static String realtimeDelivery(long workspaceId) {
+    return "collab.realtime.deliver." + workspaceId;
+  }
+
+  /**
+   * Local publish from the node's Redis subscriber to its hubs: a document message of workspace {@code id}
+   * ({@code doc_updates}, {@code doc_renamed}, {@code doc_deleted}) as the JSON text sockets receive.
+   */
+  public static String documentDelivery(long workspaceId) {
+    return "collab.realtime.documents." + workspaceId;
+  }
+
+  /**
+   * Node-local shared-data map: role name ({@code api}, {@code persistence}, ...) to the deployment id of its
+   * verticle, filled by the launcher as each role is deployed and read by the readiness probe.
+   */
+  public static final String DEPLOYMENTS_MAP = "collab.deployments";
+  /**
+   * Node-local shared-data map the job worker keeps current for the probes: {@code "breaker"} (the circuit
+   * breaker's state name) and {@code "sandbox"} (boolean: the sandbox can run programs here).
+   */
+  public static final String JOBS_STATE_MAP = "collab.jobs.state";
 
   /**
    * Node-local twin of a persistence address. Persistence verticles consume both; callers on a node that runs

@@ -1,8 +1,7 @@
 package io.collab.http;
 
-import io.collab.app.ClusterSetup;
-import io.collab.app.CollabConfig;
-import io.collab.app.Role;
+import io.collab.config.CollabConfig;
+import io.collab.config.NodeRole;
 import io.collab.auth.AccessTokenHandler;
 import io.collab.auth.AuthRoutes;
 import io.collab.auth.PasswordHasher;
@@ -20,6 +19,7 @@ import io.collab.workspace.ProjectRoutes;
 import io.collab.workspace.WorkspaceRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +35,8 @@ import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
+
 /**
  * The HTTP edge of an instance: one server on {@code http.port}, deployed in several instances that share the
  * listening socket. Its routes come from {@code openapi.yaml} (a route that is not in the contract does not exist);
@@ -46,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public class HttpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+  private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+      HttpMethod.DELETE);
 
   private CollabConfig config;
   private Redis redis;
@@ -58,8 +62,8 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = CollabConfig.from(config());
-    redis = Redis.createClient(vertx, config.redis().options());
-    bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
+    redis = config.redis().client(vertx);
+    bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     readiness = new Readiness(config, redis, bus, vertx);
     return OpenAPIContract.from(vertx, ContractRoutes.CONTRACT)
         .compose(this::routes)
@@ -74,16 +78,16 @@ public class HttpVerticle extends VerticleBase {
 
   /** The REST API when the api role is on, the socket endpoints when the realtime role is on, probes always. */
   private Future<Router> routes(OpenAPIContract contract) {
-    if (!config.has(Role.API) && !config.has(Role.REALTIME)) {
+    if (!config.has(NodeRole.API) && !config.has(NodeRole.REALTIME)) {
       return opsRouter();
     }
     RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
     return TokenService.create(vertx, config.jwt()).compose(tokens -> {
       AccessTokenHandler accessTokens =
           new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow(), config.auth());
-      Future<Router> router = config.has(Role.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
+      Future<Router> router = config.has(NodeRole.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
       return router.map(built -> {
-        if (config.has(Role.REALTIME)) {
+        if (config.has(NodeRole.REALTIME)) {
           mountSockets(built, accessTokens);
         }
         return built;
@@ -137,8 +141,18 @@ public class HttpVerticle extends VerticleBase {
 
   private Future<HttpServer> listen(Router router) {
     router.route().order(-100).handler(new RequestLog());
-    router.route().order(-99).handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(ClusterSetup.metricsRegistry(config)));
+    // Only methods that carry a body get one read: BodyHandler refuses (500) a GET or HEAD whose Content-Type is a
+    // form, and a body on them means nothing here; it is left unread.
+    // (A route restricted by method would turn every unknown path into a 405, hence the test inside the handler.)
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
+    router.route().order(-99).handler(ctx -> {
+      if (WITH_BODY.contains(ctx.request().method())) {
+        bodies.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(config.metricsRegistry()));
     installErrorHandlers(router);
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(config.http().host())

@@ -1,8 +1,7 @@
 package io.collab.http;
 
-import io.collab.app.CollabConfig;
-import io.collab.app.MainVerticle;
-import io.collab.app.Role;
+import io.collab.config.CollabConfig;
+import io.collab.config.NodeRole;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.jobs.JobWorkerVerticle;
@@ -40,7 +39,7 @@ final class Readiness {
     checks.put("postgres", this::postgres);
     checks.put("redis", this::redis);
     checks.put("verticles", this::verticles);
-    if (config.has(Role.WORKER)) {
+    if (config.has(NodeRole.WORKER)) {
       checks.put("jobs", this::jobs);
     }
   }
@@ -93,15 +92,15 @@ final class Readiness {
    * {@code GET /api/jobs/health/} and the worker's log instead: it must not take a dev instance out of service.)
    */
   private Future<?> jobs() {
-    LocalMap<String, Object> state = vertx.sharedData().getLocalMap(JobWorkerVerticle.STATE_MAP);
+    LocalMap<String, Object> state = vertx.sharedData().getLocalMap(Bus.JOBS_STATE_MAP);
     return "OPEN".equals(state.get("breaker")) ? Future.failedFuture("job circuit breaker OPEN: workers paused")
         : Future.succeededFuture();
   }
 
   private Future<?> verticles() {
-    LocalMap<String, String> deployed = vertx.sharedData().getLocalMap(MainVerticle.DEPLOYMENTS_MAP);
+    LocalMap<String, String> deployed = vertx.sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP);
     StringBuilder missing = new StringBuilder();
-    for (Role role : config.roles()) {
+    for (NodeRole role : config.roles()) {
       if (!deployed.containsKey(role.key())) {
         missing.append(missing.length() == 0 ? "" : ",").append(role.key());
       }

@@ -1,6 +1,6 @@
 package io.collab.jobs;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.auth.Principal;
 import io.collab.common.ApiError;
 import io.collab.common.Bus;
@@ -120,7 +120,7 @@ public final class JobRoutes {
   }
 
   private void health(RoutingContext ctx) {
-    Object breaker = vertx.sharedData().getLocalMap(JobWorkerVerticle.STATE_MAP).get("breaker");
+    Object breaker = vertx.sharedData().getLocalMap(Bus.JOBS_STATE_MAP).get("breaker");
     queue.health()
         .map(health -> breaker == null ? health : health.put("breaker", breaker))
         .onSuccess(ctx::json)

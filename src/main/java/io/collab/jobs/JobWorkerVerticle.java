@@ -1,8 +1,7 @@
 package io.collab.jobs;
 
-import io.collab.app.ClusterSetup;
-import io.collab.app.CollabConfig;
-import io.collab.app.Role;
+import io.collab.config.CollabConfig;
+import io.collab.config.NodeRole;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.InOrder;
@@ -43,9 +42,6 @@ import java.util.UUID;
  */
 public class JobWorkerVerticle extends VerticleBase {
 
-  /** Local map read by the readiness probe: {@code breaker} state and {@code sandbox} availability. */
-  public static final String STATE_MAP = "collab.jobs.state";
-
   private static final Logger log = LoggerFactory.getLogger(JobWorkerVerticle.class);
 
   private final String consumer = "worker-" + UUID.randomUUID();
@@ -69,11 +65,11 @@ public class JobWorkerVerticle extends VerticleBase {
   public Future<?> start() {
     CollabConfig config = CollabConfig.from(config());
     settings = config.jobs();
-    metrics = new JobMetrics(ClusterSetup.metricsRegistry(config));
-    redis = Redis.createClient(vertx, config.redis().options());
+    metrics = new JobMetrics(config.metricsRegistry());
+    redis = config.redis().client(vertx);
     readerClient = Redis.createClient(vertx, config.redis().options());
     queue = new JobQueue(redis, settings.streamMaxLength());
-    bus = new BusClient(vertx, config.has(Role.PERSISTENCE), config.busRequestTimeoutMs());
+    bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     broker = new Broker(redis, config.redis(), config.realtime());
     sandbox = new Sandbox(settings);
     breaker = CircuitBreaker.create("jobs-" + consumer, vertx, new CircuitBreakerOptions()
@@ -346,7 +342,7 @@ public class JobWorkerVerticle extends VerticleBase {
   }
 
   private void publishState() {
-    vertx.sharedData().getLocalMap(STATE_MAP).put("breaker", breaker.state().name());
-    vertx.sharedData().getLocalMap(STATE_MAP).put("sandbox", sandboxReady);
+    vertx.sharedData().getLocalMap(Bus.JOBS_STATE_MAP).put("breaker", breaker.state().name());
+    vertx.sharedData().getLocalMap(Bus.JOBS_STATE_MAP).put("sandbox", sandboxReady);
   }
 }

@@ -1,6 +1,6 @@
 package io.collab.jobs;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

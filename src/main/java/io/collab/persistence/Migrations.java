@@ -34,7 +34,8 @@ public final class Migrations {
       "V1__identity.sql",
       "V2__projects_workspaces.sql",
       "V3__jobs.sql",
-      "V4__create_job_function.sql");
+      "V4__create_job_function.sql",
+      "V5__files.sql");
 
   /** Arbitrary but fixed: the bytes of "collab". */
   static final long LOCK_KEY = 0x636f6c6c6162L;

@@ -1,6 +1,6 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.auth.AccessTokenHandler;
 import io.collab.auth.Principal;
 import io.collab.common.Bus;

@@ -1,7 +1,9 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
+import io.collab.common.BusFailure;
 import io.collab.common.RedisScript;
+import io.collab.documents.DocumentEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,7 +24,7 @@ import java.util.List;
  *
  * <p>Keys share a hash tag per workspace ({@code {ws:42}}) so they stay on one slot of a Redis Cluster.
  */
-public final class Broker {
+public final class Broker implements DocumentEvents {
 
   /** One history entry: its sequence number, the message as sent, and when it was recorded. */
   public record Entry(long seq, String message, long recordedAtMillis) {}
@@ -131,6 +133,26 @@ public final class Broker {
       lastWarning = now;
       refusedSinceWarning = 0;
     }
+  }
+
+  /**
+   * Publishes a document message on the workspace's channel as it is: no seq, no history (documents have their own
+   * version sequence, kept in PostgreSQL). Hubs tell it from a broadcast by its {@code type}.
+   */
+  @Override
+  public Future<Void> publish(long workspaceId, JsonObject message) {
+    return redis.send(Request.cmd(Command.PUBLISH).arg(channels.of(workspaceId)).arg(message.encode()))
+        .<Void>mapEmpty()
+        .onFailure(this::warnRefused);
+  }
+
+  /**
+   * Fails with 503 {@code service_unavailable} unless Redis answers a PING within the command timeout: a socket is
+   * not opened on an instance that could neither sequence nor deliver its messages.
+   */
+  public Future<Void> reachable() {
+    return redis.send(Request.cmd(Command.PING)).<Void>mapEmpty()
+        .recover(err -> Future.failedFuture(new BusFailure(503, "service_unavailable", "Redis did not answer; retry")));
   }
 
   /** Entries after {@code since}, oldest first, at most the history length. */

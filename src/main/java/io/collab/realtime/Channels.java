@@ -1,6 +1,6 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 
 /**
  * Names of the workspaces' pub/sub channels. Keys live in the Redis database the URL names, channels do not: every

@@ -33,6 +33,41 @@ public final class Protocol {
   public static final String USER_JOIN = "user_join";
   public static final String USER_LEAVE = "user_leave";
 
+  // ---- collaborative editing of workspace files (docs/realtime.md, "Editing files") ----------------------------
+  // Client events; their replies and errors carry the event's ref. doc_* events are never relayed as broadcasts.
+
+  /** {@code {file_id}} → {@link #DOC_STATE}; the socket then receives {@link #DOC_UPDATES} for the file. */
+  public static final String DOC_OPEN = "doc_open";
+  /** {@code {file_id}}: stop receiving the file's updates. */
+  public static final String DOC_CLOSE = "doc_close";
+  /** {@code {file_id, version, updates: [{clientID, changes}]}} → {@link #DOC_ACK} (writers only). */
+  public static final String DOC_PUSH = "doc_push";
+  /** {@code {file_id, version}} → {@link #DOC_UPDATES} with every update after version, or error doc_reload. */
+  public static final String DOC_PULL = "doc_pull";
+
+  /** {@code {type, ref, file_id, path, version, content}}. */
+  public static final String DOC_STATE = "doc_state";
+  /** {@code {type, ref, file_id, version}}: the document's version after the push. */
+  public static final String DOC_ACK = "doc_ack";
+  /**
+   * {@code {type, file_id, version, updates: [{clientID, changes}]}} (plus {@code ref} when it answers a pull):
+   * update i yields version + i + 1. Every socket with the file open gets every update once, in order, gap-free.
+   */
+  public static final String DOC_UPDATES = "doc_updates";
+  /** {@code {type, file_id, path}}: the file was renamed. */
+  public static final String DOC_RENAMED = "doc_renamed";
+  /** {@code {type, file_id}}: the file was deleted; it is closed on this socket. */
+  public static final String DOC_DELETED = "doc_deleted";
+
+  /** Error codes of the editing protocol (besides forbidden, not_found and rate_limited). */
+  public static final String DOC_INVALID_CHANGE = "doc_invalid_change";
+  public static final String DOC_TOO_LARGE = "doc_too_large";
+  /** The retained log no longer reaches back to the client's version: open the file again. */
+  public static final String DOC_RELOAD = "doc_reload";
+
+  /** The clientID of updates made through the REST API (a PUT replacing the whole text). */
+  public static final String REST_CLIENT_ID = "rest";
+
   private Protocol() {}
 
   /**

@@ -1,6 +1,8 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.common.Bus;
+import io.collab.common.BoundedRedis;
+import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -20,39 +22,35 @@ import java.util.Map;
 
 /**
  * The node's bridge between Redis pub/sub and its sockets. Socket hubs (one per HTTP verticle instance) ask it to
- * {@link #JOIN} a workspace when their first socket for it arrives and to {@link #LEAVE} when their last goes; it
- * keeps one Redis subscription per workspace that has local sockets, and hands every message to the hubs on
- * {@link #deliveryAddress(long)} with its {@code seq} in a header. A lost subscription connection is re-established
- * with backoff and every channel resubscribed; sockets notice the gap by seq and refill it from history.
+ * {@link Bus#REALTIME_JOIN} a workspace when their first socket for it arrives and to {@link Bus#REALTIME_LEAVE}
+ * when their last goes; it keeps one Redis subscription per workspace that has local sockets, and hands every
+ * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code seq} in a header. A lost subscription
+ * connection is re-established with backoff and every channel resubscribed; sockets notice the gap by seq and refill
+ * it from history.
  */
 public class RealtimeVerticle extends VerticleBase {
 
-  /** Local request {@code {"workspace_id"}}: count one more local socket; replies once the channel is subscribed. */
-  public static final String JOIN = "collab.realtime.join";
-  /** Local request {@code {"workspace_id"}}: count one socket less. */
-  public static final String LEAVE = "collab.realtime.leave";
-
   private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
+
+  /** How every sequenced broadcast's text starts ({@link Protocol#unsequenced}); anything else is a document message. */
+  private static final String BROADCAST_START = "{\"type\":\"" + Protocol.BROADCAST + "\"";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Map<Long, Integer> localSockets = new HashMap<>();
   private CollabConfig config;
   private Channels channels;
-  private Redis subscriberClient;
+  private BoundedRedis subscriberClient;
   private RedisConnection subscriber;
   private long reconnectDelay = 100;
   private boolean stopping;
   private boolean reconnecting;
 
-  public static String deliveryAddress(long workspaceId) {
-    return "collab.realtime.deliver." + workspaceId;
-  }
-
   @Override
   public Future<?> start() {
     config = CollabConfig.from(config());
     channels = Channels.of(config.redis());
-    vertx.eventBus().<JsonObject>localConsumer(JOIN, this::join);
-    vertx.eventBus().<JsonObject>localConsumer(LEAVE, this::leave);
+    vertx.eventBus().<JsonObject>localConsumer(Bus.REALTIME_JOIN, this::join);
+    vertx.eventBus().<JsonObject>localConsumer(Bus.REALTIME_LEAVE, this::leave);
     return connect().onSuccess(v -> log.info("realtime hub subscribed to Redis at {}", config.redis().where()));
   }
 
@@ -63,18 +61,19 @@ public class RealtimeVerticle extends VerticleBase {
   }
 
   private Future<Void> connect() {
-    subscriberClient = Redis.createClient(vertx, config.redis().options());
+    subscriberClient = new BoundedRedis(Redis.createClient(vertx, config.redis().options()),
+        config.redis().commandTimeoutMs());
     return subscriberClient.connect().compose(conn -> {
       subscriber = conn;
       conn.handler(this::onPush);
       conn.exceptionHandler(err -> reconnect("error: " + err.getMessage()));
       conn.endHandler(v -> reconnect("connection closed"));
       if (localSockets.isEmpty()) {
-        return conn.send(Request.cmd(Command.PING)).mapEmpty();
+        return subscriberClient.bounded(conn.send(Request.cmd(Command.PING))).mapEmpty();
       }
       Request resubscribe = Request.cmd(Command.SUBSCRIBE);
       localSockets.keySet().forEach(id -> resubscribe.arg(channels.of(id)));
-      return conn.send(resubscribe).mapEmpty();
+      return subscriberClient.bounded(conn.send(resubscribe)).mapEmpty();
     });
   }
 
@@ -111,7 +110,7 @@ public class RealtimeVerticle extends VerticleBase {
       request.reply(null);  // already subscribed, or will be on reconnect
       return;
     }
-    subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId)))
+    subscriberClient.bounded(subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId))))
         .onSuccess(ok -> request.reply(null))
         .onFailure(err -> request.fail(503, "redis_unavailable: " + err.getMessage()));
   }
@@ -136,8 +135,12 @@ public class RealtimeVerticle extends VerticleBase {
       return;
     }
     String message = push.get(2).toString();
-    vertx.eventBus().publish(deliveryAddress(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
-        .addHeader("seq", String.valueOf(seqOf(message))));
+    if (message.startsWith(BROADCAST_START)) {
+      vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
+          .addHeader("seq", String.valueOf(seqOf(message))));
+    } else {
+      vertx.eventBus().publish(Bus.documentDelivery(workspaceId), message, LOCAL);
+    }
   }
 
   /** The sequencer writes {@code ,"seq":N}} last, so the number is read without parsing the message. */

@@ -1,6 +1,6 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.auth.AccessTokenHandler;
 import io.collab.common.ApiError;
 import io.collab.common.Bus;
@@ -57,6 +57,7 @@ public final class SocketEndpoint {
     request.pause();
     tokens.authenticateSession(request.getParam("token"))
         .compose(who -> access(who, workspaceId))
+        .compose(admitted -> broker.reachable().map(admitted))
         .onComplete(result -> {
           request.resume();
           if (result.failed()) {

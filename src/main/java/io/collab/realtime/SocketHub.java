@@ -1,6 +1,6 @@
 package io.collab.realtime;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
@@ -44,8 +44,8 @@ public final class SocketHub {
 
     Room(long workspaceId) {
       this.workspaceId = workspaceId;
-      this.deliveries = vertx.eventBus().localConsumer(RealtimeVerticle.deliveryAddress(workspaceId), this::deliver);
-      this.subscribed = vertx.eventBus().request(RealtimeVerticle.JOIN, new JsonObject().put("workspace_id", workspaceId))
+      this.deliveries = vertx.eventBus().localConsumer(Bus.realtimeDelivery(workspaceId), this::deliver);
+      this.subscribed = vertx.eventBus().request(Bus.REALTIME_JOIN, new JsonObject().put("workspace_id", workspaceId))
           .mapEmpty();
     }
 
@@ -110,7 +110,7 @@ public final class SocketHub {
     if (room.sessions.isEmpty()) {
       rooms.remove(session.workspaceId());
       room.deliveries.unregister();
-      vertx.eventBus().request(RealtimeVerticle.LEAVE, new JsonObject().put("workspace_id", session.workspaceId()));
+      vertx.eventBus().request(Bus.REALTIME_LEAVE, new JsonObject().put("workspace_id", session.workspaceId()));
     }
   }
 

@@ -1,5 +1,6 @@
 package io.collab.app;
 
+import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.support.TestServices;
 import io.vertx.core.DeploymentOptions;
@@ -40,10 +41,10 @@ class ClusterTest {
 
     b.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(persistenceOnly)).await();
     a.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(apiOnly)).await();
-    assertThat(a.vertx().sharedData().getLocalMap(MainVerticle.DEPLOYMENTS_MAP).containsKey("persistence")).isFalse();
+    assertThat(a.vertx().sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP).containsKey("persistence")).isFalse();
 
     JsonObject reply = a.vertx().eventBus().<JsonObject>request(Bus.PERSISTENCE_PING, new JsonObject()).await().body();
-    Object persistenceOnB = b.vertx().sharedData().getLocalMap(MainVerticle.DEPLOYMENTS_MAP).get("persistence");
+    Object persistenceOnB = b.vertx().sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP).get("persistence");
     assertThat(reply.getString("deployment")).isEqualTo(persistenceOnB);
 
     WebClient web = WebClient.create(a.vertx());

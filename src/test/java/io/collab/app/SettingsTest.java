@@ -1,5 +1,8 @@
 package io.collab.app;
 
+import io.collab.config.ConfigException;
+import io.collab.config.ConfigLoader;
+import io.collab.config.CollabConfig;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

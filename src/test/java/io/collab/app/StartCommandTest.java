@@ -1,5 +1,6 @@
 package io.collab.app;
 
+import io.collab.config.ConfigLoader;
 import io.collab.support.ServiceProcess;
 import io.collab.support.TestServices;
 import org.junit.jupiter.api.DisplayName;

@@ -1,6 +1,6 @@
 package io.collab.persistence;
 
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.support.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

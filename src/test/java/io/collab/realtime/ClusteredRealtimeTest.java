@@ -1,7 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.app.ClusterSetup;
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.app.MainVerticle;
 import io.collab.support.TestServices;
 import io.vertx.core.DeploymentOptions;

@@ -1,7 +1,7 @@
 package io.collab.support;
 
 import io.collab.app.ClusterSetup;
-import io.collab.app.CollabConfig;
+import io.collab.config.CollabConfig;
 import io.collab.app.MainVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
@@ -49,6 +49,10 @@ public final class TestApp {
 
   public HttpResponse<Buffer> send(HttpRequest<Buffer> request) {
     return request.send().await();
+  }
+
+  public HttpResponse<Buffer> send(HttpRequest<Buffer> request, Buffer body) {
+    return request.sendBuffer(body).await();
   }
 
   public HttpResponse<Buffer> get(String path) {

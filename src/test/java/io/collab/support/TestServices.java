@@ -1,6 +1,6 @@
 package io.collab.support;
 
-import io.collab.app.ConfigLoader;
+import io.collab.config.ConfigLoader;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;

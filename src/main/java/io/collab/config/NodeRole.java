@@ -1,4 +1,4 @@
-package io.collab.app;
+package io.collab.config;
 
 import java.util.EnumSet;
 import java.util.Locale;
@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /** What an instance does. `COLLAB_ROLES` picks any combination, so API nodes and workers scale apart. */
-public enum Role {
+public enum NodeRole {
   API, REALTIME, PERSISTENCE, WORKER;
 
   public String key() {
@@ -14,15 +14,15 @@ public enum Role {
   }
 
   /** Parses a comma list such as {@code api,worker}; an unknown name is a configuration error. */
-  public static Set<Role> parseList(String list) {
-    EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+  public static Set<NodeRole> parseList(String list) {
+    EnumSet<NodeRole> roles = EnumSet.noneOf(NodeRole.class);
     for (String part : list.split(",")) {
       String name = part.trim();
       if (name.isEmpty()) {
         continue;
       }
       try {
-        roles.add(Role.valueOf(name.toUpperCase(Locale.ROOT)));
+        roles.add(NodeRole.valueOf(name.toUpperCase(Locale.ROOT)));
       } catch (IllegalArgumentException e) {
         throw new ConfigException("roles: unknown role '" + name + "' (expected api, realtime, persistence, worker)");
       }
@@ -33,7 +33,7 @@ public enum Role {
     return roles;
   }
 
-  public static String toList(Set<Role> roles) {
-    return roles.stream().map(Role::key).collect(Collectors.joining(","));
+  public static String toList(Set<NodeRole> roles) {
+    return roles.stream().map(NodeRole::key).collect(Collectors.joining(","));
   }
 }

@@ -1,8 +1,11 @@
-package io.collab.app;
+package io.collab.config;
 
+import io.collab.common.BoundedRedis;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 
 import java.net.URI;
@@ -25,7 +28,8 @@ public record CollabConfig(
     Api api,
     Realtime realtime,
     Jobs jobs,
-    Set<Role> roles,
+    Files files,
+    Set<NodeRole> roles,
     Cluster cluster,
     Path dataDir,
     long healthCheckTimeoutMs,
@@ -57,7 +61,17 @@ public record CollabConfig(
     }
   }
 
-  public record RedisSettings(String url, int poolSize, int poolWaiting, int connectTimeoutMs) {
+  /**
+   * @param commandTimeoutMs longest wait for any Redis reply; past it the caller answers at once (503, or fails open
+   *     where it chose to), so a frozen Redis never freezes requests
+   */
+  public record RedisSettings(String url, int poolSize, int poolWaiting, int connectTimeoutMs, long commandTimeoutMs) {
+
+    /** The client every pooled Redis use goes through: bounded by {@link #commandTimeoutMs}. */
+    public Redis client(Vertx vertx) {
+      return new BoundedRedis(Redis.createClient(vertx, options()), commandTimeoutMs);
+    }
+
     public RedisOptions options() {
       return new RedisOptions()
           .setConnectionString(url)
@@ -116,7 +130,18 @@ public record CollabConfig(
   public record Jobs(String sandbox, Set<String> languages, int maxCodeBytes, int defaultTimeoutMs, int maxTimeoutMs,
                      int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int niceness,
                      int concurrency, long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
-                     int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength) {}
+                     int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength,
+                     long workspaceBytes) {}
+
+  /**
+   * Workspace files and their collaborative editing.
+   *
+   * @param maxBytes largest file, in UTF-8 bytes, after any create, replace or accepted edit
+   * @param maxPerWorkspace most files one workspace holds
+   * @param historyLength updates kept per file for {@code doc_pull} (older ones are trimmed; a pull from before them
+   *     answers {@code doc_reload})
+   */
+  public record Files(int maxBytes, int maxPerWorkspace, int historyLength) {}
 
   public record Cluster(String name, List<String> members, String host, int port) {}
 
@@ -140,7 +165,8 @@ public record CollabConfig(
             atLeast("pg.connectTimeoutMs", pg.getInteger("connectTimeoutMs"), 1)),
         new RedisSettings(redis.getString("url"), atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
             atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
-            atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1)),
+            atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1),
+            atLeast("redis.commandTimeoutMs", redis.getLong("commandTimeoutMs"), 1)),
         new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience"),
             algorithm(jwt.getString("algorithm")), jwt.getString("privateKeyFile", ""),
             jwt.getString("publicKeyFile", ""),
@@ -159,7 +185,8 @@ public record CollabConfig(
         new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
         realtime(section(json, "realtime")),
         jobs(section(json, "jobs")),
-        Role.parseList(json.getString("roles")),
+        files(section(json, "files")),
+        NodeRole.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
         Path.of(section(json, "data").getString("dir")),
@@ -169,7 +196,15 @@ public record CollabConfig(
         json);
   }
 
-  public boolean has(Role role) {
+  /**
+   * The name of this node's Micrometer registry, for {@code /metrics} and the application's own meters: named after
+   * the cluster because registries are per JVM, and a second Vert.x in one JVM (tests) must not share or remove it.
+   */
+  public String metricsRegistry() {
+    return "collab-" + cluster().name();
+  }
+
+  public boolean has(NodeRole role) {
     return roles.contains(role);
   }
 
@@ -220,7 +255,15 @@ public record CollabConfig(
         atLeast("jobs.breakerMaxFailures", j.getInteger("breakerMaxFailures"), 1),
         atLeast("jobs.breakerResetMs", j.getLong("breakerResetMs"), 100),
         atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
-        atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100));
+        atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100),
+        atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1));
+  }
+
+  private static Files files(JsonObject f) {
+    return new Files(
+        atLeast("files.maxBytes", f.getInteger("maxBytes"), 1),
+        atLeast("files.maxPerWorkspace", f.getInteger("maxPerWorkspace"), 1),
+        atLeast("files.historyLength", f.getInteger("historyLength"), 1));
   }
 
   private static String algorithm(String value) {

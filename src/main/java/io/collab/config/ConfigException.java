@@ -1,4 +1,4 @@
-package io.collab.app;
+package io.collab.config;
 
 /** A setting is missing or malformed: reported as one line, never as a stack trace. */
 public class ConfigException extends RuntimeException {

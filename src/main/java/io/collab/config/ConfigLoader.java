@@ -1,4 +1,4 @@
-package io.collab.app;
+package io.collab.config;
 
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
