@@ -143,7 +143,11 @@ export class CollabEditor implements SyncHost {
   }
 }
 
+/** The page's style nonce (see index.html): the Content-Security-Policy admits CodeMirror's <style> with it. */
+const styleNonce = (document.querySelector("meta[property=csp-nonce]") as HTMLMetaElement | null)?.nonce ?? "";
+
 const baseExtensions: Extension = [
+  EditorView.cspNonce.of(styleNonce),
   lineNumbers(),
   highlightActiveLineGutter(),
   highlightSpecialChars(),

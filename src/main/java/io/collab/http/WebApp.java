@@ -10,6 +10,9 @@ import io.vertx.ext.web.handler.StaticHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -32,18 +35,23 @@ public final class WebApp {
   /**
    * Only this origin, for everything: scripts (no inline ones), styles, images, fonts, fetches and sockets (CSP 3's
    * {@code 'self'} covers {@code ws:}/{@code wss:} to the same host). No framing, no plugins, forms post only here.
+   * The one exception is the nonce of each page: CodeMirror writes its base styles into a {@code <style>} element
+   * carrying it ({@code EditorView.cspNonce}); scripts get no nonce.
    */
-  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  static final String CSP = "default-src 'self'; script-src 'self'; style-src 'self'%s; img-src 'self' data:; "
       + "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
       + "frame-ancestors 'none'";
+  /** Where index.html (web/index.html) wants the page's style nonce. */
+  static final String NONCE_PLACEHOLDER = "__CSP_NONCE__";
+  private static final SecureRandom RANDOM = new SecureRandom();
   /** The app's page routes: every path the browser app can show, so reloads and shared links work. */
   static final List<String> PAGES = List.of("/", "/login", "/register", "/projects", "/projects/*",
       "/workspaces/:id", "/workspaces/:id/files/:fileId");
 
-  private final Buffer index;
+  private final String index;
 
   private WebApp(Buffer index) {
-    this.index = index;
+    this.index = index.toString(StandardCharsets.UTF_8);
   }
 
   /** Reads {@code index.html} once, off the event loop; completes with null when the app was not built. */
@@ -70,7 +78,7 @@ public final class WebApp {
         int status = ctx.response().getStatusCode();
         // a 404 for an asset of a newer deployment must not be cached for a year
         if (status == 200 || status == 206 || status == 304) {
-          secure(ctx.response(), ASSETS_CACHE);
+          secure(ctx.response(), ASSETS_CACHE, null);
         }
       });
       assets.handle(ctx);
@@ -81,15 +89,18 @@ public final class WebApp {
   }
 
   private void page(RoutingContext ctx) {
+    byte[] bytes = new byte[18];
+    RANDOM.nextBytes(bytes);
+    String nonce = Base64.getEncoder().encodeToString(bytes);
     HttpServerResponse response = ctx.response().putHeader("content-type", "text/html; charset=utf-8");
-    secure(response, PAGE_CACHE);
-    response.end(index);
+    secure(response, PAGE_CACHE, nonce);
+    response.end(index.replace(NONCE_PLACEHOLDER, nonce));
   }
 
-  private static void secure(HttpServerResponse response, String cacheControl) {
+  private static void secure(HttpServerResponse response, String cacheControl, String styleNonce) {
     response.headers()
         .set("cache-control", cacheControl)
-        .set("content-security-policy", CSP)
+        .set("content-security-policy", CSP.formatted(styleNonce == null ? "" : " 'nonce-" + styleNonce + "'"))
         .set("x-content-type-options", "nosniff")
         .set("referrer-policy", "same-origin");
   }

@@ -47,6 +47,20 @@ class WebAppServingTest {
   }
 
   @Test
+  @DisplayName("each page gets a fresh style nonce, in its CSP and in its csp-nonce meta; scripts get none")
+  void styleNoncePerPage() {
+    HttpResponse<Buffer> one = app.get("/");
+    HttpResponse<Buffer> two = app.get("/");
+    Matcher nonce = Pattern.compile("style-src 'self' 'nonce-([A-Za-z0-9+/=]{24})';").matcher(one.getHeader("content-security-policy"));
+
+    assertThat(nonce.find()).isTrue();
+    assertThat(one.bodyAsString()).contains("<meta property=\"csp-nonce\" nonce=\"" + nonce.group(1) + "\">")
+        .doesNotContain("__CSP_NONCE__");
+    assertThat(two.getHeader("content-security-policy")).doesNotContain(nonce.group(1));
+    assertThat(one.getHeader("content-security-policy")).containsPattern("script-src 'self';");
+  }
+
+  @Test
   @DisplayName("hashed assets are cached for a year as immutable; a missing one is a plain 404 that no cache keeps")
   void assetsAreImmutable() {
     String index = app.get("/").bodyAsString();
