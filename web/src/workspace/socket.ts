@@ -133,7 +133,8 @@ export class WorkspaceSocket {
       this.attempt = 0;
       this.setStatus("online", "Live");
     }
-    if (m.type === "broadcast" && typeof m.seq === "number") this.lastSeq = m.seq;
+    // Broadcasts and job progress share the workspace's sequence; an ack's seq may overtake earlier broadcasts.
+    if (m.type !== "ack" && typeof m.seq === "number") this.lastSeq = m.seq;
     if (m.type === "recovery_failed") this.lastSeq = null;
     const ref = m.ref === undefined || m.ref === null ? null : String(m.ref);
     const waiter = ref !== null && m.type !== "ack" ? this.pending.get(ref) : undefined;

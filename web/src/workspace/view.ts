@@ -50,11 +50,20 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
     members = list;
     presence.refresh();
   });
-  const drawer = h("aside", { id: "members-drawer", class: "drawer", hidden: true }, panel.root);
-  membersButton.addEventListener("click", () => {
-    drawer.hidden = !drawer.hidden;
-    membersButton.setAttribute("aria-expanded", String(!drawer.hidden));
-    if (!drawer.hidden) void panel.load();
+  const closeMembers = h("button", { type: "button", class: "ghost small drawer-close", text: "Close", "aria-label": "Close members" });
+  const drawer = h("aside", { id: "members-drawer", class: "drawer", hidden: true }, closeMembers, panel.root);
+  const toggleMembers = (open: boolean) => {
+    drawer.hidden = !open;
+    membersButton.setAttribute("aria-expanded", String(open));
+    if (open) {
+      void panel.load();
+      closeMembers.focus();
+    } else membersButton.focus();
+  };
+  membersButton.addEventListener("click", () => toggleMembers(drawer.hidden === true));
+  closeMembers.addEventListener("click", () => toggleMembers(false));
+  drawer.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !document.querySelector("dialog[open]")) toggleMembers(false);
   });
 
   let editor: CollabEditor | null = null;
