@@ -13,6 +13,7 @@ function frame(title: string, form: HTMLFormElement, footer: Node): View {
       form,
       footer)));
   form.querySelector("input")?.focus();
+  document.title = `${title} — collab`;
   return {};
 }
 

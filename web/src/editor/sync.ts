@@ -45,6 +45,7 @@ export class DocSync {
   private reloading = false;
   private pushTimer: number | undefined;
   private watchdog: number | undefined;
+  private settle: number | undefined;
   private lastPushAt = 0;
   private stash = new Map<number, WireUpdate[]>();
   private closed = false;
@@ -92,6 +93,7 @@ export class DocSync {
     this.closed = true;
     window.clearTimeout(this.pushTimer);
     window.clearTimeout(this.watchdog);
+    window.clearTimeout(this.settle);
     this.socket.send("doc_close", { file_id: this.fileId });
   }
 
@@ -118,6 +120,7 @@ export class DocSync {
       this.syncedDoc = doc;
       this.host.view.dispatch(receiveUpdates(this.host.view.state, parsed));
       this.check();
+      this.settleLater();
     }
     for (const [v, stashed] of [...this.stash].sort((a, b) => a[0] - b[0])) {
       if (v > this.version) break;
@@ -181,6 +184,15 @@ export class DocSync {
       // rate_limited, timeout, unavailable: the edits stay unsent and go with the next push
       window.setTimeout(() => this.schedulePush(), 1000);
     }
+  }
+
+  /**
+   * Document messages are not sequenced: one lost on the way (a Redis hiccup) shows only when the next arrives. A
+   * pull once things went quiet catches a lost last update too.
+   */
+  private settleLater(): void {
+    window.clearTimeout(this.settle);
+    this.settle = window.setTimeout(() => void this.pull(), 3000);
   }
 
   private armWatchdog(): void {

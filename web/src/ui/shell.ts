@@ -8,6 +8,7 @@ export function shell(crumbs: (Node | string)[], ...extra: Node[]): { main: HTML
   clear(root);
   const user = session.user;
   const bar = h("div", { class: "bar-extra" }, ...extra);
+  const skip = h("a", { class: "skip", href: "#main", text: "Skip to content" });
   const header = h("header", { class: "topbar" },
     h("a", { href: "/projects", "data-link": true, class: "brand", "aria-label": "collab, all projects" },
       h("span", { class: "brand-mark", "aria-hidden": "true" }, "</>"), "collab"),
@@ -16,8 +17,9 @@ export function shell(crumbs: (Node | string)[], ...extra: Node[]): { main: HTML
     h("div", { class: "account" },
       h("span", { class: "whoami", title: user?.email ?? "" }, user?.username ?? ""),
       h("button", { type: "button", class: "secondary small", text: "Log out", on: { click: () => void logout() } })));
-  const main = h("main", { id: "main", class: "page" });
-  root.append(header, main);
+  const main = h("main", { id: "main", class: "page", tabindex: "-1" });
+  root.append(skip, header, main);
+  document.title = [...crumbs].reverse().map((c) => (typeof c === "string" ? c : c.textContent)).filter(Boolean).join(" · ") + " — collab";
   return { main, bar };
 }
 
