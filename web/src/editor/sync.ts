@@ -118,7 +118,10 @@ export class DocSync {
         parsed.push({ clientID: u.clientID, changes });
       }
       this.syncedDoc = doc;
-      this.host.view.dispatch(receiveUpdates(this.host.view.state, parsed));
+      // One update per transaction: the unsent edits are then mapped over each update in turn, exactly as the
+      // server maps a stale push (io.collab.documents); mapping over their composition could order two insertions
+      // at one position differently, and the texts would diverge.
+      for (const u of parsed) this.host.view.dispatch(receiveUpdates(this.host.view.state, [u]));
       this.check();
       this.settleLater();
     }
