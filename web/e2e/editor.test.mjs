@@ -167,3 +167,21 @@ test("files: create, open by deep link, rename and delete, seen by the other mem
   await ada.context().close();
   await bob.context().close();
 });
+
+test("a collaborator demoted to viewer gets a read-only editor at once (role_changed), and back", async (t) => {
+  if (!ready) return t.skip("needs issue 12: workspace files");
+  const { owner, collab, ws, main } = await team();
+  const bob = await newPage(browser);
+  await openFile(bob, B, collab, ws, main);
+  assert.equal(await bob.locator(".cm-content").getAttribute("contenteditable"), "true");
+  await bob.getByRole("button", { name: "Run" }).waitFor();
+
+  assert.equal((await call(A, "PATCH", `/api/projects/workspaces/${ws.id}/members/${collab.id}/`, { role: "viewer" }, owner.access)).status, 200);
+  await bob.locator(".cm-content[contenteditable=false]").waitFor();
+  await bob.getByRole("button", { name: "Run" }).waitFor({ state: "detached" });
+
+  assert.equal((await call(A, "PATCH", `/api/projects/workspaces/${ws.id}/members/${collab.id}/`, { role: "collaborator" }, owner.access)).status, 200);
+  await bob.locator(".cm-content[contenteditable=true]").waitFor();
+  await bob.getByRole("button", { name: "Run" }).waitFor();
+  await bob.context().close();
+});
