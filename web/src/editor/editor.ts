@@ -53,6 +53,10 @@ export class CollabEditor implements SyncHost {
     return new CollabEditor(parent, socket, fileId, state, writable, events);
   }
 
+  get currentPath(): string {
+    return this.path;
+  }
+
   get text(): string {
     return this.view.state.doc.toString();
   }

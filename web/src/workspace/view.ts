@@ -80,8 +80,7 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
     removed: (id) => { if (editor?.fileId === id) closeEditor("This file was deleted."); },
   });
   runButton.addEventListener("click", () => {
-    const f = editor && files.byId(editor.fileId);
-    if (f) void jobs.run(f.id, f.path);
+    if (editor) void jobs.run(editor.fileId, editor.currentPath);
   });
 
   const editorPane = h("section", { class: "editor-pane", "aria-label": "Editor" },
@@ -98,8 +97,7 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
     roleBadge.className = `role role-${role}`;
     files.setWritable(canWrite());
     editor?.setWritable(canWrite());
-    const f = editor && files.byId(editor.fileId);
-    runButton.hidden = !canWrite() || !f || !runnable(f.path);
+    runButton.hidden = !canWrite() || !editor || !runnable(editor.currentPath);
     panel.redraw();
   }
 
@@ -134,17 +132,22 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
     try {
       const opened = await CollabEditor.open(editorHost, socket, fileId, canWrite(), {
         notice: notify,
-        renamed: (path) => { title.textContent = path; void files.load(); },
+        renamed: (path) => { title.textContent = path; applyRole(); void files.load(); },
         deleted: () => { closeEditor("This file was deleted."); void files.load(); },
       });
       if (mine !== opening) return opened.destroy();
       editor = opened;
-      title.textContent = files.byId(fileId)?.path ?? title.textContent;
+      title.textContent = opened.currentPath;
       applyRole();
     } catch (err) {
       if (mine === opening) {
         const code = (err as { code?: string }).code;
-        notify(code === "not_found" ? "This file does not exist (any more)." : `The file could not be opened: ${(err as Error).message}`);
+        if (code === "offline") {
+          pendingOpen = fileId; // opens when the socket is back
+          notify("Waiting for the connection to open the file…");
+        } else {
+          notify(code === "not_found" ? "This file does not exist (any more)." : `The file could not be opened: ${(err as Error).message}`);
+        }
       }
     }
   }
