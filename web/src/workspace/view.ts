@@ -101,10 +101,14 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
     panel.redraw();
   }
 
+  const placeholder = () => h("p", { class: "editor-empty muted" },
+    canWrite() ? "Open a file from the list, or create one: everyone here sees the same text as it is typed." : "Open a file from the list to follow it live.");
+
   function closeEditor(message: string | null): void {
     editor?.destroy();
     editor = null;
     clear(editorHost);
+    editorHost.append(placeholder());
     title.textContent = "No file open";
     files.setOpen(null);
     runButton.hidden = true;
@@ -220,6 +224,7 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
   }
 
   applyRole();
+  if (wantedFile === null) editorHost.append(placeholder());
   await Promise.all([files.load(), panel.load()]);
   if (pendingOpen === null && wantedFile === null && editor === null && files.files.length > 0 && window.innerWidth > 700) {
     if (socket.online) void openFile(files.files[0].id);
