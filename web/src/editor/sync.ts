@@ -26,6 +26,11 @@ export interface SyncHost {
 
 /** Shortest gap between two pushes: pushes count against the socket's message rate (20/s), like cursors do. */
 const PUSH_INTERVAL_MS = 100;
+/**
+ * A push or pull dropped for the rate limit gets an error without its ref, so no answer: give up on it soon and
+ * send again (the server recognizes re-sent updates by client ID and does not apply them twice).
+ */
+const REPLY_TIMEOUT_MS = 4000;
 
 /**
  * One open file on the `doc_*` protocol of the workspace socket (issue 12), driving `@codemirror/collab`:
@@ -164,7 +169,7 @@ export class DocSync {
         file_id: this.fileId,
         version: this.version,
         updates: updates.map((u) => ({ clientID: u.clientID, changes: u.changes.toJSON() })),
-      });
+      }, REPLY_TIMEOUT_MS);
       this.ackedVersion = Math.max(this.ackedVersion, Number(ack.version));
       this.host.notice(null);
     } catch (err) {
@@ -211,7 +216,7 @@ export class DocSync {
     this.pulling = true;
     let reply: Message | null = null;
     try {
-      reply = await this.socket.request("doc_pull", { file_id: this.fileId, version: this.version });
+      reply = await this.socket.request("doc_pull", { file_id: this.fileId, version: this.version }, REPLY_TIMEOUT_MS);
     } catch (err) {
       this.pulling = false;
       if (err instanceof SocketError && err.code === "doc_reload") {
