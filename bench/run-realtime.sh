@@ -103,6 +103,9 @@ prepare() {
   export COLLAB_JWT_SECRET="$(random_secret)"
   export COLLAB_JWT_ACCESS_TTL_SECONDS=3600
   export COLLAB_CLUSTER_NAME="collab-bench-$$"
+  # The load generator spies on the channels by name (collab:<db>:ws:<id>): keep the prefix fixed, not derived from
+  # the deployment id. The Redis database is flushed before each run, so no earlier deployment's claim remains.
+  export COLLAB_REDIS_KEY_PREFIX=collab
   export COLLAB_CLUSTER_MEMBERS=127.0.0.1
   export COLLAB_CLUSTER_HOST=127.0.0.1
   export COLLAB_CLUSTER_PORT="${COLLAB_CLUSTER_PORT:-5901}"

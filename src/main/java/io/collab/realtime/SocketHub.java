@@ -4,6 +4,7 @@ import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -73,14 +74,14 @@ public final class SocketHub {
   private final long userCheckTimer;
   private final MessageConsumer<JsonObject> membershipEvents;
 
-  public SocketHub(Vertx vertx, Broker broker, BusClient bus, CollabConfig.Realtime settings) {
+  public SocketHub(Vertx vertx, Broker broker, BusClient bus, CollabConfig.Realtime settings, ClusterEvents events) {
     this.vertx = vertx;
     this.broker = broker;
     this.bus = bus;
     this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, settings.presenceTtlSeconds() * 1000L / 3),
         t -> heartbeat());
     this.userCheckTimer = vertx.setPeriodic(settings.userCheckSeconds() * 1000L, t -> closeInactiveUsers());
-    this.membershipEvents = vertx.eventBus().consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
+    this.membershipEvents = events.consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
   }
 
   /** Registers the session; completes once its workspace's deliveries flow and its user is marked present. */
