@@ -1,11 +1,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { A, B, launch, newPage, user, workspace, file, login, call, hasFiles, waitFor, screenshot, noProblems, proxy } from "./support.mjs";
+import { A, B, launch, newPage, user, workspace, file, login, call, docsReady, waitFor, screenshot, noProblems, proxy } from "./support.mjs";
 
 // These scenarios need issue 12 (workspace files and the doc_* protocol) in the service.
 let browser;
 let ready = false;
-before(async () => { browser = await launch(); ready = await hasFiles(A); });
+before(async () => { browser = await launch(); ready = await docsReady(browser, A); });
 after(async () => { await browser?.close(); });
 
 const INITIAL = "# shared notes\ndef greet(name):\n    return f\"hello {name}\"\n";
@@ -30,7 +30,7 @@ const text = (page) => page.evaluate(() => window.collab.text());
 const stored = async (owner, ws, f) => (await call(A, "GET", `/api/projects/workspaces/${ws.id}/files/${f.id}/`, undefined, owner.access)).json.content;
 
 test("two users on two instances type into one file at once: both editors and the stored file end identical", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
   const { owner, collab, ws, main } = await team();
   const ada = await newPage(browser);
   const bob = await newPage(browser);
@@ -63,7 +63,7 @@ test("two users on two instances type into one file at once: both editors and th
 });
 
 test("a viewer's editor is read-only, without file operations or Run, and follows the others live", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
   const { owner, viewer, ws, main } = await team();
   const ada = await newPage(browser);
   const cy = await newPage(browser);
@@ -90,7 +90,7 @@ test("a viewer's editor is read-only, without file operations or Run, and follow
 });
 
 test("when the socket drops, the page reconnects (to the other instance) and the edits typed meanwhile arrive", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
   const { owner, collab, ws, main } = await team();
   const px = await proxy(A);
   const ada = await newPage(browser);
@@ -129,7 +129,7 @@ test("when the socket drops, the page reconnects (to the other instance) and the
 });
 
 test("files: create, open by deep link, rename and delete, seen by the other member", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
   const { owner, collab, ws } = await team();
   const ada = await newPage(browser);
   const bob = await newPage(browser);
@@ -169,7 +169,7 @@ test("files: create, open by deep link, rename and delete, seen by the other mem
 });
 
 test("a collaborator demoted to viewer gets a read-only editor at once (role_changed), and back", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
   const { owner, collab, ws, main } = await team();
   const bob = await newPage(browser);
   await openFile(bob, B, collab, ws, main);

@@ -1,10 +1,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { A, B, launch, newPage, user, workspace, file, login, hasFiles, waitFor, screenshot, noProblems } from "./support.mjs";
+import { A, B, launch, newPage, user, workspace, file, login, docsReady, waitFor, screenshot, noProblems } from "./support.mjs";
 
 let browser;
 let ready = false;
-before(async () => { browser = await launch(); ready = await hasFiles(A); });
+before(async () => { browser = await launch(); ready = await docsReady(browser, A); });
 after(async () => { await browser?.close(); });
 
 const HELPER = "def shout(text):\n    return text.upper() + '!'\n";
@@ -20,7 +20,7 @@ const MAIN = [
 ].join("\n");
 
 test("Run on a file that imports a sibling streams its output live, then shows status, exit code and duration", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files and jobs on them");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol (Run runs the open file)");
   const owner = await user(A, "runner");
   const colleague = await user(A, "watcher");
   const { workspace: ws } = await workspace(A, owner, [[colleague, "collaborator"]]);
@@ -55,7 +55,7 @@ test("Run on a file that imports a sibling streams its output live, then shows s
 });
 
 test("Cancel stops a running file", async (t) => {
-  if (!ready) return t.skip("needs issue 12: workspace files and jobs on them");
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol (Run runs the open file)");
   const owner = await user(A, "canceller");
   const { workspace: ws } = await workspace(A, owner);
   const slow = await file(A, owner, ws.id, "slow.py", "import time\nprint('started', flush=True)\ntime.sleep(20)\n");

@@ -133,3 +133,34 @@ export async function proxy(targetBase) {
     close() { this.cut(); server.close(); },
   };
 }
+
+/**
+ * Whether the service speaks the doc_* editing protocol on its workspace socket (issue 12): a probe opens a file
+ * over a real socket from a page of the app's origin.
+ */
+export async function docsReady(browser, base) {
+  if (!(await hasFiles(base))) return false;
+  const u = await user(base, "probe");
+  const { workspace: ws } = await workspace(base, u);
+  const f = await file(base, u, ws.id, "probe.txt", "x");
+  const page = await newPage(browser);
+  try {
+    await page.goto(`${base}/login`);
+    return await page.evaluate(({ wsId, fileId, token }) => new Promise((resolve) => {
+      const s = new WebSocket(`ws://${location.host}/ws/workspaces/${wsId}/?token=${token}`);
+      const timer = setTimeout(() => { s.close(); resolve(false); }, 3000);
+      s.onmessage = (e) => {
+        const m = JSON.parse(e.data);
+        if (m.type === "presence_state") s.send(JSON.stringify({ event: "doc_open", payload: { file_id: fileId }, ref: "probe" }));
+        if (m.ref === "probe" && m.type !== "ack") {
+          clearTimeout(timer);
+          s.close();
+          resolve(m.type === "doc_state");
+        }
+      };
+      s.onclose = () => resolve(false);
+    }), { wsId: ws.id, fileId: f.id, token: u.access });
+  } finally {
+    await page.context().close();
+  }
+}

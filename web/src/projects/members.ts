@@ -60,6 +60,7 @@ export function membersPanel(workspaceId: number, canManage: () => boolean, onCh
           try {
             await busy(table, () => api("PATCH", `${base}${m.user_id}/`, { role: select.value }));
           } catch (err) {
+            select.value = m.role; // refused: show the role it still has, not the one asked for
             error.show(describe(err, "this member"));
           }
           await load();
