@@ -1,11 +1,16 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { A, B, launch, newPage, user, workspace, file, login, call, docsReady, waitFor, screenshot, noProblems, proxy } from "./support.mjs";
+import { A, B, launch, newPage, user, workspace, file, login, call, hasFiles, docsReady, waitFor, screenshot, noProblems, proxy } from "./support.mjs";
 
 // These scenarios need issue 12 (workspace files and the doc_* protocol) in the service.
 let browser;
 let ready = false;
-before(async () => { browser = await launch(); ready = await docsReady(browser, A); });
+let filesReady = false;
+before(async () => {
+  browser = await launch();
+  filesReady = await hasFiles(A);
+  ready = await docsReady(browser, A);
+});
 after(async () => { await browser?.close(); });
 
 const INITIAL = "# shared notes\ndef greet(name):\n    return f\"hello {name}\"\n";
@@ -128,44 +133,51 @@ test("when the socket drops, the page reconnects (to the other instance) and the
   }
 });
 
-test("files: create, open by deep link, rename and delete, seen by the other member", async (t) => {
-  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
+test("files: create, rename and delete, seen by the other member; a taken path is refused in words", async (t) => {
+  if (!filesReady) return t.skip("needs issue 12: workspace files");
   const { owner, collab, ws } = await team();
   const ada = await newPage(browser);
   const bob = await newPage(browser);
   await login(ada, A, owner, `/workspaces/${ws.id}`);
   await login(bob, B, collab, `/workspaces/${ws.id}`);
   await ada.locator(".conn[data-state=online]").waitFor();
+  await bob.locator(".conn[data-state=online]").waitFor();
 
-  await ada.getByLabel("New file").fill("src/util.js");
+  await ada.getByLabel("New file path").fill("src/util.js");
   await ada.getByRole("button", { name: "Create" }).click();
   await ada.waitForURL(/\/files\/\d+$/);
-  await ada.locator(".cm-content").waitFor();
   await bob.getByRole("link", { name: "src/util.js" }).waitFor();
-
-  const deepLink = ada.url();
-  const again = await newPage(browser);
-  await login(again, A, owner, new URL(deepLink).pathname);
-  await again.locator(".file-title", { hasText: "src/util.js" }).waitFor();
-  await again.reload();
-  await again.locator(".file-title", { hasText: "src/util.js" }).waitFor();
-  await again.context().close();
 
   await ada.getByRole("button", { name: "Rename src/util.js" }).click();
   await ada.getByRole("dialog").getByLabel("Path").fill("src/tools.js");
   await ada.getByRole("dialog").getByRole("button", { name: "Rename" }).click();
   await bob.getByRole("link", { name: "src/tools.js" }).waitFor();
 
-  await ada.getByLabel("New file").fill("src/tools.js");
+  await ada.getByLabel("New file path").fill("src/tools.js");
   await ada.getByRole("button", { name: "Create" }).click();
   await ada.getByRole("alert").filter({ hasText: "A file with this path already exists" }).waitFor();
 
   await ada.getByRole("button", { name: "Delete src/tools.js" }).click();
   await ada.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
   await bob.getByRole("link", { name: "src/tools.js" }).waitFor({ state: "detached" });
-  noProblems(ada, bob);
+  const left = await call(A, "GET", `/api/projects/workspaces/${ws.id}/files/`, undefined, owner.access);
+  assert.deepEqual(left.json.map((f) => f.path), ["main.py"]);
   await ada.context().close();
   await bob.context().close();
+});
+
+test("a deep link to a file opens it in the editor, also after a reload", async (t) => {
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
+  const { owner, ws, main } = await team();
+  const page = await newPage(browser);
+  await openFile(page, A, owner, ws, main);
+  await page.locator(".file-title", { hasText: "main.py" }).waitFor();
+  await page.reload();
+  await page.locator(".file-title", { hasText: "main.py" }).waitFor();
+  await waitFor("the text after the reload", async () => (await text(page)) === INITIAL);
+  assert.equal(new URL(page.url()).pathname, `/workspaces/${ws.id}/files/${main.id}`);
+  noProblems(page);
+  await page.context().close();
 });
 
 test("a collaborator demoted to viewer gets a read-only editor at once (role_changed), and back", async (t) => {

@@ -22,7 +22,7 @@ export class FileTree {
   ) {
     const path = h("input", { type: "text", required: true, maxlength: "255", placeholder: "main.py", spellcheck: "false", autocapitalize: "off" });
     this.create = h("form", { class: "new-file", "aria-label": "New file" },
-      field("New file", path), h("button", { type: "submit", class: "secondary small", text: "Create" }));
+      field("New file path", path), h("button", { type: "submit", class: "secondary small", text: "Create" }));
     this.create.addEventListener("submit", async (e) => {
       e.preventDefault();
       this.error.show(null);
