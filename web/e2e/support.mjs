@@ -43,7 +43,8 @@ export async function call(base, method, url, body, access) {
 
 /** Registers and logs in a user over REST. */
 export async function user(base, name) {
-  const n = `${name}${process.pid}x${Date.now() % 100000}x${counter++}`;
+  // short enough to read in screenshots; random, because each test file runs in a process of its own
+  const n = `${name}.${Math.random().toString(36).slice(2, 6)}${counter++}`;
   const email = `${n}@example.com`;
   const password = "correct horse battery";
   const reg = await call(base, "POST", "/api/auth/register/", { email, username: n, password });

@@ -108,7 +108,9 @@ export class JobsPanel {
   private async complete(run: Run): Promise<void> {
     try {
       const job = await get<Job>(`/api/jobs/${run.id}/`);
-      if (job.started_at && job.finished_at) run.finishedMs = Date.parse(job.finished_at) - Date.parse(job.started_at);
+      // measured here when the run was watched from its start (millisecond precision), else from the job's times
+      if (run.startedAt !== null) run.finishedMs = Date.now() - run.startedAt;
+      else if (job.started_at && job.finished_at) run.finishedMs = Date.parse(job.finished_at) - Date.parse(job.started_at);
       run.exitCode = job.exit_code;
       run.error = job.error;
       const streamed = run.chunks.reduce((n, c) => n + c.data.length, 0);
