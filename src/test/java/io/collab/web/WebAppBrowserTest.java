@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *
  * <p>Needs the app built into {@code target/classes/webroot} (the build does it before tests, unless
  * {@code -Dweb.skip=true}), Node 20 and {@code /usr/bin/chromium} ({@code .ci/run} installs it). Run a subset with
- * {@code -Dweb.e2e=e2e/account.test.mjs}.
+ * {@code -Dweb.e2e=e2e/account.test.mjs}; refresh the README's screenshots with {@code -Dweb.screenshots=true}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @DisplayName("The browser app works end to end in Chromium against two instances")
@@ -75,7 +75,10 @@ class WebAppBrowserTest {
     builder.environment().put("COLLAB_E2E_B", "http://127.0.0.1:" + second.port);
     builder.environment().put("COLLAB_E2E_B_ACCESS_TTL", String.valueOf(SHORT_ACCESS_TTL));
     builder.environment().put("COLLAB_E2E_CHROMIUM", CHROMIUM.toString());
-    builder.environment().put("COLLAB_E2E_IMAGES", Path.of("docs/images").toAbsolutePath().toString());
+    // Screenshots go to target/ on every run; -Dweb.screenshots=true refreshes the README's in docs/images
+    // (kept out of ordinary runs, which would otherwise leave changed pictures in every working tree).
+    Path images = Boolean.getBoolean("web.screenshots") ? Path.of("docs/images") : Path.of("target/e2e-images");
+    builder.environment().put("COLLAB_E2E_IMAGES", images.toAbsolutePath().toString());
     Process node = builder.start();
     StringBuilder output = new StringBuilder();
     try (BufferedReader lines = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))) {
