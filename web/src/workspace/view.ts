@@ -142,6 +142,7 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
       if (mine !== opening) return opened.destroy();
       editor = opened;
       title.textContent = opened.currentPath;
+      cursors.forEach((at, user) => showCursor(user, at));
       applyRole();
     } catch (err) {
       if (mine === opening) {
@@ -198,6 +199,16 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
     }
   }
 
+  // Everyone's last cursor, whichever file it is in: a file opened later shows the cursors already in it.
+  const cursors = new Map<string, { fileId: number; anchor: number; head: number }>();
+
+  function showCursor(user: string, at: { fileId: number; anchor: number; head: number }): void {
+    if (!editor) return;
+    if (at.fileId !== editor.fileId) return editor.hideCursor(user);
+    const who = memberByEmail(user);
+    editor.showCursor(user, who?.username ?? user, colourClass(who?.user_id), at.anchor, at.head);
+  }
+
   function broadcast(m: Message): void {
     const user = String(m.user ?? "");
     const payload = (m.payload ?? {}) as Record<string, unknown>;
@@ -209,12 +220,14 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
         return;
       case "user_leave":
         presence.leave(user);
+        cursors.delete(user);
         editor?.hideCursor(user);
         return;
       case "cursor": {
-        if (user === me.email || !editor || payload.file_id !== editor.fileId) return;
-        const who = memberByEmail(user);
-        editor.showCursor(user, who?.username ?? user, colourClass(who?.user_id), Number(payload.anchor) || 0, Number(payload.head) || 0);
+        if (user === me.email) return;
+        const at = { fileId: Number(payload.file_id), anchor: Number(payload.anchor) || 0, head: Number(payload.head) || 0 };
+        cursors.set(user, at);
+        showCursor(user, at);
         return;
       }
       case "files_changed":
