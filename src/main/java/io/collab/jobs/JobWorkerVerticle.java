@@ -7,6 +7,7 @@ import io.collab.common.BusClient;
 import io.collab.common.ClusterEvents;
 import io.collab.common.InOrder;
 import io.collab.realtime.Broker;
+import io.collab.realtime.Protocol;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -348,7 +349,7 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     String jobId = job.getString("id");
-    String message = new JsonObject().put("type", "job").put("job_id", jobId).mergeIn(event).encode();
+    String message = Protocol.job(jobId, event);
     announcements.run(jobId, () -> broker.publish(workspaceId, message))
         .onFailure(err -> log.warn("job {} progress not delivered: {}", jobId, err.getMessage()));
   }

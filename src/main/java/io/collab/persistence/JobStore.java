@@ -22,16 +22,10 @@ final class JobStore {
   static final String COLUMNS = """
       j.id, j.user_id, j.workspace_id, j.kind, j.language, j.status, j.attempts, j.max_attempts, j.exit_code,
       j.stdout, j.stderr, j.truncated, j.error, j.created_at, j.started_at, j.finished_at, j.file_id, j.file_version""";
+  /** The role of $2 in the job's workspace (NULL: none, or no workspace). */
+  static final String ROLE_OF = Access.effectiveRoleSql("j.workspace_id", "$2");
   /** $2 may read the job: its submitter, or anyone with a role in its workspace. */
-  static final String VISIBLE_TO = """
-      (j.user_id = $2 OR (j.workspace_id IS NOT NULL AND EXISTS (
-         SELECT 1 FROM workspaces w JOIN projects p ON p.id = w.project_id
-         WHERE w.id = j.workspace_id AND (p.owner_id = $2 OR EXISTS (
-           SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $2)))))""";
-  static final String ROLE_OF = """
-      (SELECT CASE WHEN p.owner_id = $2 THEN 'owner' ELSE (
-          SELECT m.role FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $2) END
-       FROM workspaces w JOIN projects p ON p.id = w.project_id WHERE w.id = j.workspace_id)""";
+  static final String VISIBLE_TO = "(j.user_id = $2 OR " + ROLE_OF + " IS NOT NULL)";
   /** The submitter's role in the job's workspace ($1), before a job is created there. */
   static final String SUBMITTER_ROLE = "SELECT " + Access.effectiveRoleSql("$1", "$2") + " AS role";
   /** One round trip: per-user lock, idempotency lookup, quota, insert (V4__create_job_function.sql says why). */
@@ -140,8 +134,8 @@ final class JobStore {
             return Future.failedFuture(Rows.notFound("job"));
           }
           Row row = rows.iterator().next();
-          String role = row.getString("role");
-          if (row.getLong("user_id") != actor && !"owner".equals(role) && !"collaborator".equals(role)) {
+          WorkspaceRole role = WorkspaceRole.of(row.getString("role"));
+          if (!Access.mayCancelJob(role, row.getLong("user_id") == actor)) {
             return Future.failedFuture(Rows.forbidden("only the submitter or a workspace writer may cancel it"));
           }
           String status = row.getString("status");

@@ -1,6 +1,7 @@
 package io.collab.persistence;
 
 import io.collab.common.BusFailure;
+import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,9 +24,9 @@ import java.util.TreeMap;
  */
 final class Memberships {
 
-  static final String OWNER = "owner";
-  /** Role names and the body arrays that list their holders. */
-  static final Map<String, String> ARRAYS = Map.of("owners", OWNER, "collaborators", "collaborator", "viewers", "viewer");
+  /** The body arrays that list each role's holders, to the role's key. */
+  static final Map<String, String> ARRAYS = Map.of("owners", WorkspaceRole.OWNER.key(),
+      "collaborators", WorkspaceRole.COLLABORATOR.key(), "viewers", WorkspaceRole.VIEWER.key());
 
   static final String LOAD = "SELECT user_id, role FROM workspace_members WHERE workspace_id = $1";
   static final String KNOWN_USERS = "SELECT id FROM users WHERE id = ANY($1)";
@@ -80,7 +81,7 @@ final class Memberships {
   /** Applies the diff; fails 400 unknown_user or 409 last_owner (the transaction then rolls back). */
   static Future<List<JsonObject>> apply(SqlConnection conn, long workspaceId, Map<Long, String> current,
                                         Map<Long, String> wanted, String fieldForUnknown) {
-    if (!wanted.containsValue(OWNER)) {
+    if (!wanted.containsValue(WorkspaceRole.OWNER.key())) {
       return Future.failedFuture(new BusFailure(409, "last_owner", "a workspace must keep at least one owner"));
     }
     List<Long> newcomers = wanted.keySet().stream().filter(id -> !current.containsKey(id)).toList();
@@ -120,10 +121,10 @@ final class Memberships {
     JsonArray owners = new JsonArray();
     JsonArray collaborators = new JsonArray();
     JsonArray viewers = new JsonArray();
-    new TreeMap<>(members).forEach((id, role) -> (switch (role) {
+    new TreeMap<>(members).forEach((id, role) -> (switch (WorkspaceRole.of(role)) {
       case OWNER -> owners;
-      case "collaborator" -> collaborators;
-      default -> viewers;
+      case COLLABORATOR -> collaborators;
+      case VIEWER -> viewers;
     }).add(id));
     return new JsonObject().put("owners", owners).put("collaborators", collaborators).put("viewers", viewers);
   }

@@ -2,6 +2,7 @@ package io.collab.persistence;
 
 import io.collab.common.Bus;
 import io.collab.common.ClusterEvents;
+import io.collab.workspace.Access;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,17 +17,12 @@ import io.vertx.sqlclient.Tuple;
 final class ProjectStore {
 
   static final String COLUMNS = "p.id, p.name, p.description, p.owner_id, p.created_at, p.version";
-  /** Visible to $1: owned, or reachable through a workspace membership. */
-  static final String VISIBLE_TO = """
-      (p.owner_id = $1 OR EXISTS (
-         SELECT 1 FROM workspaces w JOIN workspace_members m ON m.workspace_id = w.id
-         WHERE w.project_id = p.id AND m.user_id = $1))""";
-  static final String LIST = "SELECT " + COLUMNS + " FROM projects p WHERE " + VISIBLE_TO
+  static final String LIST = "SELECT " + COLUMNS + " FROM projects p WHERE " + Access.projectVisibleSql("p", "$1")
       + " AND p.id > $2 ORDER BY p.id LIMIT $3";
   static final String INSERT = """
       INSERT INTO projects AS p (owner_id, name, description) VALUES ($1, $2, $3)
       RETURNING p.id, p.name, p.description, p.owner_id, p.created_at, p.version""";
-  static final String FIND_FOR = "SELECT " + COLUMNS + ", " + VISIBLE_TO.replace("$1", "$2")
+  static final String FIND_FOR = "SELECT " + COLUMNS + ", " + Access.projectVisibleSql("p", "$2")
       + " AS visible FROM projects p WHERE p.id = $1";
   static final String LOCK_FOR = FIND_FOR + " FOR UPDATE OF p";
   static final String UPDATE = """

@@ -2,6 +2,8 @@ package io.collab.persistence;
 
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
+import io.collab.workspace.Access;
+import io.collab.workspace.WorkspaceRole;
 import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -25,22 +27,15 @@ import java.util.function.Function;
  */
 final class WorkspaceStore {
 
-  static final String FIND_FOR = """
-      SELECT w.id, w.project_id, w.name, w.created_at, w.version, p.owner_id AS project_owner,
-             (SELECT m.role FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $2) AS member_role
-      FROM workspaces w JOIN projects p ON p.id = w.project_id
-      WHERE w.id = $1""";
+  /** The workspace $1 and the role of $2 in it (NULL: none). */
+  static final String FIND_FOR = "SELECT w.id, w.project_id, w.name, w.created_at, w.version, "
+      + Access.effectiveRoleSql("w.id", "$2") + " AS role FROM workspaces w WHERE w.id = $1";
   static final String LOCK_FOR = FIND_FOR + " FOR UPDATE OF w";
-  static final String LIST = """
-      SELECT w.id, w.project_id, w.name, w.created_at, w.version
-      FROM workspaces w JOIN projects p ON p.id = w.project_id
-      WHERE (p.owner_id = $1 OR EXISTS (
-               SELECT 1 FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $1))
-        AND w.id > $2
-      ORDER BY w.id LIMIT $3""";
+  static final String LIST = "SELECT w.id, w.project_id, w.name, w.created_at, w.version FROM workspaces w WHERE "
+      + Access.effectiveRoleSql("w.id", "$1") + " IS NOT NULL AND w.id > $2 ORDER BY w.id LIMIT $3";
   static final String MEMBERS_OF_MANY =
       "SELECT workspace_id, user_id, role FROM workspace_members WHERE workspace_id = ANY($1)";
-  static final String PROJECT_FOR = "SELECT p.owner_id, " + ProjectStore.VISIBLE_TO.replace("$1", "$2")
+  static final String PROJECT_FOR = "SELECT p.owner_id, " + Access.projectVisibleSql("p", "$2")
       + " AS visible FROM projects p WHERE p.id = $1";
   static final String INSERT = """
       INSERT INTO workspaces (project_id, name) VALUES ($1, $2)
@@ -112,7 +107,7 @@ final class WorkspaceStore {
         .compose(inserted -> {
           Row row = inserted.iterator().next();
           Map<Long, String> wanted = Memberships.desired(Map.of(), request);
-          wanted.put(actor, Memberships.OWNER);  // the creator is an owner, whatever the arrays said
+          wanted.put(actor, WorkspaceRole.OWNER.key());  // the creator is an owner, whatever the arrays said
           return Memberships.apply(conn, row.getLong("id"), Map.of(), wanted, null)
               .map(events -> new Outcome(workspace(row, wanted), events));
         }));
@@ -142,9 +137,9 @@ final class WorkspaceStore {
   Future<JsonObject> access(JsonObject request) {
     return pool.preparedQuery(FIND_FOR).execute(Tuple.of(request.getLong("workspace_id"), request.getLong("user_id")))
         .compose(rows -> {
-          String role = rows.size() == 0 ? null : roleOf(rows.iterator().next(), request.getLong("user_id"));
-          return role == null ? Future.failedFuture(Rows.notFound("workspace"))
-              : Future.succeededFuture(new JsonObject().put("role", role)
+          WorkspaceRole role = rows.size() == 0 ? null : roleOf(rows.iterator().next());
+          return !Access.mayRead(role) ? Future.failedFuture(Rows.notFound("workspace"))
+              : Future.succeededFuture(new JsonObject().put("role", role.key())
                   .put("project_id", rows.iterator().next().getLong("project_id")));
         });
   }
@@ -196,7 +191,7 @@ final class WorkspaceStore {
     long userId = request.getLong("user_id");
     return transaction(conn -> visibleLocked(conn, request)
         .compose(row -> {
-          if (userId != actor && !Memberships.OWNER.equals(roleOf(row, actor))) {
+          if (userId != actor && !Access.mayManage(roleOf(row))) {
             return Future.failedFuture(Rows.forbidden("only workspace owners may remove other members"));
           }
           return changeMembers(conn, row.getLong("id"), current -> {
@@ -256,7 +251,7 @@ final class WorkspaceStore {
     long actor = request.getLong("actor");
     return conn.preparedQuery(query).execute(Tuple.of(request.getLong("id"), actor)).compose(rows -> {
       Row row = rows.size() == 0 ? null : rows.iterator().next();
-      return row == null || roleOf(row, actor) == null
+      return row == null || !Access.mayRead(roleOf(row))
           ? Future.failedFuture(Rows.notFound("workspace")) : Future.succeededFuture(row);
     });
   }
@@ -268,7 +263,7 @@ final class WorkspaceStore {
   /** 404 when invisible, 403 when visible but not an owner, 412 when stale. */
   private static Future<Row> ownedForChange(SqlConnection conn, JsonObject request, String refusal) {
     return visibleLocked(conn, request).compose(row -> {
-      if (!Memberships.OWNER.equals(roleOf(row, request.getLong("actor")))) {
+      if (!Access.mayManage(roleOf(row))) {
         return Future.failedFuture(Rows.forbidden(refusal));
       }
       if (Rows.staleVersion(request, row.getLong("version"))) {
@@ -278,8 +273,8 @@ final class WorkspaceStore {
     });
   }
 
-  private static String roleOf(Row row, long actor) {
-    return row.getLong("project_owner") == actor ? Memberships.OWNER : row.getString("member_role");
+  private static WorkspaceRole roleOf(Row row) {
+    return WorkspaceRole.of(row.getString("role"));
   }
 
   private static JsonObject workspace(Row row, Map<Long, String> members) {

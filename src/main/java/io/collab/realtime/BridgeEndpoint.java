@@ -6,6 +6,8 @@ import io.collab.auth.Principal;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.InOrder;
+import io.collab.workspace.Access;
+import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -243,8 +245,8 @@ public final class BridgeEndpoint {
         .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
             .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
         .onComplete(access -> {
-          boolean allowed = access.succeeded() && (!"viewer".equals(access.result().getString("role"))
-              || settings.viewerEvents().contains(name));
+          boolean allowed = access.succeeded() && Access.maySend(
+              WorkspaceRole.of(access.result().getString("role")), name, settings.viewerEvents());
           if (allowed) {
             raw.put("address", sink);
             raw.put("headers", new JsonObject()

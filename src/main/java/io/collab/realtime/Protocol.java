@@ -27,6 +27,15 @@ public final class Protocol {
   /** The user's role in the workspace changed: {@code {type, role}}. */
   public static final String ROLE_CHANGED = "role_changed";
 
+  /**
+   * Progress of a job run in the workspace, sequenced like a broadcast (it has a {@code seq}, is kept in the history
+   * and replayed with {@code since}, so a socket that reconnects misses no output): {@code {type, job_id, seq, ...}}
+   * with either {@code status} ({@code running} + {@code attempt}; {@code succeeded}/{@code failed}/{@code cancelled}
+   * + {@code exit_code}, {@code error}) or live output {@code stream} ({@code stdout}/{@code stderr}), {@code chunk}
+   * (from 0 per job) and {@code data}.
+   */
+  public static final String JOB = "job";
+
   /** Client event that renews the token instead of being relayed. */
   public static final String AUTH_EVENT = "auth";
   /** Broadcast events the server itself emits. */
@@ -86,6 +95,11 @@ public final class Protocol {
         .put("user", user)
         .put("ts", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
         .encode();
+  }
+
+  /** A job message without its {@code seq} (appended by the sequencer, as for {@link #unsequenced}). */
+  public static String job(String jobId, JsonObject event) {
+    return new JsonObject().put("type", JOB).put("job_id", jobId).mergeIn(event).encode();
   }
 
   public static String error(String error, String detail, Object ref) {

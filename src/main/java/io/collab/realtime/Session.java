@@ -6,6 +6,8 @@ import io.collab.auth.Principal;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.collab.workspace.Access;
+import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,7 +26,6 @@ import java.util.regex.Pattern;
  */
 final class Session implements Member {
 
-  private static final String VIEWER = "viewer";
   static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
   private record Pending(long seq, String message) {}
@@ -127,7 +128,7 @@ final class Session implements Member {
       documents.onEvent(name, message.getValue("payload"), ref);
       return;
     }
-    if (VIEWER.equals(role) && !settings.viewerEvents().contains(name)) {
+    if (!Access.maySend(WorkspaceRole.of(role), name, settings.viewerEvents())) {
       send(Protocol.error("forbidden", "viewers may only send " + String.join(", ", settings.viewerEvents()), ref));
       return;
     }

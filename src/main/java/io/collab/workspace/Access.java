@@ -26,6 +26,11 @@ public final class Access {
     return role == WorkspaceRole.OWNER || role == WorkspaceRole.COLLABORATOR;
   }
 
+  /** Cancel a job of the workspace: its submitter, or a member who may run jobs there. */
+  public static boolean mayCancelJob(WorkspaceRole role, boolean submitter) {
+    return submitter || mayRunJobs(role);
+  }
+
   /** Rename or delete the workspace, add, change and remove members: owners. */
   public static boolean mayManage(WorkspaceRole role) {
     return role == WorkspaceRole.OWNER;
@@ -37,6 +42,19 @@ public final class Access {
    */
   public static boolean maySend(WorkspaceRole role, String event, Set<String> viewerEvents) {
     return role != null && (role != WorkspaceRole.VIEWER || viewerEvents.contains(event));
+  }
+
+  /**
+   * SQL condition: the caller sees the project, as its owner or as a member of any of its workspaces (members of one
+   * workspace see the project it belongs to, read-only).
+   *
+   * @param projectAlias the alias of the {@code projects} row in the enclosing query
+   * @param userId SQL expression for the caller's user id
+   */
+  public static String projectVisibleSql(String projectAlias, String userId) {
+    return "(" + projectAlias + ".owner_id = " + userId + " OR EXISTS ("
+        + " SELECT 1 FROM workspaces vw JOIN workspace_members vm ON vm.workspace_id = vw.id"
+        + " WHERE vw.project_id = " + projectAlias + ".id AND vm.user_id = " + userId + "))";
   }
 
   /**

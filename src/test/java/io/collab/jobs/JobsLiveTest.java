@@ -1,6 +1,7 @@
 package io.collab.jobs;
 
 import io.collab.support.Actors;
+import io.collab.support.Jobs;
 import io.collab.support.Sockets;
 import io.collab.support.Teams;
 import io.collab.support.TestApp;
@@ -56,6 +57,31 @@ class JobsLiveTest {
       assertThat(job.get(job.size() - 1).getString("status")).isEqualTo("succeeded");
       List<Long> seqs = job.stream().map(m -> m.getLong("seq")).toList();
       assertThat(seqs).isSorted().doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  @DisplayName("job messages share the workspace's sequence: a socket that reconnects with since gets those it missed")
+  void jobMessagesAreReplayedWithSince() {
+    Teams.Team team = Teams.create(actors);
+    long lastSeq;
+    try (Sockets.Client before = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      before.send("edit", new JsonObject(), "r1");
+      lastSeq = before.await("the ack", Sockets.type("ack")).getLong("seq");
+    }
+    String jobId = actors.post(team.collaborator(), "/api/jobs/submit/", new JsonObject().put("code", "print('missed')")
+        .put("language", "python").put("workspace_id", team.workspaceId())).bodyAsJsonObject().getString("job_id");
+    Jobs.awaitStatus(actors, team.collaborator(), jobId, Jobs.FINAL);
+
+    try (Sockets.Client after = Sockets.connect(app,
+        Sockets.path(team.workspaceId(), team.owner().access(), lastSeq))) {
+      List<JsonObject> replayed = after.upTo("the replayed final status",
+          m -> "job".equals(m.getString("type")) && "succeeded".equals(m.getString("status")), Duration.ofSeconds(10));
+      List<JsonObject> job = replayed.stream().filter(m -> "job".equals(m.getString("type"))).toList();
+      assertThat(job).extracting(m -> m.getString("status")).contains("running", "succeeded");
+      assertThat(job.stream().filter(m -> "stdout".equals(m.getString("stream"))).map(m -> m.getString("data")))
+          .containsExactly("missed\n");
+      assertThat(job.get(0).getLong("seq")).isGreaterThan(lastSeq);
     }
   }
 
