@@ -61,6 +61,9 @@ test("two users on two instances type into one file at once: both editors and th
   await bob.locator(".cm-remote-label", { hasText: owner.username }).waitFor();
   await bob.keyboard.press("Shift+ArrowUp"); // a selection, drawn in bob's colour on ada's screen
   await ada.locator(".cm-remote-selection").first().waitFor();
+  await ada.keyboard.press("ArrowUp");
+  await ada.keyboard.press("Shift+End"); // and ada's own selection, in the editor's colours
+  await bob.locator(".cm-remote-label", { hasText: owner.username }).waitFor();
   await screenshot(ada, "workspace.png");
   noProblems(ada, bob);
   await ada.context().close();
