@@ -202,3 +202,19 @@ test("a collaborator demoted to viewer gets a read-only editor at once (role_cha
   await bob.getByRole("button", { name: "Run" }).waitFor();
   await bob.context().close();
 });
+
+test("a member removed from the workspace is told so, and the page stops editing and reconnecting", async (t) => {
+  if (!ready) return t.skip("needs issue 12: the doc_* protocol");
+  const { owner, collab, ws, main } = await team();
+  const bob = await newPage(browser);
+  let sockets = 0;
+  bob.on("websocket", () => sockets++);
+  await openFile(bob, A, collab, ws, main); // the instance that takes the change (see above)
+  assert.equal((await call(A, "DELETE", `/api/projects/workspaces/${ws.id}/members/${collab.id}/`, undefined, owner.access)).status, 204);
+
+  await bob.locator(".conn[data-state=closed]", { hasText: "You were removed from this workspace." }).waitFor();
+  await bob.locator(".cm-content[contenteditable=false]").waitFor();
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(sockets, 1, "no reconnect after 4003");
+  await bob.context().close();
+});

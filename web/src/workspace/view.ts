@@ -164,6 +164,13 @@ export async function workspaceView(params: Record<string, string>): Promise<Vie
   function onStatus(status: Status, detail: string): void {
     indicator.dataset.state = status;
     indicator.querySelector(".conn-text")!.textContent = detail || status;
+    if (status === "closed" && detail) {
+      // removed from the workspace, or it was deleted: nothing typed here could be saved any more
+      notify(detail);
+      editor?.setWritable(false);
+      files.setWritable(false);
+      runButton.hidden = true;
+    }
     if (status !== "online") return;
     if (everOnline) {
       editor?.resync();
