@@ -98,13 +98,14 @@ public class HttpVerticle extends VerticleBase {
     });
   }
 
-  /** The whole contract: auth, projects and workspaces, health, plus the contract itself and Swagger UI. */
+  /** The whole contract: auth, projects and workspaces, health, plus the contract, Swagger UI and the browser app. */
   private Future<Router> apiRouter(OpenAPIContract contract, TokenService tokens, AccessTokenHandler accessTokens,
                                    RateLimiter limiter) {
     PasswordHasher hasher = new PasswordHasher(config.auth());
     Future<String> decoyHash = vertx.executeBlocking(() -> hasher.hash("decoy password for unknown emails"), false);
     Future<ContractRoutes> contractRoutes = ContractRoutes.load(vertx, contract);
-    return Future.all(decoyHash, contractRoutes).map(loaded -> {
+    Future<WebApp> webApp = WebApp.load(vertx);
+    return Future.all(decoyHash, contractRoutes, webApp).map(loaded -> {
       RequestExtractor extractor = RequestExtractor.withBodyHandler();
       RouterBuilder routes = RouterBuilder.create(vertx, contract, extractor);
       routes.security("bearerAuth").httpHandler(accessTokens);
@@ -119,6 +120,9 @@ public class HttpVerticle extends VerticleBase {
           events()).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
+      if (webApp.result() != null) {
+        webApp.result().mount(router);
+      }
       return router;
     });
   }
