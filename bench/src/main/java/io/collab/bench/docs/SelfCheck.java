@@ -18,7 +18,11 @@ import java.util.SplittableRandom;
  *
  * <p>System properties narrow a failure down: {@code -Deditors=N -Dedits=N} (per run; default 2-10 editors, 40
  * edits each), {@code -Druns=N} (200), {@code -Donly=SEED} (that run's seed), {@code -Dnolost=true} (no lost acks),
- * {@code -Dtrace=true} (every typed edit, push, rebase and receipt).
+ * {@code -Dtrace=true} (every typed edit, push, rebase and receipt), {@code -Drecord=FILE} (an event log that
+ * {@code bench/js/replay-cm6.mjs} replays with the real CodeMirror packages). Two variants of the algorithm:
+ * {@code -Drebase=stepwise} (the authority maps a stale push over each accepted update in turn instead of over their
+ * composition, as {@code rebaseUpdates} does) and {@code -Dreceive=single} (editors call receiveUpdates once per
+ * update rather than once per {@code doc_updates} message). See docs/benchmarks.md, "Collaborative editing".
  */
 final class SelfCheck {
 
@@ -56,6 +60,7 @@ final class SelfCheck {
     void type() {
       ChangeSet c = edits.next(client.text());
       trace("t=" + now + " peer " + index + " types " + c + " at v" + client.version() + " -> " + client.text().length());
+      record("{\"type\":\"type\",\"peer\":" + index + ",\"changes\":" + c.toJson().encode() + "}");
       client.local(c, editCount++);
       maybePush();
     }
@@ -69,6 +74,7 @@ final class SelfCheck {
       int id = ++pushId;
       long version = client.version();
       List<Update> updates = client.sendable().stream().map(CollabClient.Pending::update).toList();
+      record("{\"type\":\"push\",\"peer\":" + index + ",\"id\":" + id + ",\"version\":" + version + "}");
       at(delay(), () -> serverPush(this, id, version, updates));
       at(200, () -> {     // ack timeout
         if (pushing && pushId == id && ackVersion < 0) {
@@ -94,7 +100,15 @@ final class SelfCheck {
         throw new IllegalStateException("peer " + index + " at " + client.version() + " got updates from " + from);
       }
       trace("t=" + now + " peer " + index + " receives from v" + from + " " + updates.stream().map(u -> u.clientId() + u.changes()).toList() + " unconfirmed " + client.sendable().stream().map(x -> x.update().changes().toString()).toList());
-      client.receive(updates, (edit, v) -> { });
+      record("{\"type\":\"receive\",\"peer\":" + index + ",\"from\":" + from + ",\"count\":" + updates.size()
+          + "}");
+      if (SINGLE) {
+        for (Update u : updates) {
+          client.receive(List.of(u), (edit, v) -> { });
+        }
+      } else {
+        client.receive(updates, (edit, v) -> { });
+      }
       trace("   peer " + index + " now " + client.text().length() + " unconfirmed " + client.sendable().stream().map(x -> x.update().changes().toString()).toList());
       if (pushing && ackVersion >= 0 && client.version() >= ackVersion) {
         pushing = false;
@@ -104,6 +118,51 @@ final class SelfCheck {
   }
 
   private static final boolean TRACE = Boolean.getBoolean("trace");
+
+  /** -Dreceive=single: the client calls receiveUpdates once per update instead of once per doc_updates message. */
+  private static final boolean SINGLE = "single".equals(System.getProperty("receive"));
+  /** -Drebase=stepwise: the authority maps pushed updates over each accepted update in turn, not over their composition. */
+  private static final boolean STEPWISE = "stepwise".equals(System.getProperty("rebase"));
+
+  /** rebaseUpdates without composing: the pairwise transforms a client makes when it receives updates one by one. */
+  static Authority.Accepted stepwise(String text, List<Update> over, List<Update> pushed) {
+    List<ChangeSet> others = new ArrayList<>();
+    int next = 0;
+    for (Update accepted : over) {
+      if (next < pushed.size() && pushed.get(next).clientId().equals(accepted.clientId())) {
+        mapOver(pushed.get(next).changes(), others);   // already accepted: only the others move over it
+        next++;
+      } else {
+        others.add(accepted.changes());
+      }
+    }
+    List<Update> rebased = new ArrayList<>();
+    for (int i = next; i < pushed.size(); i++) {
+      ChangeSet p = mapOver(pushed.get(i).changes(), others);
+      rebased.add(new Update(pushed.get(i).clientId(), p));
+      text = p.apply(text);
+    }
+    return new Authority.Accepted(rebased, text);
+  }
+
+  /** {@code p} moved over each of {@code others} in turn (which move over it, in place); returns the moved p. */
+  private static ChangeSet mapOver(ChangeSet p, List<ChangeSet> others) {
+    for (int j = 0; j < others.size(); j++) {
+      ChangeSet moved = p.map(others.get(j), false);
+      others.set(j, others.get(j).map(p, true));
+      p = moved;
+    }
+    return p;
+  }
+
+  private static final String RECORD = System.getProperty("record");
+  private static final StringBuilder RECORDED = new StringBuilder();
+
+  private static void record(String line) {
+    if (RECORD != null) {
+      RECORDED.append(line).append('\n');
+    }
+  }
 
   private static void trace(String line) {
     if (TRACE) {
@@ -125,11 +184,13 @@ final class SelfCheck {
 
   private void serverPush(Peer peer, int id, long version, List<Update> pushed) {
     long from = log.size();
-    Authority.Accepted accepted = Authority.push(text, log.subList((int) version, log.size()), pushed);
+    Authority.Accepted accepted = STEPWISE ? stepwise(text, log.subList((int) version, log.size()), pushed)
+        : Authority.push(text, log.subList((int) version, log.size()), pushed);
     trace("t=" + now + " server: push of peer " + peer.index + " at v" + version + " (log " + log.size() + ") " + pushed.stream().map(u -> u.changes().toString()).toList() + " -> accepted " + accepted.updates().stream().map(u -> u.changes().toString()).toList());
     log.addAll(accepted.updates());
     text = accepted.text();
     long newVersion = log.size();
+    record("{\"type\":\"server\",\"peer\":" + peer.index + ",\"id\":" + id + "}");
     if (random.nextInt(50) != 0 || Boolean.getBoolean("nolost")) {    // one ack in 50 is lost, unless -Dnolost
       at(delay(), () -> peer.ack(id, newVersion));
     }
@@ -144,6 +205,7 @@ final class SelfCheck {
 
   private boolean run(int editors, int editsEach) {
     text = RandomEdits.initialText(200, random.nextLong());
+    record("{\"type\":\"init\",\"editors\":" + editors + ",\"text\":" + io.vertx.core.json.Json.encode(text) + "}");
     for (int i = 0; i < editors; i++) {
       peers.add(new Peer(i, text));
     }
@@ -192,6 +254,13 @@ final class SelfCheck {
       } catch (RuntimeException e) {
         failures++;
         System.out.println("self-check: seed " + s + " failed: " + e);
+      }
+    }
+    if (RECORD != null) {
+      try {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(RECORD), RECORDED);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
     }
     System.out.println("self-check: " + (runs - failures) + " of " + runs + " seeded runs converged (seed " + seed
