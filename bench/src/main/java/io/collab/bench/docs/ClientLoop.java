@@ -32,7 +32,8 @@ final class ClientLoop {
   long acks;
   long edits;
   long editsMeasured;
-  long resentUpdates;          // updates sent again after a failed or timed-out push
+  long resentUpdates;          // updates sent again after a refused or timed-out push
+  long refusedPushes;          // pushes answered with an error (overtaken by other clients' updates, busy, ...)
   long gaps;                   // doc_updates that started after the editor's version (a doc_pull followed)
   long duplicates;             // updates received again (version at or below the editor's)
   long pulls;

@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  * synced version, which may be stale: the server rebases), and applies every {@code doc_updates} with
  * {@code receiveUpdates} semantics ({@link CollabClient}). A push is over when its {@code doc_ack} has arrived and
  * the editor's version has reached the acknowledged one, i.e. its own updates came back and were confirmed; only then
- * is the next push sent (the collab example's "push again if sendableUpdates is not empty"). A gap in the versions
- * is filled with {@code doc_pull}.
+ * is the next push sent (the collab example's "push again if sendableUpdates is not empty"). A refused push (the
+ * service refuses a push that other clients' updates overtook, and may answer {@code unavailable}) is sent again,
+ * re-mapped, as soon as the editor has received an update past the version it pushed at, or after 100 ms, whichever
+ * comes first (the collab example retries after 100 ms). A gap in the versions is filled with {@code doc_pull}.
  *
  * <p>Touched only on its loop's thread. Records, per edit, when it was typed, when it was (last) pushed and which
  * version the server's log gave it; and per received update of another editor, its author, version and arrival.
@@ -46,8 +48,10 @@ final class Editor {
   private final Progress progress;
   private final Vertx vertx;
 
-  // per edit (index = the editor's edit ordinal)
+  // per edit (index = the editor's edit ordinal): typed, first pushed, last pushed (the push that was accepted),
+  // and the version the server's log gave it
   final LongList editAt = new LongList(256);
+  final LongList firstPushAt = new LongList(256);
   final LongList pushAt = new LongList(256);
   final LongList confirmedVersion = new LongList(256);
   int editCount;
@@ -66,6 +70,9 @@ final class Editor {
   private long pullRef = -1;
   private boolean pushing;
   private long pushSentAt;
+  private long pushedVersion = -1;
+  private long refusedAt = -1;       // the version of a refused push; retry once past it (or after RETRY_MS)
+  private long retryTimer = -1;
   private long ackVersion = -1;
   private long ackTimer = -1;
   private long confirmTimer = -1;
@@ -182,8 +189,13 @@ final class Editor {
 
   private void maybePush() {
     List<CollabClient.Pending> sendable = client.sendable();
-    if (!open || !opened || pushing || sendable.isEmpty()) {
+    if (!open || !opened || pushing || sendable.isEmpty() || refusedAt >= 0 && client.version() <= refusedAt) {
       return;
+    }
+    refusedAt = -1;
+    if (retryTimer >= 0) {
+      vertx.cancelTimer(retryTimer);
+      retryTimer = -1;
     }
     long now = System.nanoTime();
     JsonArray updates = new JsonArray();
@@ -191,11 +203,14 @@ final class Editor {
       updates.add(p.update().toJson());
       if (pushAt.size() > p.edit() && pushAt.get(p.edit()) != 0) {
         loop.resentUpdates++;
+      } else {
+        firstPushAt.set(p.edit(), now);
       }
       pushAt.set(p.edit(), now);
     }
     pushing = true;
     pushSentAt = now;
+    pushedVersion = client.version();
     ackVersion = -1;
     pushRef = send("doc_push", new JsonObject().put("file_id", fileId).put("version", client.version())
         .put("updates", updates));
@@ -264,7 +279,7 @@ final class Editor {
 
   /** No push in flight, nothing unconfirmed, no pull outstanding (main thread asks through the loop). */
   boolean settled() {
-    return opened && !pushing && pullRef < 0 && client.sendable().isEmpty();
+    return opened && !pushing && pullRef < 0 && retryTimer < 0 && client.sendable().isEmpty();
   }
 
   /** Asks the server for anything after this editor's version (used when it lags behind the file at the end). */
@@ -361,6 +376,8 @@ final class Editor {
     client.receive(updates, (edit, v) -> confirmedVersion.set(edit, v));
     if (pushing && ackVersion >= 0 && client.version() >= ackVersion) {
       endPush();
+    } else if (!pushing && refusedAt >= 0) {
+      maybePush();
     }
   }
 
@@ -372,10 +389,18 @@ final class Editor {
       cancelTimers();
       pushing = false;
       pushRef = -1;
+      loop.refusedPushes++;
       if ("doc_reload".equals(code)) {
         openDocument();
       } else {
-        vertx.setTimer(RETRY_MS, id -> maybePush());
+        // overtaken (or the service was busy): push again, re-mapped, once past the pushed version or after 100 ms
+        refusedAt = pushedVersion;
+        retryTimer = vertx.setTimer(RETRY_MS, id -> {
+          retryTimer = -1;
+          refusedAt = -1;
+          maybePush();
+        });
+        maybePush();
       }
     } else if (ref >= 0 && ref == pullRef) {
       pullRef = -1;

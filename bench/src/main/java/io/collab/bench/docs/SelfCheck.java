@@ -19,10 +19,13 @@ import java.util.SplittableRandom;
  * <p>System properties narrow a failure down: {@code -Deditors=N -Dedits=N} (per run; default 2-10 editors, 40
  * edits each), {@code -Druns=N} (200), {@code -Donly=SEED} (that run's seed), {@code -Dnolost=true} (no lost acks),
  * {@code -Dtrace=true} (every typed edit, push, rebase and receipt), {@code -Drecord=FILE} (an event log that
- * {@code bench/js/replay-cm6.mjs} replays with the real CodeMirror packages). Two variants of the algorithm:
- * {@code -Drebase=stepwise} (the authority maps a stale push over each accepted update in turn instead of over their
- * composition, as {@code rebaseUpdates} does) and {@code -Dreceive=single} (editors call receiveUpdates once per
- * update rather than once per {@code doc_updates} message). See docs/benchmarks.md, "Collaborative editing".
+ * {@code bench/js/replay-cm6.mjs} replays with the real CodeMirror packages). The authority is the service's own
+ * {@link Authority#push}: with the jar of issue 12's first contract it rebased stale pushes like
+ * {@code rebaseUpdates} (over the composition of the updates accepted since), which diverges; since ot-core 7ed9210
+ * it refuses a push that other clients overtook ({@code StalePushException}), and the editor pushes again. Two
+ * variants to compare: {@code -Drebase=stepwise} (the authority maps a stale push over each accepted update in turn,
+ * never refusing) and {@code -Dreceive=single} (editors call receiveUpdates once per update rather than once per
+ * {@code doc_updates} message). See docs/benchmarks.md, "Collaborative editing".
  */
 final class SelfCheck {
 
@@ -39,6 +42,7 @@ final class SelfCheck {
   private final List<Update> log = new ArrayList<>();
 
   private final List<Peer> peers = new ArrayList<>();
+  private long refusals;
 
   private final class Peer {
     final int index;
@@ -47,6 +51,7 @@ final class SelfCheck {
     long channelFree;   // in-order delivery of doc_updates to this peer
     boolean pushing;
     long ackVersion = -1;
+    long refusedAt = -1;
     int pushId;
     int editCount;
 
@@ -66,9 +71,10 @@ final class SelfCheck {
     }
 
     void maybePush() {
-      if (pushing || client.sendable().isEmpty()) {
+      if (pushing || client.sendable().isEmpty() || refusedAt >= 0 && client.version() <= refusedAt) {
         return;
       }
+      refusedAt = -1;
       pushing = true;
       ackVersion = -1;
       int id = ++pushId;
@@ -82,6 +88,23 @@ final class SelfCheck {
           maybePush();
         }
       });
+    }
+
+    /** As Editor: push again once past the refused version, or after 100 time units. */
+    void refused(int id, long version) {
+      if (pushId != id || !pushing) {
+        return;
+      }
+      pushing = false;
+      refusedAt = version;
+      int retryOf = pushId;
+      at(100, () -> {
+        if (pushId == retryOf && !pushing) {
+          refusedAt = -1;
+          maybePush();
+        }
+      });
+      maybePush();
     }
 
     void ack(int id, long version) {
@@ -112,6 +135,8 @@ final class SelfCheck {
       trace("   peer " + index + " now " + client.text().length() + " unconfirmed " + client.sendable().stream().map(x -> x.update().changes().toString()).toList());
       if (pushing && ackVersion >= 0 && client.version() >= ackVersion) {
         pushing = false;
+        maybePush();
+      } else if (!pushing && refusedAt >= 0) {
         maybePush();
       }
     }
@@ -184,8 +209,20 @@ final class SelfCheck {
 
   private void serverPush(Peer peer, int id, long version, List<Update> pushed) {
     long from = log.size();
-    Authority.Accepted accepted = STEPWISE ? stepwise(text, log.subList((int) version, log.size()), pushed)
-        : Authority.push(text, log.subList((int) version, log.size()), pushed);
+    Authority.Accepted accepted;
+    try {
+      accepted = STEPWISE ? stepwise(text, log.subList((int) version, log.size()), pushed)
+          : Authority.push(text, log.subList((int) version, log.size()), pushed);
+    } catch (RuntimeException e) {
+      if (!e.getClass().getSimpleName().equals("StalePushException")) {
+        throw e;
+      }
+      trace("t=" + now + " server: push of peer " + peer.index + " at v" + version + " (log " + log.size()
+          + ") refused: " + e.getMessage());
+      refusals++;
+      at(delay(), () -> peer.refused(id, version));
+      return;
+    }
     trace("t=" + now + " server: push of peer " + peer.index + " at v" + version + " (log " + log.size() + ") " + pushed.stream().map(u -> u.changes().toString()).toList() + " -> accepted " + accepted.updates().stream().map(u -> u.changes().toString()).toList());
     log.addAll(accepted.updates());
     text = accepted.text();
@@ -241,13 +278,16 @@ final class SelfCheck {
   static boolean run(long seed) {
     SplittableRandom seeds = new SplittableRandom(seed);
     int failures = 0;
+    long refused = 0;
     int runs = Integer.getInteger("runs", 200);
     for (int i = 0; i < runs; i++) {
       long s = Long.getLong("only", seeds.nextLong());
       SelfCheck check = new SelfCheck(s);
       int editors = Integer.getInteger("editors", 2 + (int) Math.floorMod(s, 9L));
       try {
-        if (!check.run(editors, Integer.getInteger("edits", 40))) {
+        boolean converged = check.run(editors, Integer.getInteger("edits", 40));
+        refused += check.refusals;
+        if (!converged) {
           failures++;
           System.out.println("self-check: seed " + s + " (" + editors + " editors) did not converge");
         }
@@ -264,7 +304,7 @@ final class SelfCheck {
       }
     }
     System.out.println("self-check: " + (runs - failures) + " of " + runs + " seeded runs converged (seed " + seed
-        + ")");
+        + "; " + refused + " pushes refused as overtaken)");
     return failures == 0;
   }
 
