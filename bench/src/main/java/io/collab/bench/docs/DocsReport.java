@@ -72,6 +72,7 @@ final class DocsReport {
       total.gaps += l.gaps;
       total.duplicates += l.duplicates;
       total.pulls += l.pulls;
+      total.multiUpdateMessages += l.multiUpdateMessages;
       total.ackTimeouts += l.ackTimeouts;
       total.foreignUpdates += l.foreignUpdates;
       total.broadcasts += l.broadcasts;
@@ -177,9 +178,13 @@ final class DocsReport {
       }
     }
     row(b, "protocol", String.format(Locale.ROOT, "%d gaps (doc_pull sent: %d), %d updates received twice, %d resent "
-            + "after a refused or unanswered push, %d ack timeouts, %d receipts not matched with an edit, %d updates of other clients",
+            + "after a refused or unanswered push, %d ack timeouts, %d receipts not matched with an edit, %d updates "
+            + "of other clients",
         total.gaps, total.pulls, total.duplicates, total.resentUpdates, total.ackTimeouts, unmatched,
         total.foreignUpdates));
+    if (total.multiUpdateMessages > 0) {
+      row(b, "  !", total.multiUpdateMessages + " live doc_updates held more than one update (applied one at a time)");
+    }
     row(b, "errors", total.errors.isEmpty() ? "none" : total.errors.toString());
     row(b, "close codes", total.closes.isEmpty() ? "none before the end of the run" : total.closes.toString());
     row(b, "client JVM", String.format(Locale.ROOT, "%d GC pauses, %d ms in all during the window", gcCount,

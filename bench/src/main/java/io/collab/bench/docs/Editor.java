@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One editor: a workspace socket with one file open, driven like a CodeMirror view with {@code @codemirror/collab}.
  * It types small random edits, keeps at most one {@code doc_push} in flight (all of {@code sendableUpdates}, at its
- * synced version, which may be stale: the server rebases), and applies every {@code doc_updates} with
- * {@code receiveUpdates} semantics ({@link CollabClient}). A push is over when its {@code doc_ack} has arrived and
+ * synced version, which may be stale: the server rebases), and applies every update of a {@code doc_updates} with
+ * {@code receiveUpdates} semantics ({@link CollabClient}), one update per call (each live message holds one). A push is over when its {@code doc_ack} has arrived and
  * the editor's version has reached the acknowledged one, i.e. its own updates came back and were confirmed; only then
  * is the next push sent (the collab example's "push again if sendableUpdates is not empty"). A refused push (the
  * service refuses a push that other clients' updates overtook, and may answer {@code unavailable}) is sent again,
@@ -373,7 +373,15 @@ final class Editor {
         progress.received.increment();
       }
     }
-    client.receive(updates, (edit, v) -> confirmedVersion.set(edit, v));
+    if (list.size() > 1 && !pullReply) {
+      loop.multiUpdateMessages++;
+    }
+    // one receiveUpdates per update: the server rebases a stale push over the accepted updates one at a time, and an
+    // editor maps its pending updates the same way only if it is given them one at a time (the socket sends each
+    // update in a message of its own; a pull reply holds several)
+    for (Update update : updates) {
+      client.receive(List.of(update), (edit, v) -> confirmedVersion.set(edit, v));
+    }
     if (pushing && ackVersion >= 0 && client.version() >= ackVersion) {
       endPush();
     } else if (!pushing && refusedAt >= 0) {

@@ -22,10 +22,10 @@ import java.util.SplittableRandom;
  * {@code bench/js/replay-cm6.mjs} replays with the real CodeMirror packages). The authority is the service's own
  * {@link Authority#push}: with the jar of issue 12's first contract it rebased stale pushes like
  * {@code rebaseUpdates} (over the composition of the updates accepted since), which diverges; since ot-core 7ed9210
- * it refuses a push that other clients overtook ({@code StalePushException}), and the editor pushes again. Two
- * variants to compare: {@code -Drebase=stepwise} (the authority maps a stale push over each accepted update in turn,
- * never refusing) and {@code -Dreceive=single} (editors call receiveUpdates once per update rather than once per
- * {@code doc_updates} message). See docs/benchmarks.md, "Collaborative editing".
+ * it refused a push that other clients overtook (the editor pushes again, as it would now after any refused push);
+ * since b745394 it maps a stale push over the accepted updates one at a time, and editors converge when every update
+ * reaches them in a message of its own, as the socket layer sends them. {@code -Dreceive=batch} delivers the updates
+ * of one push together instead, which diverges. See docs/benchmarks.md, "Collaborative editing".
  */
 final class SelfCheck {
 
@@ -125,13 +125,7 @@ final class SelfCheck {
       trace("t=" + now + " peer " + index + " receives from v" + from + " " + updates.stream().map(u -> u.clientId() + u.changes()).toList() + " unconfirmed " + client.sendable().stream().map(x -> x.update().changes().toString()).toList());
       record("{\"type\":\"receive\",\"peer\":" + index + ",\"from\":" + from + ",\"count\":" + updates.size()
           + "}");
-      if (SINGLE) {
-        for (Update u : updates) {
-          client.receive(List.of(u), (edit, v) -> { });
-        }
-      } else {
-        client.receive(updates, (edit, v) -> { });
-      }
+      client.receive(updates, (edit, v) -> { });
       trace("   peer " + index + " now " + client.text().length() + " unconfirmed " + client.sendable().stream().map(x -> x.update().changes().toString()).toList());
       if (pushing && ackVersion >= 0 && client.version() >= ackVersion) {
         pushing = false;
@@ -144,42 +138,11 @@ final class SelfCheck {
 
   private static final boolean TRACE = Boolean.getBoolean("trace");
 
-  /** -Dreceive=single: the client calls receiveUpdates once per update instead of once per doc_updates message. */
-  private static final boolean SINGLE = "single".equals(System.getProperty("receive"));
-  /** -Drebase=stepwise: the authority maps pushed updates over each accepted update in turn, not over their composition. */
-  private static final boolean STEPWISE = "stepwise".equals(System.getProperty("rebase"));
-
-  /** rebaseUpdates without composing: the pairwise transforms a client makes when it receives updates one by one. */
-  static Authority.Accepted stepwise(String text, List<Update> over, List<Update> pushed) {
-    List<ChangeSet> others = new ArrayList<>();
-    int next = 0;
-    for (Update accepted : over) {
-      if (next < pushed.size() && pushed.get(next).clientId().equals(accepted.clientId())) {
-        mapOver(pushed.get(next).changes(), others);   // already accepted: only the others move over it
-        next++;
-      } else {
-        others.add(accepted.changes());
-      }
-    }
-    List<Update> rebased = new ArrayList<>();
-    for (int i = next; i < pushed.size(); i++) {
-      ChangeSet p = mapOver(pushed.get(i).changes(), others);
-      rebased.add(new Update(pushed.get(i).clientId(), p));
-      text = p.apply(text);
-    }
-    return new Authority.Accepted(rebased, text);
-  }
-
-  /** {@code p} moved over each of {@code others} in turn (which move over it, in place); returns the moved p. */
-  private static ChangeSet mapOver(ChangeSet p, List<ChangeSet> others) {
-    for (int j = 0; j < others.size(); j++) {
-      ChangeSet moved = p.map(others.get(j), false);
-      others.set(j, others.get(j).map(p, true));
-      p = moved;
-    }
-    return p;
-  }
-
+  /**
+   * -Dreceive=batch: the accepted updates of one push reach each editor as one message and one receiveUpdates call;
+   * by default each update is a message of its own, as the socket layer sends them.
+   */
+  private static final boolean BATCH = "batch".equals(System.getProperty("receive"));
   private static final String RECORD = System.getProperty("record");
   private static final StringBuilder RECORDED = new StringBuilder();
 
@@ -211,8 +174,7 @@ final class SelfCheck {
     long from = log.size();
     Authority.Accepted accepted;
     try {
-      accepted = STEPWISE ? stepwise(text, log.subList((int) version, log.size()), pushed)
-          : Authority.push(text, log.subList((int) version, log.size()), pushed);
+      accepted = Authority.push(text, log.subList((int) version, log.size()), pushed);
     } catch (RuntimeException e) {
       if (!e.getClass().getSimpleName().equals("StalePushException")) {
         throw e;
@@ -231,11 +193,18 @@ final class SelfCheck {
     if (random.nextInt(50) != 0 || Boolean.getBoolean("nolost")) {    // one ack in 50 is lost, unless -Dnolost
       at(delay(), () -> peer.ack(id, newVersion));
     }
-    if (!accepted.updates().isEmpty()) {
-      for (Peer p : peers) {
+    List<Update> acceptedUpdates = accepted.updates();
+    for (Peer p : peers) {
+      if (BATCH && !acceptedUpdates.isEmpty()) {
         p.channelFree = Math.max(p.channelFree, now + delay());
-        long deliverAt = p.channelFree;
-        at(deliverAt - now, () -> p.receive(from, accepted.updates()));
+        at(p.channelFree - now, () -> p.receive(from, acceptedUpdates));
+        continue;
+      }
+      for (int i = 0; i < acceptedUpdates.size(); i++) {
+        long updateFrom = from + i;
+        List<Update> one = List.of(acceptedUpdates.get(i));
+        p.channelFree = Math.max(p.channelFree, now + delay());
+        at(p.channelFree - now, () -> p.receive(updateFrom, one));
       }
     }
   }
