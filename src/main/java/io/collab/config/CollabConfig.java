@@ -1,8 +1,11 @@
 package io.collab.config;
 
+import io.collab.common.BoundedRedis;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 
 import java.net.URI;
@@ -58,7 +61,17 @@ public record CollabConfig(
     }
   }
 
-  public record RedisSettings(String url, int poolSize, int poolWaiting, int connectTimeoutMs) {
+  /**
+   * @param commandTimeoutMs longest wait for any Redis reply; past it the caller answers at once (503, or fails open
+   *     where it chose to), so a frozen Redis never freezes requests
+   */
+  public record RedisSettings(String url, int poolSize, int poolWaiting, int connectTimeoutMs, long commandTimeoutMs) {
+
+    /** The client every pooled Redis use goes through: bounded by {@link #commandTimeoutMs}. */
+    public Redis client(Vertx vertx) {
+      return new BoundedRedis(Redis.createClient(vertx, options()), commandTimeoutMs);
+    }
+
     public RedisOptions options() {
       return new RedisOptions()
           .setConnectionString(url)
@@ -152,7 +165,8 @@ public record CollabConfig(
             atLeast("pg.connectTimeoutMs", pg.getInteger("connectTimeoutMs"), 1)),
         new RedisSettings(redis.getString("url"), atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
             atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
-            atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1)),
+            atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1),
+            atLeast("redis.commandTimeoutMs", redis.getLong("commandTimeoutMs"), 1)),
         new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience"),
             algorithm(jwt.getString("algorithm")), jwt.getString("privateKeyFile", ""),
             jwt.getString("publicKeyFile", ""),

@@ -19,6 +19,7 @@ import io.collab.workspace.ProjectRoutes;
 import io.collab.workspace.WorkspaceRoutes;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -34,6 +35,8 @@ import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Set;
+
 /**
  * The HTTP edge of an instance: one server on {@code http.port}, deployed in several instances that share the
  * listening socket. Its routes come from {@code openapi.yaml} (a route that is not in the contract does not exist);
@@ -45,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public class HttpVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(HttpVerticle.class);
+  private static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH,
+      HttpMethod.DELETE);
 
   private CollabConfig config;
   private Redis redis;
@@ -57,7 +62,7 @@ public class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = CollabConfig.from(config());
-    redis = Redis.createClient(vertx, config.redis().options());
+    redis = config.redis().client(vertx);
     bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     readiness = new Readiness(config, redis, bus, vertx);
     return OpenAPIContract.from(vertx, ContractRoutes.CONTRACT)
@@ -132,7 +137,17 @@ public class HttpVerticle extends VerticleBase {
 
   private Future<HttpServer> listen(Router router) {
     router.route().order(-100).handler(new RequestLog());
-    router.route().order(-99).handler(BodyHandler.create(false).setBodyLimit(config.http().bodyLimit()));
+    // Only methods that carry a body get one read: BodyHandler refuses (500) a GET or HEAD whose Content-Type is a
+    // form, and a body on them means nothing here; it is left unread.
+    // (A route restricted by method would turn every unknown path into a 405, hence the test inside the handler.)
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.http().bodyLimit());
+    router.route().order(-99).handler(ctx -> {
+      if (WITH_BODY.contains(ctx.request().method())) {
+        bodies.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
     router.get("/metrics").handler(PrometheusScrapingHandler.create(config.metricsRegistry()));
     installErrorHandlers(router);
     server = vertx.createHttpServer(new HttpServerOptions()

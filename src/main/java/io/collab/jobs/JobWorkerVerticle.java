@@ -66,7 +66,7 @@ public class JobWorkerVerticle extends VerticleBase {
     CollabConfig config = CollabConfig.from(config());
     settings = config.jobs();
     metrics = new JobMetrics(config.metricsRegistry());
-    redis = Redis.createClient(vertx, config.redis().options());
+    redis = config.redis().client(vertx);
     readerClient = Redis.createClient(vertx, config.redis().options());
     queue = new JobQueue(redis, settings.streamMaxLength());
     bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());

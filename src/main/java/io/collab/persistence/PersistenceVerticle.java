@@ -99,7 +99,7 @@ public class PersistenceVerticle extends VerticleBase {
       result.onSuccess(message::reply).onFailure(err -> {
         if (err instanceof BusFailure) {
           BusFailure.reply(message, err);
-        } else if (err instanceof PgException) {
+        } else if (err instanceof PgException pg && !isOutage(pg)) {
           log.error("{} failed", address, err);  // a statement PostgreSQL refused: a bug here, not an outage
           BusFailure.reply(message, err);
         } else {
@@ -112,6 +112,16 @@ public class PersistenceVerticle extends VerticleBase {
             vertx.eventBus().consumer(address, handler).completion(),
             vertx.eventBus().localConsumer(Bus.local(address), handler).completion())
         .mapEmpty();
+  }
+
+  /**
+   * SQLSTATEs that mean the server is going away or cannot serve now, not that the statement was wrong: class 08
+   * (connection exceptions) and 57P01-57P05 (admin or crash shutdown, cannot connect now, idle session timeout). A
+   * fast {@code pg_ctl stop} answers in-flight statements with these; callers get 503 and retry.
+   */
+  static boolean isOutage(PgException err) {
+    String state = err.getSqlState();
+    return state != null && (state.startsWith("08") || state.startsWith("57P"));
   }
 
   private Future<JsonObject> ping(JsonObject request) {

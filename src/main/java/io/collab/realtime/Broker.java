@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.config.CollabConfig;
+import io.collab.common.BusFailure;
 import io.collab.common.RedisScript;
 import io.collab.documents.DocumentEvents;
 import io.vertx.core.Future;
@@ -143,6 +144,15 @@ public final class Broker implements DocumentEvents {
     return redis.send(Request.cmd(Command.PUBLISH).arg(channels.of(workspaceId)).arg(message.encode()))
         .<Void>mapEmpty()
         .onFailure(this::warnRefused);
+  }
+
+  /**
+   * Fails with 503 {@code service_unavailable} unless Redis answers a PING within the command timeout: a socket is
+   * not opened on an instance that could neither sequence nor deliver its messages.
+   */
+  public Future<Void> reachable() {
+    return redis.send(Request.cmd(Command.PING)).<Void>mapEmpty()
+        .recover(err -> Future.failedFuture(new BusFailure(503, "service_unavailable", "Redis did not answer; retry")));
   }
 
   /** Entries after {@code since}, oldest first, at most the history length. */

@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.common.Bus;
+import io.collab.common.BoundedRedis;
 import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,7 +39,7 @@ public class RealtimeVerticle extends VerticleBase {
   private final Map<Long, Integer> localSockets = new HashMap<>();
   private CollabConfig config;
   private Channels channels;
-  private Redis subscriberClient;
+  private BoundedRedis subscriberClient;
   private RedisConnection subscriber;
   private long reconnectDelay = 100;
   private boolean stopping;
@@ -60,18 +61,19 @@ public class RealtimeVerticle extends VerticleBase {
   }
 
   private Future<Void> connect() {
-    subscriberClient = Redis.createClient(vertx, config.redis().options());
+    subscriberClient = new BoundedRedis(Redis.createClient(vertx, config.redis().options()),
+        config.redis().commandTimeoutMs());
     return subscriberClient.connect().compose(conn -> {
       subscriber = conn;
       conn.handler(this::onPush);
       conn.exceptionHandler(err -> reconnect("error: " + err.getMessage()));
       conn.endHandler(v -> reconnect("connection closed"));
       if (localSockets.isEmpty()) {
-        return conn.send(Request.cmd(Command.PING)).mapEmpty();
+        return subscriberClient.bounded(conn.send(Request.cmd(Command.PING))).mapEmpty();
       }
       Request resubscribe = Request.cmd(Command.SUBSCRIBE);
       localSockets.keySet().forEach(id -> resubscribe.arg(channels.of(id)));
-      return conn.send(resubscribe).mapEmpty();
+      return subscriberClient.bounded(conn.send(resubscribe)).mapEmpty();
     });
   }
 
@@ -108,7 +110,7 @@ public class RealtimeVerticle extends VerticleBase {
       request.reply(null);  // already subscribed, or will be on reconnect
       return;
     }
-    subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId)))
+    subscriberClient.bounded(subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId))))
         .onSuccess(ok -> request.reply(null))
         .onFailure(err -> request.fail(503, "redis_unavailable: " + err.getMessage()));
   }

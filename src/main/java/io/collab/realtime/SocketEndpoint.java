@@ -57,6 +57,7 @@ public final class SocketEndpoint {
     request.pause();
     tokens.authenticateSession(request.getParam("token"))
         .compose(who -> access(who, workspaceId))
+        .compose(admitted -> broker.reachable().map(admitted))
         .onComplete(result -> {
           request.resume();
           if (result.failed()) {

@@ -2,6 +2,7 @@ package io.collab.http;
 
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -9,6 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -44,6 +47,23 @@ class HttpEdgeTest {
     JsonObject checks = response.bodyAsJsonObject().getJsonObject("checks");
     assertThat(checks.fieldNames()).containsExactlyInAnyOrder("postgres", "redis", "verticles", "jobs");
     checks.forEach(check -> assertThat(((JsonObject) check.getValue()).getString("status")).isEqualTo("UP"));
+  }
+
+  @ParameterizedTest(name = "{0} {1} with a {2} body")
+  @CsvSource({
+      "GET, /api/projects/projects/, multipart/form-data; boundary=x",
+      "GET, /api/projects/projects/, application/x-www-form-urlencoded",
+      "GET, /health/live, multipart/form-data; boundary=x",
+      "HEAD, /api/projects/projects/, application/x-www-form-urlencoded",
+      "DELETE, /api/projects/projects/1/, multipart/form-data; boundary=x",
+      "GET, /no/such/route/, application/x-www-form-urlencoded"})
+  @DisplayName("A body on a GET, HEAD or DELETE never causes a 500, whatever its content type")
+  void bodiesOnBodilessMethods(String method, String path, String contentType) {
+    String body = contentType.startsWith("multipart") ? "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nb\r\n--x--\r\n"
+        : "a=b";
+    HttpResponse<Buffer> response = app.send(app.web.request(HttpMethod.valueOf(method), path)
+        .putHeader("content-type", contentType), Buffer.buffer(body));
+    assertThat(response.statusCode()).isLessThan(500);
   }
 
   @Test

@@ -51,6 +51,10 @@ public final class TestApp {
     return request.send().await();
   }
 
+  public HttpResponse<Buffer> send(HttpRequest<Buffer> request, Buffer body) {
+    return request.sendBuffer(body).await();
+  }
+
   public HttpResponse<Buffer> get(String path) {
     return web.get(path).send().await();
   }

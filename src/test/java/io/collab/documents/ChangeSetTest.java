@@ -1,0 +1,271 @@
+package io.collab.documents;
+
+import io.vertx.core.json.JsonArray;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What a change set does, case by case; the expected values are what CodeMirror 6.7.6 gives for the same input. */
+class ChangeSetTest {
+
+  private static ChangeSet changes(String json) {
+    return ChangeSet.fromJson(new JsonArray(json));
+  }
+
+  /** {@code b} applied to {@code doc}, then {@code a} mapped over {@code b}: where {@code a} ends up. */
+  private static String afterBoth(String doc, ChangeSet a, ChangeSet b, boolean before) {
+    return a.map(b, before).apply(b.apply(doc));
+  }
+
+  @Nested
+  @DisplayName("map")
+  class Map {
+
+    @Test
+    @DisplayName("inserts at the same position: before=true puts this insert first")
+    void sameInsertPositionBeforeTrue() {
+      ChangeSet x = ChangeSet.of(2, 1, 1, "X");
+      ChangeSet y = ChangeSet.of(2, 1, 1, "Y");
+      assertThat(x.map(y, true)).isEqualTo(changes("[1, [0, \"X\"], 2]"));
+      assertThat(afterBoth("ab", x, y, true)).isEqualTo("aXYb");
+    }
+
+    @Test
+    @DisplayName("inserts at the same position: before=false puts the other insert first")
+    void sameInsertPositionBeforeFalse() {
+      ChangeSet x = ChangeSet.of(2, 1, 1, "X");
+      ChangeSet y = ChangeSet.of(2, 1, 1, "Y");
+      assertThat(x.map(y, false)).isEqualTo(changes("[2, [0, \"X\"], 1]"));
+      assertThat(afterBoth("ab", x, y, false)).isEqualTo("aYXb");
+    }
+
+    @Test
+    @DisplayName("the two sides converge when one maps with before=true and the other with before=false")
+    void oppositeBeforeFlagsConverge() {
+      ChangeSet x = ChangeSet.of(2, 1, 1, "X");
+      ChangeSet y = ChangeSet.of(2, 1, 1, "Y");
+      assertThat(afterBoth("ab", x, y, true)).isEqualTo(afterBoth("ab", y, x, false));
+    }
+
+    @Test
+    @DisplayName("inserts at the very end: before decides the order there too")
+    void insertsAtTheEnd() {
+      ChangeSet e = ChangeSet.of(3, 3, 3, "E");
+      ChangeSet f = ChangeSet.of(3, 3, 3, "F");
+      assertThat(afterBoth("abc", e, f, true)).isEqualTo("abcEF");
+      assertThat(afterBoth("abc", e, f, false)).isEqualTo("abcFE");
+    }
+
+    @Test
+    @DisplayName("an insert at the end moves past an insert at 0, and the other way round")
+    void insertsAtZeroAndAtTheEnd() {
+      ChangeSet end = ChangeSet.of(3, 3, 3, "E");
+      ChangeSet start = ChangeSet.of(3, 0, 0, "S");
+      assertThat(end.map(start, false)).isEqualTo(changes("[4, [0, \"E\"]]"));
+      assertThat(start.map(end, false)).isEqualTo(changes("[[0, \"S\"], 4]"));
+    }
+
+    @Test
+    @DisplayName("a delete over a concurrent insert deletes around it and keeps the inserted text")
+    void deleteOverlappingInsert() {
+      ChangeSet delete = ChangeSet.of(4, 1, 3, "");
+      ChangeSet insert = ChangeSet.of(4, 2, 2, "X");
+      assertThat(delete.map(insert, false)).isEqualTo(changes("[1, [1], 1, [1], 1]"));
+      assertThat(afterBoth("abcd", delete, insert, false)).isEqualTo("aXd");
+    }
+
+    @Test
+    @DisplayName("an insert inside a concurrently deleted range lands where the range was")
+    void insertInsideDeletedRange() {
+      ChangeSet insert = ChangeSet.of(4, 2, 2, "X");
+      ChangeSet delete = ChangeSet.of(4, 1, 3, "");
+      assertThat(insert.map(delete, false)).isEqualTo(changes("[1, [0, \"X\"], 1]"));
+      assertThat(afterBoth("abcd", insert, delete, false)).isEqualTo("aXd");
+    }
+
+    @Test
+    @DisplayName("overlapping deletes: only the part not deleted yet is deleted")
+    void deletesOverlappingDeletes() {
+      ChangeSet first = ChangeSet.of(4, 0, 2, "");
+      ChangeSet second = ChangeSet.of(4, 1, 3, "");
+      assertThat(first.map(second, false)).isEqualTo(changes("[[1], 1]"));
+      assertThat(afterBoth("abcd", first, second, false)).isEqualTo("d");
+    }
+
+    @Test
+    @DisplayName("a replace inside a concurrently deleted range leaves its new text")
+    void replaceInsideDeletedRange() {
+      ChangeSet replace = ChangeSet.of(4, 1, 2, "X");
+      ChangeSet delete = ChangeSet.of(4, 0, 3, "");
+      assertThat(replace.map(delete, false)).isEqualTo(changes("[[0, \"X\"], 1]"));
+      assertThat(afterBoth("abcd", replace, delete, false)).isEqualTo("Xd");
+      assertThat(afterBoth("abcd", delete, replace, false)).isEqualTo("Xd");
+    }
+
+    @Test
+    @DisplayName("a replace of a range keeps a concurrent insert inside it, after the new text")
+    void replaceOverInsertInside() {
+      ChangeSet replace = ChangeSet.of(4, 0, 4, "wxyz");
+      ChangeSet insert = ChangeSet.of(4, 2, 2, "!");
+      assertThat(replace.map(insert, false)).isEqualTo(changes("[[2, \"wxyz\"], 1, [2]]"));
+      assertThat(afterBoth("abcd", replace, insert, false)).isEqualTo("wxyz!");
+    }
+
+    @Test
+    @DisplayName("mapping over an empty change returns the change itself")
+    void mapOverEmpty() {
+      ChangeSet insert = ChangeSet.of(2, 1, 1, "X");
+      assertThat(insert.map(ChangeSet.identity(2), true)).isSameAs(insert);
+    }
+
+    @Test
+    @DisplayName("map refuses a change of another document length")
+    void mapMismatchedLengths() {
+      assertThatThrownBy(() -> ChangeSet.of(2, 1, 1, "X").map(ChangeSet.of(3, 0, 0, "Y"), false))
+          .isInstanceOf(InvalidChangeException.class)
+          .hasMessageContaining("length 2").hasMessageContaining("length 3");
+    }
+  }
+
+  @Nested
+  @DisplayName("compose")
+  class Compose {
+
+    @Test
+    @DisplayName("an insert then the delete of the inserted text compose to no change")
+    void insertThenDeleteIt() {
+      ChangeSet insert = ChangeSet.of(2, 1, 1, "X");
+      ChangeSet delete = ChangeSet.of(3, 1, 2, "");
+      assertThat(insert.compose(delete)).isEqualTo(changes("[2]"));
+      assertThat(insert.compose(delete).empty()).isTrue();
+    }
+
+    @Test
+    @DisplayName("composing does what applying one after the other does")
+    void composeAppliesBoth() {
+      ChangeSet first = ChangeSet.of(5, 1, 3, "XYZ");
+      ChangeSet second = ChangeSet.of(6, 2, 5, "-");
+      assertThat(first.compose(second).apply("abcde")).isEqualTo(second.apply(first.apply("abcde")));
+    }
+
+    @Test
+    @DisplayName("composing with an empty change returns the other change")
+    void composeWithEmpty() {
+      ChangeSet insert = ChangeSet.of(2, 1, 1, "X");
+      assertThat(ChangeSet.identity(2).compose(insert)).isSameAs(insert);
+      assertThat(insert.compose(ChangeSet.identity(3))).isSameAs(insert);
+    }
+
+    @Test
+    @DisplayName("compose refuses a change that does not start where this one ends")
+    void composeMismatchedLengths() {
+      assertThatThrownBy(() -> ChangeSet.of(2, 1, 1, "X").compose(ChangeSet.identity(2)))
+          .isInstanceOf(InvalidChangeException.class)
+          .hasMessageContaining("producing length 3");
+    }
+  }
+
+  @Nested
+  @DisplayName("apply and lengths")
+  class Apply {
+
+    @Test
+    @DisplayName("positions count UTF-16 units: an astral character is two")
+    void surrogatePairs() {
+      ChangeSet insert = ChangeSet.of(3, 2, 2, "X");
+      assertThat(insert.toJson()).isEqualTo(new JsonArray("[2, [0, \"X\"], 1]"));
+      assertThat(insert.apply("😀a")).isEqualTo("😀Xa");
+      assertThat(changes("[[0, \"😀\"]]").newLength()).isEqualTo(2);
+    }
+
+    @Test
+    @DisplayName("inserts at 0 and at the very end")
+    void insertsAtZeroAndEnd() {
+      assertThat(ChangeSet.of(3, 0, 0, ">").apply("abc")).isEqualTo(">abc");
+      assertThat(ChangeSet.of(3, 3, 3, "<").apply("abc")).isEqualTo("abc<");
+    }
+
+    @Test
+    @DisplayName("the empty document: the empty change and an insert")
+    void emptyDocument() {
+      assertThat(changes("[]").apply("")).isEmpty();
+      assertThat(changes("[]").length()).isZero();
+      assertThat(changes("[[0, \"abc\"]]").apply("")).isEqualTo("abc");
+    }
+
+    @Test
+    @DisplayName("[n] deletes n units")
+    void deletionForm() {
+      ChangeSet delete = changes("[1, [3], 1]");
+      assertThat(delete.length()).isEqualTo(5);
+      assertThat(delete.newLength()).isEqualTo(2);
+      assertThat(delete.apply("abcde")).isEqualTo("ae");
+    }
+
+    @Test
+    @DisplayName("lines are joined by \\n, so [0, \"a\", \"\", \"b\"] inserts four units")
+    void lines() {
+      ChangeSet insert = changes("[[0, \"a\", \"\", \"b\"]]");
+      assertThat(insert.newLength()).isEqualTo(4);
+      assertThat(insert.apply("")).isEqualTo("a\n\nb");
+    }
+
+    @Test
+    @DisplayName("apply refuses a document of another length")
+    void wrongLength() {
+      assertThatThrownBy(() -> changes("[3]").apply("ab"))
+          .isInstanceOf(InvalidChangeException.class)
+          .hasMessage("change applies to a document of length 3, but the document has length 2");
+    }
+
+    @Test
+    @DisplayName("an empty change changes nothing; a change is empty only when it has no replaced section")
+    void emptyChanges() {
+      assertThat(ChangeSet.identity(0).empty()).isTrue();
+      assertThat(ChangeSet.identity(5).empty()).isTrue();
+      assertThat(ChangeSet.identity(5).apply("abcde")).isEqualTo("abcde");
+      assertThat(ChangeSet.of(3, 1, 1, "")).isEqualTo(ChangeSet.identity(3));
+      assertThat(ChangeSet.of(3, 1, 2, "").empty()).isFalse();
+    }
+  }
+
+  @Nested
+  @DisplayName("building")
+  class Building {
+
+    @Test
+    @DisplayName("replaceAll replaces the whole text, with CodeMirror's line breaks")
+    void replaceAll() {
+      assertThat(ChangeSet.replaceAll(3, "a\r\nb\rc").toJson()).isEqualTo(new JsonArray("[[3, \"a\", \"b\", \"c\"]]"));
+      assertThat(ChangeSet.replaceAll(3, "").toJson()).isEqualTo(new JsonArray("[[3]]"));
+      assertThat(ChangeSet.replaceAll(0, "")).isEqualTo(ChangeSet.identity(0));
+      assertThat(ChangeSet.replaceAll(2, "xyz").apply("ab")).isEqualTo("xyz");
+    }
+
+    @Test
+    @DisplayName("identity is [n], or [] for the empty document")
+    void identity() {
+      assertThat(ChangeSet.identity(3).toJson()).isEqualTo(new JsonArray("[3]"));
+      assertThat(ChangeSet.identity(0).toJson()).isEqualTo(new JsonArray());
+    }
+
+    @Test
+    @DisplayName("of refuses a range outside the document")
+    void outOfRange() {
+      assertThatThrownBy(() -> ChangeSet.of(3, 2, 4, "x")).isInstanceOf(InvalidChangeException.class);
+      assertThatThrownBy(() -> ChangeSet.of(3, 2, 1, "x")).isInstanceOf(InvalidChangeException.class);
+    }
+
+    @Test
+    @DisplayName("equal content makes equal change sets, and toString shows the JSON")
+    void equality() {
+      assertThat(changes("[1, [0, \"x\"], 2]")).isEqualTo(ChangeSet.of(3, 1, 1, "x"))
+          .hasSameHashCodeAs(ChangeSet.of(3, 1, 1, "x"))
+          .isNotEqualTo(ChangeSet.of(3, 1, 1, "y"))
+          .hasToString("ChangeSet[1,[0,\"x\"],2]");
+    }
+  }
+}
