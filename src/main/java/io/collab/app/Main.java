@@ -25,8 +25,11 @@ public final class Main {
       Commands:
         dev      Start everything in one process with an embedded PostgreSQL and Redis.
                  Data is kept under data.dir (COLLAB_DATA_DIR); nothing needs installing.
+                 Runs as a cluster of one: it never joins, nor is joined by, another process.
         start    Start in production mode against the PostgreSQL, Redis and cluster members
-                 given in conf/config.json and COLLAB_* environment variables.
+                 given in conf/config.json and COLLAB_* environment variables. Joins only a
+                 cluster of its own deployment (the id recorded in PostgreSQL, the Redis database
+                 and key prefix); refuses another with one line naming both.
         --help   Show this text.
 
       Settings (environment variables override conf/config.json, or the file named by COLLAB_CONFIG):
@@ -86,7 +89,8 @@ public final class Main {
           return 1;
         }
       }
-      ClusterSetup.Node node = ClusterSetup.start(config).await();
+      config = Preflight.identify(json, config);
+      ClusterSetup.Node node = ClusterSetup.start(config, dev).await();
       DevServices services = devServices;
       Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown(node, services), "collab-shutdown"));
       try {
@@ -96,7 +100,8 @@ public final class Main {
         return 1;
       }
       out.println("collab ready: " + url(config) + " roles=" + NodeRole.toList(config.roles())
-          + " cluster_size=" + node.clusterSize() + " mode=" + (dev ? "dev" : "start"));
+          + " cluster_size=" + node.clusterSize() + " mode=" + (dev ? "dev" : "start")
+          + " cluster=" + (dev ? "single-node" : config.cluster().name()) + " deployment=" + config.deployment().id());
       return -1;
     } catch (ConfigException e) {
       err.println("collab: " + e.getMessage());

@@ -35,17 +35,20 @@ public final class RateLimiter {
       return {count, ttl}""");
 
   private final Redis redis;
+  private final String keyPrefix;
   private final int windowSeconds;
   private long lastWarning;
 
-  public RateLimiter(Redis redis, int windowSeconds) {
+  /** Counters are kept under {@code <keyPrefix>:rl:}, so deployments sharing a Redis database count apart. */
+  public RateLimiter(Redis redis, String keyPrefix, int windowSeconds) {
     this.redis = redis;
+    this.keyPrefix = keyPrefix;
     this.windowSeconds = windowSeconds;
   }
 
   /** Counts one hit on {@code key} (e.g. {@code login:ip:1.2.3.4}) against {@code limit} per window. */
   public Future<Decision> hit(String key, int limit) {
-    Request request = SCRIPT.call(1).arg("rl:" + key).arg(windowSeconds * 1000L);
+    Request request = SCRIPT.call(1).arg(keyPrefix + ":rl:" + key).arg(windowSeconds * 1000L);
     return SCRIPT.send(redis, request)
         .map(reply -> decide(reply, limit))
         .recover(err -> {

@@ -115,7 +115,8 @@ public final class Bus {
 
   /**
    * Published (to every node) after a membership change commits: {@code {"type": "member_added" |
-   * "member_role_changed" | "member_removed" | "workspace_deleted", "workspace_id", "user_id"?, "role"?}}.
+   * "member_role_changed" | "member_removed" | "workspace_deleted", "workspace_id", "user_id"?, "role"?}}. Through
+   * {@link ClusterEvents} only: stamped with the deployment id, heard by nodes of the same deployment.
    */
   public static final String WORKSPACE_EVENTS = "collab.workspaces.events";
 
@@ -143,15 +144,21 @@ public final class Bus {
    * {@code payload_too_large}. The caller publishes the update to open editors.
    */
   public static final String FILES_REPLACE = "collab.files.replace";
-  /** Request {@code {"actor", "workspace_id", "id", "path"}}; reply the file. Fails 409 {@code path_taken}. */
+  /**
+   * Request {@code {"actor", "workspace_id", "id", "path", "if_match"?}}; reply the file. The version (the text's)
+   * does not move. Fails 409 {@code path_taken}, 412 {@code precondition_failed}.
+   */
   public static final String FILES_RENAME = "collab.files.rename";
-  /** Request {@code {"actor", "workspace_id", "id"}}; reply {@code {}}. The update log goes with the file. */
+  /**
+   * Request {@code {"actor", "workspace_id", "id", "if_match"?}}; reply {@code {}}. The update log goes with the file.
+   * Fails 412 {@code precondition_failed}.
+   */
   public static final String FILES_DELETE = "collab.files.delete";
   /**
    * What a job that runs a workspace file needs, at the files' current versions. Request {@code {"actor",
    * "workspace_id", "file_id", "max_bytes"}}; reply {@code {"file": {"id", "path", "version"}, "files": [{"path",
    * "content"}...], "bytes"}}. Fails 413 {@code payload_too_large} when the workspace's files exceed
-   * {@code max_bytes} in all.
+   * {@code max_bytes} in all, 403 {@code forbidden} for a member who may not run jobs ({@code Access.mayRunJobs}).
    */
   public static final String FILES_SNAPSHOT = "collab.files.snapshot";
 
@@ -162,27 +169,33 @@ public final class Bus {
    * {@code {"actor", "workspace_id", "file_id", "version", "updates": [update...]}} ({@code version}: the document
    * version the first pushed update applies to, possibly older than the current one); reply {@code {"file_id",
    * "from", "version", "updates": [update...]}}: the accepted updates, rebased over those accepted since
-   * {@code version} and with re-sent ones dropped (possibly none), applying from version {@code from} up to the new
-   * {@code version}. Committed before the reply. Fails 400 {@code doc_invalid_change} (malformed, or not fitting the
-   * document at {@code version}, or {@code version} ahead of the document), 413 {@code doc_too_large}, 409
-   * {@code doc_reload} ({@code version} older than the retained log). The caller publishes accepted updates.
+   * {@code version} (one at a time, {@code io.collab.documents.Authority#push}) and with re-sent ones dropped
+   * (possibly none), applying from version {@code from} up to the new {@code version}. Committed before the reply.
+   * Fails 400 {@code doc_invalid_change} (malformed, or not fitting the document at {@code version}, or
+   * {@code version} ahead of the document), 413 {@code doc_too_large}, 409 {@code doc_reload} ({@code version}
+   * older than the retained log). The caller publishes accepted updates.
    */
   public static final String DOCS_PUSH = "collab.docs.push";
   /**
    * Request {@code {"actor", "workspace_id", "file_id", "version"}}; reply {@code {"file_id", "version", "updates":
-   * [update...]}}: every update after {@code version}, in order. Fails 409 {@code doc_reload} when the retained log
+   * [update...]}}: every update after {@code version}, in order ({@code version} is the requested one: the first
+   * update applies to it, as in {@code doc_updates}). Fails 409 {@code doc_reload} when the retained log
    * no longer reaches back to {@code version}, 400 {@code doc_invalid_change} when {@code version} is ahead.
    */
   public static final String DOCS_PULL = "collab.docs.pull";
 
   // ---- jobs ---------------------------------------------------------------------------------------------------
   // A job is replied as {"id", "status", "language", "attempts", "max_attempts", "exit_code", "stdout", "stderr",
-  // "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id"}.
+  // "truncated", "error", "created_at", "started_at", "finished_at", "workspace_id", "file_id", "file_version"}
+  // (the file fields null for a job that runs its own code).
 
   /**
-   * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code", "stdin"?, "timeout_ms", "max_attempts",
-   * "idempotency_key"?, "max_active"}}; reply {@code {"id", "created": bool}} (false: the idempotency key's job).
-   * Fails 429 quota_exceeded when the user already has {@code max_active} queued or running jobs.
+   * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code"?, "stdin"?, "timeout_ms", "max_attempts",
+   * "idempotency_key"?, "max_active"}} plus, instead of {@code code}, a workspace file to run: {@code "file_id",
+   * "file_version", "file_path", "files": [{"path", "content"}...]} (a {@link #FILES_SNAPSHOT} reply, stored with
+   * the job). Reply {@code {"id", "created": bool}} (false: the idempotency key's job). With a workspace the user
+   * needs a role there that may run jobs: 404 not_found without one, 403 forbidden for viewers. Fails 429
+   * quota_exceeded when the user already has {@code max_active} queued or running jobs.
    */
   public static final String JOBS_CREATE = "collab.jobs.create";
   /** Request {@code {"id"}}: forget a job that could not be enqueued (still queued, never started). */
@@ -198,8 +211,9 @@ public final class Bus {
   public static final String JOBS_CANCEL = "collab.jobs.cancel";
   /**
    * Worker side: request {@code {"id"}}; moves a queued or retrying job to running and counts the attempt. Reply
-   * {@code {"proceed": bool, "job": {..., "code", "stdin", "timeout_ms", "kind"}}}; proceed is false for a job
-   * already finished or cancelled (a redelivered entry).
+   * {@code {"proceed": bool, "job": {..., "code", "stdin", "timeout_ms", "kind", "file_path", "files"}}} (either
+   * {@code code} or {@code file_path} and {@code files}, the rest null); proceed is false for a job already finished
+   * or cancelled (a redelivered entry).
    */
   public static final String JOBS_START = "collab.jobs.start";
   /** Worker side: request {@code {"id", "error"}}; a platform failure, another attempt follows. */
@@ -209,7 +223,7 @@ public final class Bus {
    * the final state once. Reply {@code {"recorded": bool, "job"}}: false when it was already final.
    */
   public static final String JOBS_FINISH = "collab.jobs.finish";
-  /** Published (to every node) when a running job must be killed: {@code {"job_id"}}. */
+  /** Published (to every node, through {@link ClusterEvents}) when a running job must be killed: {@code {"job_id"}}. */
   public static final String JOBS_KILL = "collab.jobs.kill";
 
   // ---- node-local: realtime hubs and the node's Redis subscriber --------------------------------------------------

@@ -12,7 +12,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Every setting, typed, read once from the JSON that {@link ConfigLoader} assembled. Verticles receive the JSON as
@@ -31,6 +33,7 @@ public record CollabConfig(
     Files files,
     Set<NodeRole> roles,
     Cluster cluster,
+    Deployment deployment,
     Path dataDir,
     long healthCheckTimeoutMs,
     long busRequestTimeoutMs,
@@ -62,10 +65,14 @@ public record CollabConfig(
   }
 
   /**
+   * @param keyPrefix what every key and channel of this deployment starts with, followed by {@code :}; resolved
+   *     (never empty): {@code redis.keyPrefix} when set, else {@code collab:} and the first 8 characters of the
+   *     deployment id, else (no id known, as in tests that deploy the verticles directly) {@code collab}
    * @param commandTimeoutMs longest wait for any Redis reply; past it the caller answers at once (503, or fails open
    *     where it chose to), so a frozen Redis never freezes requests
    */
-  public record RedisSettings(String url, int poolSize, int poolWaiting, int connectTimeoutMs, long commandTimeoutMs) {
+  public record RedisSettings(String url, int poolSize, int poolWaiting, int connectTimeoutMs, String keyPrefix,
+                              long commandTimeoutMs) {
 
     /** The client every pooled Redis use goes through: bounded by {@link #commandTimeoutMs}. */
     public Redis client(Vertx vertx) {
@@ -78,6 +85,11 @@ public record CollabConfig(
           .setMaxPoolSize(poolSize)
           .setMaxPoolWaiting(poolWaiting)
           .setNetClientOptions(new NetClientOptions().setConnectTimeout(connectTimeoutMs).setTcpNoDelay(true));
+    }
+
+    /** A key or channel of this deployment: {@code <keyPrefix>:<name>}. */
+    public String key(String name) {
+      return keyPrefix + ":" + name;
     }
 
     /** The logical database the URL selects ({@code redis://host:port/3}), 0 when it names none. */
@@ -145,6 +157,18 @@ public record CollabConfig(
 
   public record Cluster(String name, List<String> members, String host, int port) {}
 
+  /**
+   * Which deployment this node belongs to.
+   *
+   * @param id the deployment id recorded in PostgreSQL ({@code V7__deployment.sql}); empty in the configuration
+   *     unless an operator pins it, filled in by the launcher before the verticles are deployed
+   */
+  public record Deployment(String id) {}
+
+  private static final Pattern UUID_SHAPE =
+      Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  private static final Pattern KEY_PREFIX_SHAPE = Pattern.compile("[A-Za-z0-9._:-]{0,63}[A-Za-z0-9._-]");
+
   public static CollabConfig from(JsonObject json) {
     JsonObject http = section(json, "http");
     JsonObject pg = section(json, "pg");
@@ -153,6 +177,7 @@ public record CollabConfig(
     JsonObject auth = section(json, "auth");
     JsonObject rateLimit = section(json, "rateLimit");
     JsonObject cluster = section(json, "cluster");
+    String deploymentId = deploymentId(section(json, "deployment").getString("id", ""));
     return new CollabConfig(
         new Http(
             http.getString("host"),
@@ -166,6 +191,7 @@ public record CollabConfig(
         new RedisSettings(redis.getString("url"), atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
             atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
             atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1),
+            keyPrefix(redis.getString("keyPrefix", ""), deploymentId),
             atLeast("redis.commandTimeoutMs", redis.getLong("commandTimeoutMs"), 1)),
         new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience"),
             algorithm(jwt.getString("algorithm")), jwt.getString("privateKeyFile", ""),
@@ -189,6 +215,7 @@ public record CollabConfig(
         NodeRole.parseList(json.getString("roles")),
         new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
             port("cluster.port", cluster.getInteger("port"))),
+        new Deployment(deploymentId),
         Path.of(section(json, "data").getString("dir")),
         atLeast("health.checkTimeoutMs", section(json, "health").getLong("checkTimeoutMs"), 1),
         atLeast("bus.requestTimeoutMs", section(json, "bus").getLong("requestTimeoutMs"), 1),
@@ -237,7 +264,7 @@ public record CollabConfig(
     if (!"bwrap".equals(sandbox) && !"none".equals(sandbox)) {
       throw new ConfigException("jobs.sandbox must be bwrap or none, got '" + sandbox + "'");
     }
-    return new Jobs(sandbox, Set.copyOf(list(j.getString("languages"))),
+    Jobs jobs = new Jobs(sandbox, Set.copyOf(list(j.getString("languages"))),
         atLeast("jobs.maxCodeBytes", j.getInteger("maxCodeBytes"), 1),
         atLeast("jobs.defaultTimeoutMs", j.getInteger("defaultTimeoutMs"), 100),
         atLeast("jobs.maxTimeoutMs", j.getInteger("maxTimeoutMs"), 100),
@@ -257,6 +284,11 @@ public record CollabConfig(
         atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
         atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100),
         atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1));
+    if (jobs.workspaceBytes() > jobs.tmpBytes()) {  // a job's copy of the workspace lives in its private /tmp
+      throw new ConfigException("jobs.workspaceBytes must be at most jobs.tmpBytes (" + jobs.tmpBytes() + "), got "
+          + jobs.workspaceBytes());
+    }
+    return jobs;
   }
 
   private static Files files(JsonObject f) {
@@ -264,6 +296,27 @@ public record CollabConfig(
         atLeast("files.maxBytes", f.getInteger("maxBytes"), 1),
         atLeast("files.maxPerWorkspace", f.getInteger("maxPerWorkspace"), 1),
         atLeast("files.historyLength", f.getInteger("historyLength"), 1));
+  }
+
+  private static String deploymentId(String value) {
+    String id = value == null ? "" : value.trim();
+    if (!id.isEmpty() && !UUID_SHAPE.matcher(id).matches()) {
+      throw new ConfigException("deployment.id must be a UUID (as PostgreSQL recorded it), got '" + value + "'");
+    }
+    return id.toLowerCase(Locale.ROOT);
+  }
+
+  /** No braces (the {@code {ws:<id>}} hash tags must stay the only ones in a key), no spaces, no trailing colon. */
+  private static String keyPrefix(String value, String deploymentId) {
+    String prefix = value == null ? "" : value.trim();
+    if (prefix.isEmpty()) {
+      return deploymentId.isEmpty() ? "collab" : "collab:" + deploymentId.substring(0, 8);
+    }
+    if (!KEY_PREFIX_SHAPE.matcher(prefix).matches()) {
+      throw new ConfigException("redis.keyPrefix may hold letters, digits and . _ - : (not ending in ':'), got '"
+          + value + "'");
+    }
+    return prefix;
   }
 
   private static String algorithm(String value) {

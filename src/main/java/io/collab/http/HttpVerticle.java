@@ -9,12 +9,14 @@ import io.collab.auth.RateLimiter;
 import io.collab.auth.TokenService;
 import io.collab.common.ApiError;
 import io.collab.common.BusClient;
+import io.collab.common.ClusterEvents;
 import io.collab.jobs.JobQueue;
 import io.collab.jobs.JobRoutes;
 import io.collab.realtime.BridgeEndpoint;
 import io.collab.realtime.Broker;
 import io.collab.realtime.SocketEndpoint;
 import io.collab.realtime.SocketHub;
+import io.collab.workspace.FileRoutes;
 import io.collab.workspace.ProjectRoutes;
 import io.collab.workspace.WorkspaceRoutes;
 import io.vertx.core.Future;
@@ -81,7 +83,7 @@ public class HttpVerticle extends VerticleBase {
     if (!config.has(NodeRole.API) && !config.has(NodeRole.REALTIME)) {
       return opsRouter();
     }
-    RateLimiter limiter = new RateLimiter(redis, config.rateLimit().windowSeconds());
+    RateLimiter limiter = new RateLimiter(redis, config.redis().keyPrefix(), config.rateLimit().windowSeconds());
     return TokenService.create(vertx, config.jwt()).compose(tokens -> {
       AccessTokenHandler accessTokens =
           new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow(), config.auth());
@@ -111,7 +113,9 @@ public class HttpVerticle extends VerticleBase {
       new AuthRoutes(vertx, config, tokens, hasher, bus, limiter, decoyHash.result()).install(routes);
       new ProjectRoutes(bus, config.api().maxPageSize()).install(routes);
       new WorkspaceRoutes(bus, config.api().maxPageSize()).install(routes);
-      new JobRoutes(vertx, config.jobs(), bus, new JobQueue(redis, config.jobs().streamMaxLength())).install(routes);
+      new FileRoutes(bus, new Broker(redis, config.redis(), config.realtime())).install(routes);
+      new JobRoutes(vertx, config.jobs(), bus, new JobQueue(redis, config.redis(), config.jobs().streamMaxLength()),
+          events()).install(routes);
       Router router = routes.createRouter();
       contractRoutes.result().mount(router);
       return router;
@@ -121,10 +125,14 @@ public class HttpVerticle extends VerticleBase {
   /** The seed-compatible WebSocket endpoint and the SockJS bridge, sharing this instance's hub. */
   private void mountSockets(Router router, AccessTokenHandler accessTokens) {
     Broker broker = new Broker(redis, config.redis(), config.realtime());
-    hub = new SocketHub(vertx, broker, bus, config.realtime());
+    hub = new SocketHub(vertx, broker, bus, config.realtime(), events());
     new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
     bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
     bridge.mount(router);
+  }
+
+  private ClusterEvents events() {
+    return new ClusterEvents(vertx.eventBus(), config.deployment().id());
   }
 
   /** A node without the api role still answers probes and scrapes. */

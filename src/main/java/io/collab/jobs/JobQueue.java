@@ -1,5 +1,6 @@
 package io.collab.jobs;
 
+import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -13,50 +14,67 @@ import java.util.List;
 /**
  * The Redis side of the job queue: one stream of job ids read by one consumer group, a dead-letter stream, and a
  * sorted set of live workers. Everything else about a job lives in PostgreSQL.
+ *
+ * <p>The keys start with the deployment's key prefix ({@code <prefix>:jobs}, {@code <prefix>:jobs:dead},
+ * {@code <prefix>:jobs:workers}). A consumer group belongs to its stream, so the group keeps its plain name: the
+ * workers of two deployments sharing a Redis database read two different streams.
  */
 public final class JobQueue {
 
-  public static final String STREAM = "collab:jobs";
   public static final String GROUP = "workers";
-  public static final String DEAD_LETTERS = "collab:jobs:dead";
-  static final String WORKERS = "collab:jobs:workers";
 
   /** One delivered stream entry. */
   public record Entry(String id, String jobId) {}
 
   private final Redis redis;
   private final long maxLength;
+  private final String stream;
+  private final String deadLetters;
+  private final String liveWorkers;
 
-  public JobQueue(Redis redis, long maxLength) {
+  public JobQueue(Redis redis, CollabConfig.RedisSettings keys, long maxLength) {
     this.redis = redis;
     this.maxLength = maxLength;
+    this.stream = keys.key("jobs");
+    this.deadLetters = keys.key("jobs:dead");
+    this.liveWorkers = keys.key("jobs:workers");
+  }
+
+  /** The stream of job ids the workers' group reads. */
+  public String stream() {
+    return stream;
+  }
+
+  /** The stream of jobs that failed on the platform for good. */
+  public String deadLetters() {
+    return deadLetters;
   }
 
   public Future<String> enqueue(String jobId) {
-    return redis.send(Request.cmd(Command.XADD).arg(STREAM).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
+    return redis.send(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
         .arg("job_id").arg(jobId)).map(Response::toString);
   }
 
   /** Creates the consumer group (and the stream) once; a group that exists already is fine. */
   Future<Void> ensureGroup() {
-    return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(STREAM).arg(GROUP).arg("0").arg("MKSTREAM"))
+    return redis.send(Request.cmd(Command.XGROUP).arg("CREATE").arg(stream).arg(GROUP).arg("0").arg("MKSTREAM"))
         .<Void>mapEmpty()
         .recover(err -> String.valueOf(err.getMessage()).startsWith("BUSYGROUP")
             ? Future.succeededFuture() : Future.failedFuture(err));
   }
 
   Future<Void> ack(String entryId) {
-    return redis.send(Request.cmd(Command.XACK).arg(STREAM).arg(GROUP).arg(entryId)).mapEmpty();
+    return redis.send(Request.cmd(Command.XACK).arg(stream).arg(GROUP).arg(entryId)).mapEmpty();
   }
 
   Future<Void> deadLetter(String jobId, String reason) {
-    return redis.send(Request.cmd(Command.XADD).arg(DEAD_LETTERS).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
+    return redis.send(Request.cmd(Command.XADD).arg(deadLetters).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
         .arg("job_id").arg(jobId).arg("reason").arg(reason)).mapEmpty();
   }
 
   /** Entries whose worker stopped renewing them for {@code leaseMs}, now owned by {@code consumer}. */
   Future<List<Entry>> reclaim(String consumer, long leaseMs, int count) {
-    return redis.send(Request.cmd(Command.XAUTOCLAIM).arg(STREAM).arg(GROUP).arg(consumer).arg(leaseMs).arg("0-0")
+    return redis.send(Request.cmd(Command.XAUTOCLAIM).arg(stream).arg(GROUP).arg(consumer).arg(leaseMs).arg("0-0")
             .arg("COUNT").arg(count))
         .map(reply -> reply == null || reply.size() < 2 ? List.of() : entries(reply.get(1)));
   }
@@ -66,18 +84,18 @@ public final class JobQueue {
     if (entryIds.isEmpty()) {
       return Future.succeededFuture();
     }
-    Request claim = Request.cmd(Command.XCLAIM).arg(STREAM).arg(GROUP).arg(consumer).arg(0);
+    Request claim = Request.cmd(Command.XCLAIM).arg(stream).arg(GROUP).arg(consumer).arg(0);
     entryIds.forEach(claim::arg);
     return redis.send(claim.arg("JUSTID")).mapEmpty();
   }
 
   Future<Void> heartbeat(String worker, long ttlMs) {
-    return redis.send(Request.cmd(Command.ZADD).arg(WORKERS).arg(System.currentTimeMillis() + ttlMs).arg(worker))
+    return redis.send(Request.cmd(Command.ZADD).arg(liveWorkers).arg(System.currentTimeMillis() + ttlMs).arg(worker))
         .mapEmpty();
   }
 
   Future<Void> retire(String worker) {
-    return redis.send(Request.cmd(Command.ZREM).arg(WORKERS).arg(worker)).mapEmpty();
+    return redis.send(Request.cmd(Command.ZREM).arg(liveWorkers).arg(worker)).mapEmpty();
   }
 
   /**
@@ -86,12 +104,12 @@ public final class JobQueue {
    */
   public Future<JsonObject> health() {
     long now = System.currentTimeMillis();
-    Future<Response> workers = redis.send(Request.cmd(Command.ZCOUNT).arg(WORKERS).arg(now).arg("+inf"));
+    Future<Response> workers = redis.send(Request.cmd(Command.ZCOUNT).arg(liveWorkers).arg(now).arg("+inf"));
     Future<Response> oldest = withoutGroup(
-        redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP).arg("-").arg("+").arg(1)));
-    Future<Response> summary = withoutGroup(redis.send(Request.cmd(Command.XPENDING).arg(STREAM).arg(GROUP)));
-    Future<Response> groups = withoutGroup(redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(STREAM)));
-    Future<Response> length = redis.send(Request.cmd(Command.XLEN).arg(STREAM));
+        redis.send(Request.cmd(Command.XPENDING).arg(stream).arg(GROUP).arg("-").arg("+").arg(1)));
+    Future<Response> summary = withoutGroup(redis.send(Request.cmd(Command.XPENDING).arg(stream).arg(GROUP)));
+    Future<Response> groups = withoutGroup(redis.send(Request.cmd(Command.XINFO).arg("GROUPS").arg(stream)));
+    Future<Response> length = redis.send(Request.cmd(Command.XLEN).arg(stream));
     return Future.all(workers, oldest, summary, groups, length).map(all -> {
       long pending = summary.result() == null ? 0 : summary.result().get(0).toLong();
       long age = oldest.result() == null || oldest.result().size() == 0 ? 0 : oldest.result().get(0).get(2).toLong();

@@ -6,6 +6,7 @@ import io.collab.common.ApiError;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -22,16 +23,21 @@ import java.util.TreeSet;
 /** The {@code /api/jobs/*} operations of the contract, the former service's two URLs included. */
 public final class JobRoutes {
 
+  /** A workspace file's extension to the language that runs it, when the submit names none. */
+  static final Map<String, String> EXTENSIONS = Map.of(".py", "python", ".js", "javascript", ".sh", "bash");
+
   private final Vertx vertx;
   private final CollabConfig.Jobs settings;
   private final BusClient bus;
   private final JobQueue queue;
+  private final ClusterEvents events;
 
-  public JobRoutes(Vertx vertx, CollabConfig.Jobs settings, BusClient bus, JobQueue queue) {
+  public JobRoutes(Vertx vertx, CollabConfig.Jobs settings, BusClient bus, JobQueue queue, ClusterEvents events) {
     this.vertx = vertx;
     this.settings = settings;
     this.bus = bus;
     this.queue = queue;
+    this.events = events;
   }
 
   public void install(RouterBuilder routes) {
@@ -43,34 +49,80 @@ public final class JobRoutes {
     routes.getRoute("cancelJob").addHandler(this::cancel);
   }
 
+  /**
+   * Queues the body's code, or (with {@code file_id}) that workspace file amid a snapshot of the workspace's files
+   * taken now and stored with the job: one bus request for the snapshot, one to create the job (which checks the
+   * caller may run jobs in the workspace), then the queue.
+   */
   private void submit(RoutingContext ctx) {
     JsonObject body = validated(ctx).getBody().getJsonObject();
     Map<String, String> problems = problems(body);
     if (!problems.isEmpty()) {
-      JsonObject fields = new JsonObject();
-      problems.forEach(fields::put);
-      ApiError.send(ctx, 400, ApiError.body("validation_failed", "the job cannot run as given").put("fields", fields));
+      invalid(ctx, problems);
       return;
     }
     Principal user = Principal.of(ctx);
-    Long workspaceId = body.getLong("workspace_id");
     JsonObject request = new JsonObject()
         .put("user_id", user.id())
-        .put("workspace_id", workspaceId)
+        .put("workspace_id", body.getLong("workspace_id"))
         .put("kind", "run")
         .put("language", body.getString("language"))
-        .put("code", body.getString("code"))
         .put("stdin", body.getString("stdin"))
         .put("timeout_ms", body.getInteger("timeout_ms", settings.defaultTimeoutMs()))
         .put("max_attempts", settings.maxAttempts())
         .put("idempotency_key", ctx.request().getHeader("Idempotency-Key"))
         .put("max_active", settings.maxActivePerUser());
-    writeAccess(user, workspaceId)
-        .compose(allowed -> createAndEnqueue(request))
+    Future<JsonObject> job = body.getLong("file_id") == null
+        ? Future.succeededFuture(request.put("code", body.getString("code")))
+        : bus.request(Bus.FILES_SNAPSHOT, new JsonObject().put("actor", user.id())
+                .put("workspace_id", body.getLong("workspace_id")).put("file_id", body.getLong("file_id"))
+                .put("max_bytes", settings.workspaceBytes()))
+            .compose(snapshot -> withFiles(request, snapshot));
+    job.compose(this::createAndEnqueue)
         .onSuccess(id -> ctx.response().setStatusCode(202).putHeader("content-type", "application/json")
             .end(new JsonObject().put("message", "Job queued").put("job_id", id)
                 .put("status_url", "/api/jobs/" + id + "/").encode()))
-        .onFailure(err -> ApiError.fail(ctx, err));
+        .onFailure(err -> {
+          if (err instanceof Invalid invalid) {
+            invalid(ctx, invalid.problems);
+          } else {
+            ApiError.fail(ctx, err);
+          }
+        });
+  }
+
+  /** The create request for running the snapshot's file; its language from the file's extension unless given. */
+  private Future<JsonObject> withFiles(JsonObject request, JsonObject snapshot) {
+    JsonObject file = snapshot.getJsonObject("file");
+    String language = request.getString("language");
+    if (language == null) {
+      language = languageOf(file.getString("path"));
+      if (language == null || !settings.languages().contains(language)) {
+        return Future.failedFuture(new Invalid(Map.of("language", "required: the extension of "
+            + file.getString("path") + " names none of " + String.join(", ", new TreeSet<>(settings.languages())))));
+      }
+    }
+    return Future.succeededFuture(request.put("language", language)
+        .put("file_id", file.getLong("id"))
+        .put("file_version", file.getLong("version"))
+        .put("file_path", file.getString("path"))
+        .put("files", snapshot.getJsonArray("files")));
+  }
+
+  /** The language a workspace file's extension names, or null. */
+  static String languageOf(String path) {
+    int dot = path.lastIndexOf('.');
+    return dot <= path.lastIndexOf('/') ? null : EXTENSIONS.get(path.substring(dot));
+  }
+
+  /** A submit that names no runnable language, found only once the file's path is known. */
+  private static final class Invalid extends RuntimeException {
+    final Map<String, String> problems;
+
+    Invalid(Map<String, String> problems) {
+      super("validation_failed", null, false, false);
+      this.problems = problems;
+    }
   }
 
   /** The former service's health probe: a job that only a live worker can finish. */
@@ -112,7 +164,7 @@ public final class JobRoutes {
     bus.request(Bus.JOBS_CANCEL, new JsonObject().put("actor", Principal.of(ctx).id()).put("id", jobId(ctx)))
         .onSuccess(result -> {
           if (result.getBoolean("was_running", false)) {
-            vertx.eventBus().publish(Bus.JOBS_KILL, new JsonObject().put("job_id", jobId(ctx)));
+            events.publish(Bus.JOBS_KILL, new JsonObject().put("job_id", jobId(ctx)));
           }
           send(ctx, 202, result.getJsonObject("job"));
         })
@@ -129,7 +181,7 @@ public final class JobRoutes {
 
   /**
    * Stores the job, then queues it, and answers its id; a job that could not be queued is forgotten and the caller
-   * told to retry.
+   * told to retry. Storing it checks the caller's role in its workspace.
    */
   private Future<String> createAndEnqueue(JsonObject request) {
     return bus.request(Bus.JOBS_CREATE, request).compose(created -> {
@@ -144,26 +196,24 @@ public final class JobRoutes {
     });
   }
 
-  /** With a workspace, the caller needs a write role there: 404 when not a member, 403 for viewers. */
-  private Future<Void> writeAccess(Principal user, Long workspaceId) {
-    if (workspaceId == null) {
-      return Future.succeededFuture();
-    }
-    return bus.request(Bus.WORKSPACE_ACCESS, new JsonObject().put("user_id", user.id()).put("workspace_id", workspaceId))
-        .compose(access -> "viewer".equals(access.getString("role"))
-            ? Future.failedFuture(new BusFailure(403, "forbidden", "viewers may not run jobs"))
-            : Future.<Void>succeededFuture());
-  }
-
   private Map<String, String> problems(JsonObject body) {
     Map<String, String> problems = new LinkedHashMap<>();
-    if (!settings.languages().contains(body.getString("language"))) {
+    String language = body.getString("language");
+    boolean file = body.getLong("file_id") != null;
+    if (file ? language != null && !settings.languages().contains(language)
+        : !settings.languages().contains(language)) {
       problems.put("language", "one of " + String.join(", ", new TreeSet<>(settings.languages())));
     }
     String code = body.getString("code");
-    if (code.getBytes(StandardCharsets.UTF_8).length > settings.maxCodeBytes()) {
+    if (file && code != null) {
+      problems.put("code", "give code or file_id, not both");
+    } else if (file && body.getLong("workspace_id") == null) {
+      problems.put("workspace_id", "required with file_id");
+    } else if (code == null && !file) {
+      problems.put("code", "give code or file_id");
+    } else if (code != null && code.getBytes(StandardCharsets.UTF_8).length > settings.maxCodeBytes()) {
       problems.put("code", "at most " + settings.maxCodeBytes() + " bytes");
-    } else if (code.isBlank()) {
+    } else if (code != null && code.isBlank()) {
       problems.put("code", "nothing to run");
     }
     Integer timeout = body.getInteger("timeout_ms");
@@ -177,6 +227,12 @@ public final class JobRoutes {
       }
     }
     return problems;
+  }
+
+  private static void invalid(RoutingContext ctx, Map<String, String> problems) {
+    JsonObject fields = new JsonObject();
+    problems.forEach(fields::put);
+    ApiError.send(ctx, 400, ApiError.body("validation_failed", "the job cannot run as given").put("fields", fields));
   }
 
   private static String jobId(RoutingContext ctx) {

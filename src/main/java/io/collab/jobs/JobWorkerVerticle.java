@@ -4,6 +4,7 @@ import io.collab.config.CollabConfig;
 import io.collab.config.NodeRole;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
+import io.collab.common.ClusterEvents;
 import io.collab.common.InOrder;
 import io.collab.realtime.Broker;
 import io.vertx.circuitbreaker.CircuitBreaker;
@@ -13,6 +14,7 @@ import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -68,7 +70,7 @@ public class JobWorkerVerticle extends VerticleBase {
     metrics = new JobMetrics(config.metricsRegistry());
     redis = config.redis().client(vertx);
     readerClient = Redis.createClient(vertx, config.redis().options());
-    queue = new JobQueue(redis, settings.streamMaxLength());
+    queue = new JobQueue(redis, config.redis(), settings.streamMaxLength());
     bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
     broker = new Broker(redis, config.redis(), config.realtime());
     sandbox = new Sandbox(settings);
@@ -81,7 +83,8 @@ public class JobWorkerVerticle extends VerticleBase {
         .openHandler(v -> stateChanged("OPEN"))
         .halfOpenHandler(v -> stateChanged("HALF_OPEN"))
         .closeHandler(v -> stateChanged("CLOSED"));
-    vertx.eventBus().<JsonObject>consumer(Bus.JOBS_KILL, message -> sandbox.cancel(message.body().getString("job_id")));
+    new ClusterEvents(vertx.eventBus(), config.deployment().id())
+        .consumer(Bus.JOBS_KILL, message -> sandbox.cancel(message.body().getString("job_id")));
     return queue.ensureGroup()
         .compose(v -> sandbox.available(vertx))
         .compose(available -> {
@@ -127,7 +130,7 @@ public class JobWorkerVerticle extends VerticleBase {
     }
     polling = true;
     reader.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(JobQueue.GROUP).arg(consumer)
-            .arg("COUNT").arg(free).arg("BLOCK").arg(1000).arg("STREAMS").arg(JobQueue.STREAM).arg(">"))
+            .arg("COUNT").arg(free).arg("BLOCK").arg(1000).arg("STREAMS").arg(queue.stream()).arg(">"))
         .onComplete(result -> {
           polling = false;
           if (result.succeeded()) {
@@ -153,12 +156,12 @@ public class JobWorkerVerticle extends VerticleBase {
   }
 
   /** XREADGROUP replies a map {stream: entries} under RESP3, a list [[stream, entries]] under RESP2, null on timeout. */
-  private static List<JobQueue.Entry> delivered(Response reply) {
+  private List<JobQueue.Entry> delivered(Response reply) {
     if (reply == null) {
       return List.of();
     }
     if (reply.isMap()) {
-      return JobQueue.entries(reply.get(JobQueue.STREAM));
+      return JobQueue.entries(reply.get(queue.stream()));
     }
     List<JobQueue.Entry> out = new ArrayList<>();
     for (Response stream : reply) {
@@ -231,8 +234,7 @@ public class JobWorkerVerticle extends VerticleBase {
         return Future.succeededFuture(new JsonObject().put("status", "succeeded").put("exit_code", 0)
             .put("stdout", "pong from " + consumer + "\n").put("stderr", "").put("truncated", false));
       }
-      return sandbox.run(vertx, jobId, job.getString("language"), job.getString("code"), job.getString("stdin"),
-              limits(job.getInteger("timeout_ms")), liveOutput(job))
+      return run(jobId, job)
           .compose(result -> {
             metrics.sandboxRun(job.getString("language"), result);
             if (result.error() != null) {
@@ -240,8 +242,36 @@ public class JobWorkerVerticle extends VerticleBase {
               return Future.failedFuture(attempts.lastError);
             }
             return Future.succeededFuture(outcome(result));
+          }, err -> {
+            if (err instanceof WorkspaceCopy.Refused) {  // the stored files themselves: no attempt would do better
+              return Future.succeededFuture(new JsonObject().put("status", "failed").put("error", err.getMessage())
+                  .put("truncated", false));
+            }
+            attempts.lastError = "the workspace could not be written: " + err.getMessage();
+            return Future.failedFuture(attempts.lastError);
           });
     });
+  }
+
+  /**
+   * Runs the job's code, or its workspace file amid a copy of the files stored with the job (written and removed on
+   * a worker thread). Fails with {@link WorkspaceCopy.Refused} when the stored files cannot be laid out.
+   */
+  private Future<SandboxResult> run(String jobId, JsonObject job) {
+    String language = job.getString("language");
+    SandboxLimits limits = limits(job.getInteger("timeout_ms"));
+    JsonArray files = job.getJsonArray("files");
+    if (files == null) {
+      return sandbox.run(vertx, jobId, language, job.getString("code"), job.getString("stdin"), limits,
+          liveOutput(job));
+    }
+    return vertx.executeBlocking(() -> WorkspaceCopy.write(files, job.getString("file_path"),
+            settings.workspaceBytes(), sandbox.hostUid()), false)
+        .compose(copy -> sandbox.run(vertx, jobId, language, copy, job.getString("stdin"), limits, liveOutput(job))
+            .andThen(done -> vertx.executeBlocking(() -> {
+              copy.close();
+              return null;
+            }, false)));
   }
 
   private Future<JsonObject> record(String jobId, JsonObject outcome) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +39,8 @@ import java.util.stream.Stream;
  * Runs hostile job code in a child process, never in the JVM. In {@code bwrap} mode the process runs in a
  * bubblewrap sandbox: every namespace unshared (no network, own PIDs, no further user namespaces), uid 65534 inside
  * (and outside too when the JVM is root: setpriv drops to it before bwrap), no capabilities, a read-only /usr and
- * nothing else of the host, a fresh /proc and a read-only /dev, a private size-limited /tmp that holds the code, a
+ * nothing else of the host, a fresh /proc and a read-only /dev, a private size-limited /tmp that holds the code (or
+ * a copy of the workspace's files, {@link WorkspaceCopy}, bound read-only at /workspace and copied from there), a
  * cleared environment, and rlimits set inside the sandbox (CPU, address space, processes counted in the run's own
  * user namespace, file size, open files, no core dumps). A run starts in a session and process group of its own
  * ({@code setsid}), and is killed (timeout, {@link #cancel}) as a group: that takes the bwrap process, and with it
@@ -80,14 +82,23 @@ public final class Sandbox {
   private static final List<String> OOM_SIGNS = List.of("MemoryError", "JavaScript heap out of memory",
       "Fatal process out of memory", "Fatal process OOM", "annot allocate memory", "std::bad_alloc");
   private static final int SIGXCPU_EXIT = 128 + 24;
-  /** Runs inside the sandbox: set limits, write the code from stdin, mark the start, exec the interpreter. */
+  /** Where a run's {@link WorkspaceCopy} is bound (read-only) inside the sandbox. */
+  private static final String WORKSPACE_MOUNT = "/workspace";
+  /**
+   * Runs inside the sandbox: set limits, write the code from stdin, mark the start, copy the workspace from
+   * {@code $w} if there is one, exec the interpreter. The workspace is copied, not bound, so the program may change
+   * its files and the copy counts against the size of its private /tmp; it is copied after the start mark because a
+   * workspace that does not fit there is the job's own failure (exit 125, cp's message on stderr), not the platform's
+   * to retry.
+   */
   private static final String WRAPPER = String.join("\n",
-      "d=$1 n=$2 t=$3 v=$4 u=$5 f=$6 file=$7; shift 7",
+      "d=$1 n=$2 t=$3 v=$4 u=$5 f=$6 file=$7 w=$8; shift 8",
       "ulimit -c 0 -n 256 -f \"$f\" -v \"$v\" && ulimit -St \"$t\" && ulimit -Ht $((t + 1)) || exit 125",
       "if [ -n \"$u\" ]; then ulimit -u \"$u\" || exit 125; fi",
       "echo 1000 > /proc/self/oom_score_adj 2>/dev/null # OOM killer: jobs before the JVM",
-      "head -c \"$n\" > \"$d/$file\" && cd \"$d\" || exit 125",
+      "if [ -z \"$w\" ]; then head -c \"$n\" > \"$d/$file\" || exit 125; fi; cd \"$d\" || exit 125",
       "printf '\\001sandbox-started\\n' >&2",
+      "if [ -n \"$w\" ]; then cp -R -- \"$w/.\" \"$d\" || exit 125; fi",
       "exec /usr/bin/env -i PATH=" + PATH + " HOME=\"$d\" LANG=C.UTF-8 \"$@\" \"$d/$file\"");
 
   private record Lang(String file, List<String> argv, long extraAddressSpace) {}
@@ -159,10 +170,37 @@ public final class Sandbox {
    */
   public Future<SandboxResult> run(Vertx vertx, String jobId, String language, String code, String stdin,
                                    SandboxLimits limits, OutputListener listener) {
+    if (code == null) {
+      return Future.succeededFuture(SandboxResult.platformFailure("no code", 0));
+    }
+    return start(vertx, jobId, language, code.getBytes(StandardCharsets.UTF_8), null, stdin, limits, listener);
+  }
+
+  /**
+   * As {@link #run(Vertx, String, String, String, String, SandboxLimits, OutputListener)}, but runs the file
+   * {@link WorkspaceCopy#entry()} with the whole copy in the working directory, subdirectories included. The copy
+   * must belong to {@link #hostUid()} when that is set, and stay until the run ends.
+   */
+  public Future<SandboxResult> run(Vertx vertx, String jobId, String language, WorkspaceCopy workspace, String stdin,
+                                   SandboxLimits limits, OutputListener listener) {
+    return start(vertx, jobId, language, new byte[0], Objects.requireNonNull(workspace, "workspace"), stdin, limits,
+        listener);
+  }
+
+  /**
+   * The host user a run's processes are when it is not this JVM's own (bwrap under root drops to nobody): files a
+   * run reads from the host must belong to it.
+   */
+  public OptionalInt hostUid() {
+    return mode == Mode.BWRAP && root ? OptionalInt.of(Integer.parseInt(NOBODY)) : OptionalInt.empty();
+  }
+
+  private Future<SandboxResult> start(Vertx vertx, String jobId, String language, byte[] codeBytes,
+                                      WorkspaceCopy workspace, String stdin, SandboxLimits limits,
+                                      OutputListener listener) {
     Lang lang = lang(language, Objects.requireNonNull(limits, "limits"));
-    if (lang == null || code == null) {
-      return Future.succeededFuture(SandboxResult.platformFailure(
-          lang == null ? "no interpreter for language '" + language + "'" : "no code", 0));
+    if (lang == null) {
+      return Future.succeededFuture(SandboxResult.platformFailure("no interpreter for language '" + language + "'", 0));
     }
     Job job = new Job();
     job.listener = listener;
@@ -171,12 +209,11 @@ public final class Sandbox {
     }
     Context context = vertx.getOrCreateContext();
     Promise<SandboxResult> promise = Promise.promise();
-    byte[] codeBytes = code.getBytes(StandardCharsets.UTF_8);
     byte[] input = stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8);
     threads.execute(() -> {
       SandboxResult result;
       try {
-        result = runBlocking(job, lang, codeBytes, input, limits);
+        result = runBlocking(job, lang, codeBytes, workspace, input, limits);
       } catch (RuntimeException e) {
         log.error("sandbox run failed", e);
         result = SandboxResult.platformFailure("sandbox failure: " + e, 0);
@@ -245,7 +282,8 @@ public final class Sandbox {
     return check(vertx).map(true).otherwise(false);
   }
 
-  private SandboxResult runBlocking(Job job, Lang lang, byte[] code, byte[] input, SandboxLimits limits) {
+  private SandboxResult runBlocking(Job job, Lang lang, byte[] code, WorkspaceCopy workspace, byte[] input,
+                                    SandboxLimits limits) {
     long start = System.nanoTime();
     if (!Files.isExecutable(Path.of(lang.argv().get(0)))) {
       return SandboxResult.platformFailure("interpreter " + lang.argv().get(0) + " is not installed", 0);
@@ -255,7 +293,7 @@ public final class Sandbox {
     try {
       hostDir = mode == Mode.NONE ? Files.createTempDirectory("collab-job-") : null;
       String dir = hostDir == null ? "/tmp" : hostDir.toString();
-      ProcessBuilder builder = new ProcessBuilder(command(lang, limits, dir, code.length))
+      ProcessBuilder builder = new ProcessBuilder(command(lang, limits, dir, code.length, workspace))
           .directory(new File(hostDir == null ? "/" : dir));
       builder.environment().clear();
       builder.environment().putAll(Map.of("PATH", PATH, "HOME", dir, "LANG", "C.UTF-8"));
@@ -316,7 +354,7 @@ public final class Sandbox {
         out.truncated() || err.truncated(), timedOut, oom, cancelled, duration, null);
   }
 
-  private List<String> command(Lang lang, SandboxLimits limits, String dir, int codeBytes) {
+  private List<String> command(Lang lang, SandboxLimits limits, String dir, int codeBytes, WorkspaceCopy workspace) {
     List<String> cmd = new ArrayList<>();
     cmd.add("/usr/bin/setsid"); // own process group, killed as a whole
     if (niceness > 0) { // before the sandbox, so that its setup is as low a priority as the program
@@ -342,6 +380,9 @@ public final class Sandbox {
           throw new IllegalStateException("cannot read " + top, e);
         }
       }
+      if (workspace != null) {
+        cmd.addAll(List.of("--ro-bind", workspace.dir().toString(), WORKSPACE_MOUNT));
+      }
       String tmp = Long.toString(tmpBytes);
       cmd.addAll(List.of("--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
           "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache", "--proc", "/proc", "--dev", "/dev",
@@ -353,14 +394,16 @@ public final class Sandbox {
     cmd.addAll(List.of("/bin/bash", "-c", WRAPPER, "sandbox", dir, Integer.toString(codeBytes),
         Integer.toString(limits.cpuSeconds()), Long.toString(addressKib),
         mode == Mode.BWRAP ? Integer.toString(limits.maxProcesses()) : "", Long.toString(tmpBytes / 1024),
-        lang.file()));
+        workspace == null ? lang.file() : workspace.entry(),
+        workspace == null ? "" : mode == Mode.BWRAP ? WORKSPACE_MOUNT : workspace.dir().toString()));
     cmd.addAll(lang.argv());
     return cmd;
   }
 
   private static Lang lang(String language, SandboxLimits limits) {
     return switch (String.valueOf(language)) { // null: not a language of the sandbox
-      case "python" -> new Lang("main.py", List.of("/usr/bin/python3", "-I", "-B", "-u"), 0);
+      // not -I: that leaves the script's directory off sys.path, and a workspace file imports its siblings
+      case "python" -> new Lang("main.py", List.of("/usr/bin/python3", "-E", "-s", "-B", "-u"), 0);
       case "javascript" -> new Lang("main.js",
           List.of("/usr/bin/node", "--max-old-space-size=" + (limits.memoryBytes() >> 20)),
           (long) NODE_EXTRA_MIB << 20);

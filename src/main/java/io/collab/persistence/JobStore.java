@@ -1,6 +1,8 @@
 package io.collab.persistence;
 
 import io.collab.common.BusFailure;
+import io.collab.workspace.Access;
+import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +21,7 @@ final class JobStore {
 
   static final String COLUMNS = """
       j.id, j.user_id, j.workspace_id, j.kind, j.language, j.status, j.attempts, j.max_attempts, j.exit_code,
-      j.stdout, j.stderr, j.truncated, j.error, j.created_at, j.started_at, j.finished_at""";
+      j.stdout, j.stderr, j.truncated, j.error, j.created_at, j.started_at, j.finished_at, j.file_id, j.file_version""";
   /** $2 may read the job: its submitter, or anyone with a role in its workspace. */
   static final String VISIBLE_TO = """
       (j.user_id = $2 OR (j.workspace_id IS NOT NULL AND EXISTS (
@@ -30,8 +32,11 @@ final class JobStore {
       (SELECT CASE WHEN p.owner_id = $2 THEN 'owner' ELSE (
           SELECT m.role FROM workspace_members m WHERE m.workspace_id = w.id AND m.user_id = $2) END
        FROM workspaces w JOIN projects p ON p.id = w.project_id WHERE w.id = j.workspace_id)""";
+  /** The submitter's role in the job's workspace ($1), before a job is created there. */
+  static final String SUBMITTER_ROLE = "SELECT " + Access.effectiveRoleSql("$1", "$2") + " AS role";
   /** One round trip: per-user lock, idempotency lookup, quota, insert (V4__create_job_function.sql says why). */
-  static final String CREATE = "SELECT outcome, job_id FROM create_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+  static final String CREATE = """
+      SELECT outcome, job_id FROM create_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""";
   static final String DISCARD = "DELETE FROM jobs WHERE id = $1 AND status = 'queued' AND attempts = 0";
   static final String GET = "SELECT " + COLUMNS + " FROM jobs j WHERE j.id = $1 AND " + VISIBLE_TO;
   static final String LIST = "SELECT " + COLUMNS + """
@@ -47,7 +52,7 @@ final class JobStore {
   static final String START = """
       UPDATE jobs AS j SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
       WHERE id = $1 AND status IN ('queued', 'retrying', 'running') AND NOT cancel_requested
-      RETURNING\s""" + COLUMNS + ", j.code, j.stdin, j.timeout_ms";
+      RETURNING\s""" + COLUMNS + ", j.code, j.stdin, j.timeout_ms, j.file_path, j.files";
   static final String CANCEL_FLAGGED = """
       UPDATE jobs AS j SET status = 'cancelled', finished_at = now(), error = 'cancelled'
       WHERE id = $1 AND cancel_requested AND status NOT IN ('succeeded', 'failed', 'cancelled')""";
@@ -67,14 +72,30 @@ final class JobStore {
     this.pool = pool;
   }
 
+  /** A job in a workspace needs a role there that may run jobs ({@link Access#mayRunJobs}). */
   Future<JsonObject> create(JsonObject r) {
+    Long workspaceId = r.getLong("workspace_id");
+    if (workspaceId == null) {
+      return insert(r);
+    }
+    return pool.preparedQuery(SUBMITTER_ROLE).execute(Tuple.of(workspaceId, r.getLong("user_id"))).compose(rows -> {
+      WorkspaceRole role = WorkspaceRole.of(rows.iterator().next().getString("role"));
+      if (!Access.mayRead(role)) {
+        return Future.failedFuture(Rows.notFound("workspace"));
+      }
+      return Access.mayRunJobs(role) ? insert(r) : Future.failedFuture(Rows.forbidden("viewers may not run jobs"));
+    });
+  }
+
+  private Future<JsonObject> insert(JsonObject r) {
     int maxActive = r.getInteger("max_active");
     return pool.preparedQuery(CREATE).execute(Tuple.tuple()
             .addUUID(UUID.randomUUID()).addLong(r.getLong("user_id")).addLong(r.getLong("workspace_id"))
             .addString(r.getString("kind")).addString(r.getString("language")).addString(r.getString("code"))
             .addString(r.getString("stdin")).addInteger(r.getInteger("timeout_ms"))
             .addInteger(r.getInteger("max_attempts")).addString(r.getString("idempotency_key"))
-            .addInteger(maxActive))
+            .addInteger(maxActive).addLong(r.getLong("file_id")).addLong(r.getLong("file_version"))
+            .addString(r.getString("file_path")).addValue(r.getJsonArray("files")))
         .compose(rows -> {
           Row row = rows.iterator().next();
           return switch (row.getString("outcome")) {
@@ -140,7 +161,8 @@ final class JobStore {
         Row row = rows.iterator().next();
         return Future.succeededFuture(new JsonObject().put("proceed", true).put("job", job(row)
             .put("code", row.getString("code")).put("stdin", row.getString("stdin"))
-            .put("timeout_ms", row.getInteger("timeout_ms")).put("kind", row.getString("kind"))));
+            .put("timeout_ms", row.getInteger("timeout_ms")).put("kind", row.getString("kind"))
+            .put("file_path", row.getString("file_path")).put("files", row.getJsonArray("files"))));
       }
       // finished already, or cancelled while it waited: settle a pending cancellation and skip it
       return conn.preparedQuery(CANCEL_FLAGGED).execute(Tuple.of(id))
@@ -182,6 +204,8 @@ final class JobStore {
         .put("started_at", time(row.getOffsetDateTime("started_at")))
         .put("finished_at", time(row.getOffsetDateTime("finished_at")))
         .put("workspace_id", row.getLong("workspace_id"))
+        .put("file_id", row.getLong("file_id"))
+        .put("file_version", row.getLong("file_version"))
         .put("user_id", row.getLong("user_id"));
   }
 

@@ -35,7 +35,9 @@ public final class Migrations {
       "V2__projects_workspaces.sql",
       "V3__jobs.sql",
       "V4__create_job_function.sql",
-      "V5__files.sql");
+      "V5__files.sql",
+      "V6__job_files.sql",
+      "V7__deployment.sql");
 
   /** Arbitrary but fixed: the bytes of "collab". */
   static final long LOCK_KEY = 0x636f6c6c6162L;

@@ -3,6 +3,7 @@ package io.collab.persistence;
 import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -32,6 +33,7 @@ public class PersistenceVerticle extends VerticleBase {
   private ProjectStore projects;
   private WorkspaceStore workspaces;
   private JobStore jobs;
+  private FileStore files;
 
   @Override
   public Future<?> start() {
@@ -43,9 +45,11 @@ public class PersistenceVerticle extends VerticleBase {
         .using(vertx)
         .build();
     users = new UserStore(pool);
-    projects = new ProjectStore(pool, vertx.eventBus());
-    workspaces = new WorkspaceStore(pool, vertx.eventBus());
+    ClusterEvents events = new ClusterEvents(vertx.eventBus(), config.deployment().id());
+    projects = new ProjectStore(pool, events);
+    workspaces = new WorkspaceStore(pool, events);
     jobs = new JobStore(pool);
+    files = new FileStore(pool, config.files());
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
@@ -83,7 +87,17 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.JOBS_CANCEL, jobs::cancel),
             serve(Bus.JOBS_START, jobs::start),
             serve(Bus.JOBS_RETRYING, jobs::retrying),
-            serve(Bus.JOBS_FINISH, jobs::finish)))
+            serve(Bus.JOBS_FINISH, jobs::finish),
+            serve(Bus.FILES_LIST, files::list),
+            serve(Bus.FILES_CREATE, files::create),
+            serve(Bus.FILES_GET, files::get),
+            serve(Bus.FILES_REPLACE, files::replace),
+            serve(Bus.FILES_RENAME, files::rename),
+            serve(Bus.FILES_DELETE, files::delete),
+            serve(Bus.FILES_SNAPSHOT, files::snapshot),
+            serve(Bus.DOCS_OPEN, files::open),
+            serve(Bus.DOCS_PUSH, files::push),
+            serve(Bus.DOCS_PULL, files::pull)))
         .mapEmpty();
   }
 

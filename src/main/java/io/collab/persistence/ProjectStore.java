@@ -1,8 +1,8 @@
 package io.collab.persistence;
 
 import io.collab.common.Bus;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -38,11 +38,11 @@ final class ProjectStore {
   static final String DELETE = "DELETE FROM projects WHERE id = $1";
 
   private final Pool pool;
-  private final EventBus eventBus;
+  private final ClusterEvents events;
 
-  ProjectStore(Pool pool, EventBus eventBus) {
+  ProjectStore(Pool pool, ClusterEvents events) {
     this.pool = pool;
-    this.eventBus = eventBus;
+    this.events = events;
   }
 
   Future<JsonObject> list(JsonObject request) {
@@ -94,7 +94,7 @@ final class ProjectStore {
             .compose(workspaces -> conn.preparedQuery(DELETE).execute(Tuple.of(id)).map(deleted -> workspaces)))
         .map(workspaces -> {
           for (Row workspace : workspaces) {
-            eventBus.publish(Bus.WORKSPACE_EVENTS, new JsonObject()
+            events.publish(Bus.WORKSPACE_EVENTS, new JsonObject()
                 .put("type", "workspace_deleted").put("workspace_id", workspace.getLong("id")));
           }
           return new JsonObject();

@@ -2,8 +2,8 @@ package io.collab.persistence;
 
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -60,11 +60,11 @@ final class WorkspaceStore {
   private record Outcome(JsonObject reply, List<JsonObject> events) {}
 
   private final Pool pool;
-  private final EventBus eventBus;
+  private final ClusterEvents events;
 
-  WorkspaceStore(Pool pool, EventBus eventBus) {
+  WorkspaceStore(Pool pool, ClusterEvents events) {
     this.pool = pool;
-    this.eventBus = eventBus;
+    this.events = events;
   }
 
   // ---- workspaces ---------------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ final class WorkspaceStore {
   /** Runs {@code work} in a transaction, then publishes its events and replies. */
   private Future<JsonObject> transaction(Function<SqlConnection, Future<Outcome>> work) {
     return pool.withTransaction(work::apply).map(outcome -> {
-      outcome.events().forEach(event -> eventBus.publish(Bus.WORKSPACE_EVENTS, event));
+      outcome.events().forEach(event -> events.publish(Bus.WORKSPACE_EVENTS, event));
       return outcome.reply();
     });
   }

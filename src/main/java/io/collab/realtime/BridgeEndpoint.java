@@ -47,6 +47,10 @@ public final class BridgeEndpoint {
     long expiresAt;
     long expiryTimer = -1;
     final Map<Long, Registration> registrations = new HashMap<>();
+    /** Document events count against the same rate as on a raw socket. */
+    final TokenBucket documentRate = new TokenBucket(settings.messagesPerSecond());
+    /** The socket's document events are handled one after another, in the order it sent them. */
+    Future<?> lastDocumentEvent = Future.succeededFuture();
   }
 
   /** One workspace registration of a socket, as a hub member. */
@@ -54,6 +58,7 @@ public final class BridgeEndpoint {
     final SockJSSocket socket;
     final Client client;
     final long workspaceId;
+    final DocumentChannel documents;
     String role;
     long lastSeq;
 
@@ -62,6 +67,8 @@ public final class BridgeEndpoint {
       this.client = client;
       this.workspaceId = workspaceId;
       this.role = role;
+      this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, client.user.id(),
+          () -> this.role, message -> write(socket, workspaceId, message));
     }
 
     @Override
@@ -80,6 +87,11 @@ public final class BridgeEndpoint {
         lastSeq = seq;
         write(socket, workspaceId, message);
       }
+    }
+
+    @Override
+    public void deliverDocument(DocumentChannel.Incoming message) {
+      documents.deliver(message);
     }
 
     @Override
@@ -103,9 +115,12 @@ public final class BridgeEndpoint {
   private final Broker broker;
   private final SocketHub hub;
   private final String sink = "workspace.sink." + UUID.randomUUID();
+  /** Where handled document events end up, so that a client's reply handler gets an empty reply. */
+  private final String documentSink = "workspace.documents." + UUID.randomUUID();
   private final Map<SockJSSocket, Client> clients = new HashMap<>();
   private final InOrder<Long> publishes = new InOrder<>();  // per workspace
   private MessageConsumer<JsonObject> sinkConsumer;
+  private MessageConsumer<JsonObject> documentSinkConsumer;
 
   public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
                         Broker broker, SocketHub hub) {
@@ -119,9 +134,11 @@ public final class BridgeEndpoint {
 
   public void mount(Router router) {
     sinkConsumer = vertx.eventBus().consumer(sink, this::sequence);
+    documentSinkConsumer = vertx.eventBus().localConsumer(documentSink, message -> message.reply(new JsonObject()));
     SockJSBridgeOptions options = new SockJSBridgeOptions()
         .addInboundPermitted(new PermittedOptions().setAddressRegex(SEND.pattern()))
         .addInboundPermitted(new PermittedOptions().setAddress(sink))
+        .addInboundPermitted(new PermittedOptions().setAddress(documentSink))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(RECEIVE.pattern()))
         .setPingTimeout(settings.idleTimeoutSeconds() * 1000L)
         .setMaxHandlersPerSocket(100);
@@ -131,7 +148,8 @@ public final class BridgeEndpoint {
   }
 
   public Future<Void> close() {
-    return sinkConsumer == null ? Future.succeededFuture() : sinkConsumer.unregister();
+    return sinkConsumer == null ? Future.succeededFuture()
+        : Future.all(sinkConsumer.unregister(), documentSinkConsumer.unregister()).mapEmpty();
   }
 
   private void onEvent(BridgeEvent event) {
@@ -193,6 +211,7 @@ public final class BridgeEndpoint {
     if (client != null && address.matches()) {
       Registration registration = client.registrations.remove(Long.parseLong(address.group(1)));
       if (registration != null) {
+        registration.documents.close();
         hub.leave(registration);
       }
     }
@@ -216,6 +235,10 @@ public final class BridgeEndpoint {
       event.complete(false);
       return;
     }
+    if (DocumentChannel.handles(name)) {
+      sendDocumentEvent(event, client, workspaceId, name);
+      return;
+    }
     authorize(client, raw)
         .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
             .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
@@ -230,6 +253,38 @@ public final class BridgeEndpoint {
           }
           event.complete(allowed);
         });
+  }
+
+  /**
+   * A {@code doc_*} event goes to the socket's registration for the workspace, whose handler is the raw socket's;
+   * replies, errors and updates come back on {@code workspace.<id>} as on a raw socket. Without a registration
+   * there is nowhere to answer, so the send is refused. The role is the registration's, kept current by
+   * membership events.
+   */
+  private void sendDocumentEvent(BridgeEvent event, Client client, long workspaceId, String name) {
+    Registration registration = client.registrations.get(workspaceId);
+    if (registration == null) {
+      event.complete(false);
+      return;
+    }
+    JsonObject raw = event.getRawMessage();
+    JsonObject body = raw.getJsonObject("body");
+    client.lastDocumentEvent = client.lastDocumentEvent.transform(previous -> authorize(client, raw)
+        .onComplete(authorized -> {
+          if (authorized.failed()) {
+            event.complete(false);
+            return;
+          }
+          if (client.documentRate.take()) {
+            registration.documents.onEvent(name, body.getValue("payload"), body.getValue("ref"));
+          } else {
+            write(registration.socket, workspaceId, Protocol.error("rate_limited", "more than "
+                + settings.messagesPerSecond() + " messages per second; this one was dropped", null));
+          }
+          raw.put("address", documentSink);
+          raw.put("headers", new JsonObject());
+          event.complete(true);
+        }));
   }
 
   /**
@@ -252,7 +307,10 @@ public final class BridgeEndpoint {
       if (client.expiryTimer >= 0) {
         vertx.cancelTimer(client.expiryTimer);
       }
-      client.registrations.values().forEach(hub::leave);
+      client.registrations.values().forEach(registration -> {
+        registration.documents.close();
+        hub.leave(registration);
+      });
     }
   }
 

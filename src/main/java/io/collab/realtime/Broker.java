@@ -22,7 +22,8 @@ import java.util.List;
  * (entry id = {@code <seq>-0}), the pub/sub channel, and presence. Each operation is one script, so it is atomic:
  * a message is sequenced, recorded and published in one step, and every subscriber sees seq order.
  *
- * <p>Keys share a hash tag per workspace ({@code {ws:42}}) so they stay on one slot of a Redis Cluster.
+ * <p>Keys share a hash tag per workspace ({@code {ws:42}}) so they stay on one slot of a Redis Cluster; they start
+ * with the deployment's key prefix ({@code redis.keyPrefix}), which holds no braces.
  */
 public final class Broker implements DocumentEvents {
 
@@ -96,6 +97,7 @@ public final class Broker implements DocumentEvents {
 
   private final Redis redis;
   private final Channels channels;
+  private final CollabConfig.RedisSettings keys;
   private final CollabConfig.Realtime settings;
   private long lastWarning;
   private long refusedSinceWarning;
@@ -103,6 +105,7 @@ public final class Broker implements DocumentEvents {
   public Broker(Redis redis, CollabConfig.RedisSettings server, CollabConfig.Realtime settings) {
     this.redis = redis;
     this.channels = Channels.of(server);
+    this.keys = server;
     this.settings = settings;
   }
 
@@ -233,7 +236,7 @@ public final class Broker implements DocumentEvents {
         });
   }
 
-  private static String tag(long workspaceId) {
-    return "collab:{ws:" + workspaceId + "}";
+  private String tag(long workspaceId) {
+    return keys.key("{ws:" + workspaceId + "}");
   }
 }

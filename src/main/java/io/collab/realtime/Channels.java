@@ -6,12 +6,12 @@ import io.collab.config.CollabConfig;
  * Names of the workspaces' pub/sub channels. Keys live in the Redis database the URL names, channels do not: every
  * client of a server hears every channel, whatever its database. The database number is therefore part of the
  * name, so that two deployments (or environments) sharing a Redis server on different databases never deliver
- * each other's workspace messages.
+ * each other's workspace messages; so is the deployment's key prefix, for deployments sharing one database.
  */
 record Channels(String prefix) {
 
   static Channels of(CollabConfig.RedisSettings redis) {
-    return new Channels("collab:" + redis.database() + ":ws:");
+    return new Channels(redis.key(redis.database() + ":ws:"));
   }
 
   String of(long workspaceId) {

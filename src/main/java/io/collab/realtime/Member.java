@@ -12,6 +12,9 @@ interface Member {
   /** A sequenced broadcast, in seq order. */
   void deliver(long seq, String message);
 
+  /** A document message of the workspace ({@code doc_updates}, {@code doc_renamed}, {@code doc_deleted}). */
+  void deliverDocument(DocumentChannel.Incoming message);
+
   void roleChanged(String role);
 
   void close(CloseCode code);

@@ -51,7 +51,8 @@ public final class Protocol {
   public static final String DOC_ACK = "doc_ack";
   /**
    * {@code {type, file_id, version, updates: [{clientID, changes}]}} (plus {@code ref} when it answers a pull):
-   * update i yields version + i + 1. Every socket with the file open gets every update once, in order, gap-free.
+   * update i yields version + i + 1. Every socket with the file open gets every update once, in order, gap-free,
+   * one update per live message (editors then map their pending changes as the server rebases stale pushes).
    */
   public static final String DOC_UPDATES = "doc_updates";
   /** {@code {type, file_id, path}}: the file was renamed. */
@@ -59,7 +60,10 @@ public final class Protocol {
   /** {@code {type, file_id}}: the file was deleted; it is closed on this socket. */
   public static final String DOC_DELETED = "doc_deleted";
 
-  /** Error codes of the editing protocol (besides forbidden, not_found and rate_limited). */
+  /**
+   * Error codes of the editing protocol (besides bad_message, forbidden, not_found, rate_limited and unavailable).
+   * An error with a {@code file_id} and no {@code ref} ({@link #fileError}) means the file was closed on the socket.
+   */
   public static final String DOC_INVALID_CHANGE = "doc_invalid_change";
   public static final String DOC_TOO_LARGE = "doc_too_large";
   /** The retained log no longer reaches back to the client's version: open the file again. */
@@ -110,6 +114,34 @@ public final class Protocol {
       message.put("ref", ref);
     }
     return message.encode();
+  }
+
+  public static String docState(Object ref, long fileId, String path, long version, String content) {
+    return withRef(new JsonObject().put("type", DOC_STATE), ref).put("file_id", fileId).put("path", path)
+        .put("version", version).put("content", content).encode();
+  }
+
+  public static String docAck(Object ref, long fileId, long version) {
+    return withRef(new JsonObject().put("type", DOC_ACK), ref).put("file_id", fileId).put("version", version).encode();
+  }
+
+  /** {@code ref} is null for live updates, the pull's ref for a pull's answer. */
+  public static String docUpdates(Object ref, long fileId, long version, JsonArray updates) {
+    return withRef(new JsonObject().put("type", DOC_UPDATES), ref).put("file_id", fileId).put("version", version)
+        .put("updates", updates).encode();
+  }
+
+  /**
+   * An error about an open file that answers no message of the client (no {@code ref}): the file was closed on
+   * this socket, and the client opens it again.
+   */
+  public static String fileError(String error, String detail, long fileId) {
+    return new JsonObject().put("type", ERROR).put("error", error).put("detail", detail).put("file_id", fileId)
+        .encode();
+  }
+
+  private static JsonObject withRef(JsonObject message, Object ref) {
+    return ref == null ? message : message.put("ref", ref);
   }
 
   public static String roleChanged(String role) {

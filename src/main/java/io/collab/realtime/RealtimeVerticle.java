@@ -32,8 +32,11 @@ public class RealtimeVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(RealtimeVerticle.class);
 
-  /** How every sequenced broadcast's text starts ({@link Protocol#unsequenced}); anything else is a document message. */
-  private static final String BROADCAST_START = "{\"type\":\"" + Protocol.BROADCAST + "\"";
+  /**
+   * How every document message's text starts ({@code doc_updates}, {@code doc_renamed}, {@code doc_deleted}: no seq);
+   * anything else was sequenced by the broker: broadcasts, and job and workspace events too.
+   */
+  private static final String DOCUMENT_START = "{\"type\":\"doc_";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Map<Long, Integer> localSockets = new HashMap<>();
@@ -135,11 +138,11 @@ public class RealtimeVerticle extends VerticleBase {
       return;
     }
     String message = push.get(2).toString();
-    if (message.startsWith(BROADCAST_START)) {
+    if (message.startsWith(DOCUMENT_START)) {
+      vertx.eventBus().publish(Bus.documentDelivery(workspaceId), message, LOCAL);
+    } else {
       vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
           .addHeader("seq", String.valueOf(seqOf(message))));
-    } else {
-      vertx.eventBus().publish(Bus.documentDelivery(workspaceId), message, LOCAL);
     }
   }
 

@@ -3,6 +3,7 @@ package io.collab.realtime;
 import io.collab.config.CollabConfig;
 import io.collab.auth.AccessTokenHandler;
 import io.collab.auth.Principal;
+import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
@@ -47,14 +48,14 @@ final class Session implements Member {
   private boolean catchingUp = true;
   private final List<Pending> buffer = new ArrayList<>();
 
-  private double allowance;
-  private long allowanceAt = System.nanoTime();
+  private final TokenBucket rate;
   private int dropped;
   private long droppedWindowStart = System.currentTimeMillis();
   private boolean closed;
   private Future<?> lastPublish = Future.succeededFuture();
+  private final DocumentChannel documents;
 
-  Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, AccessTokenHandler tokens,
+  Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, BusClient bus, AccessTokenHandler tokens,
           CollabConfig.Realtime settings, AccessTokenHandler.Authenticated who, long workspaceId, String role) {
     this.vertx = vertx;
     this.ws = ws;
@@ -66,7 +67,9 @@ final class Session implements Member {
     this.tokenExpiresAt = who.expiresAt();
     this.workspaceId = workspaceId;
     this.role = role;
-    this.allowance = settings.messagesPerSecond();
+    this.rate = new TokenBucket(settings.messagesPerSecond());
+    this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, user.id(), () -> this.role,
+        this::send);
   }
 
   void start(Long since) {
@@ -120,6 +123,10 @@ final class Session implements Member {
       send(Protocol.error("bad_message", name + " is sent by the server only", ref));
       return;
     }
+    if (DocumentChannel.handles(name)) {
+      documents.onEvent(name, message.getValue("payload"), ref);
+      return;
+    }
     if (VIEWER.equals(role) && !settings.viewerEvents().contains(name)) {
       send(Protocol.error("forbidden", "viewers may only send " + String.join(", ", settings.viewerEvents()), ref));
       return;
@@ -144,12 +151,7 @@ final class Session implements Member {
 
   /** A token bucket refilled at {@code messagesPerSecond}; persistent excess closes the socket. */
   private boolean withinRate() {
-    long now = System.nanoTime();
-    int rate = settings.messagesPerSecond();
-    allowance = Math.min(rate, allowance + (now - allowanceAt) / 1e9 * rate);
-    allowanceAt = now;
-    if (allowance >= 1) {
-      allowance -= 1;
+    if (rate.take()) {
       return true;
     }
     long nowMillis = System.currentTimeMillis();
@@ -160,7 +162,8 @@ final class Session implements Member {
     if (++dropped > settings.maxDroppedBeforeClose()) {
       close(CloseCode.RATE_LIMITED);
     } else {
-      send(Protocol.error("rate_limited", "more than " + rate + " messages per second; this one was dropped", null));
+      send(Protocol.error("rate_limited", "more than " + settings.messagesPerSecond()
+          + " messages per second; this one was dropped", null));
     }
     return false;
   }
@@ -198,6 +201,12 @@ final class Session implements Member {
   }
 
   // ---- outbound -----------------------------------------------------------------------------------------------
+
+  /** A document message from the hub: unsequenced, so it does not wait for a broadcast catch-up. */
+  @Override
+  public void deliverDocument(DocumentChannel.Incoming message) {
+    documents.deliver(message);
+  }
 
   /** A sequenced broadcast from the hub. */
   @Override
@@ -308,6 +317,7 @@ final class Session implements Member {
     }
     closed = true;
     cancelTimers();
+    documents.close();
     ws.close(code.code, code.reason);
     hub.leave(this);
   }
@@ -328,6 +338,7 @@ final class Session implements Member {
     if (!closed) {
       closed = true;
       cancelTimers();
+      documents.close();
       hub.leave(this);
     }
   }

@@ -67,7 +67,7 @@ public final class SocketEndpoint {
                 failure.getMessage()));
             return;
           }
-          request.toWebSocket().onSuccess(ws -> new Session(vertx, ws, hub, broker, tokens, settings,
+          request.toWebSocket().onSuccess(ws -> new Session(vertx, ws, hub, broker, bus, tokens, settings,
                   result.result().who(), workspaceId, result.result().role()).start(since))
               .onFailure(ctx::fail);
         });

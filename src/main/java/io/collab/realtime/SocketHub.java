@@ -4,6 +4,7 @@ import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
+import io.collab.common.ClusterEvents;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -38,6 +39,7 @@ public final class SocketHub {
     final Set<Member> sessions = new LinkedHashSet<>();
     final Map<Long, Integer> perUser = new HashMap<>();
     final MessageConsumer<String> deliveries;
+    final MessageConsumer<String> documents;
     final Future<Void> subscribed;
     /** The workspace was deleted: its sockets leave without presence updates, its Redis keys are removed. */
     boolean deleted;
@@ -45,6 +47,7 @@ public final class SocketHub {
     Room(long workspaceId) {
       this.workspaceId = workspaceId;
       this.deliveries = vertx.eventBus().localConsumer(Bus.realtimeDelivery(workspaceId), this::deliver);
+      this.documents = vertx.eventBus().localConsumer(Bus.documentDelivery(workspaceId), this::deliverDocument);
       this.subscribed = vertx.eventBus().request(Bus.REALTIME_JOIN, new JsonObject().put("workspace_id", workspaceId))
           .mapEmpty();
     }
@@ -57,6 +60,22 @@ public final class SocketHub {
         } catch (RuntimeException e) {
           // one broken connection must not cost the others this message
           log.debug("delivery to a closing connection failed: {}", e.getMessage());
+        }
+      }
+    }
+
+    /** Parsed once here for all the room's sockets; each sends it only if it has the file open. */
+    void deliverDocument(Message<String> message) {
+      DocumentChannel.Incoming incoming = DocumentChannel.Incoming.parse(message.body());
+      if (incoming == null) {
+        log.warn("ignored a malformed document message on workspace {}", workspaceId);
+        return;
+      }
+      for (Member session : new ArrayList<>(sessions)) {
+        try {
+          session.deliverDocument(incoming);
+        } catch (RuntimeException e) {
+          log.debug("document delivery to a closing connection failed: {}", e.getMessage());
         }
       }
     }
@@ -73,14 +92,14 @@ public final class SocketHub {
   private final long userCheckTimer;
   private final MessageConsumer<JsonObject> membershipEvents;
 
-  public SocketHub(Vertx vertx, Broker broker, BusClient bus, CollabConfig.Realtime settings) {
+  public SocketHub(Vertx vertx, Broker broker, BusClient bus, CollabConfig.Realtime settings, ClusterEvents events) {
     this.vertx = vertx;
     this.broker = broker;
     this.bus = bus;
     this.heartbeatTimer = vertx.setPeriodic(Math.max(1000, settings.presenceTtlSeconds() * 1000L / 3),
         t -> heartbeat());
     this.userCheckTimer = vertx.setPeriodic(settings.userCheckSeconds() * 1000L, t -> closeInactiveUsers());
-    this.membershipEvents = vertx.eventBus().consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
+    this.membershipEvents = events.consumer(Bus.WORKSPACE_EVENTS, this::onMembershipEvent);
   }
 
   /** Registers the session; completes once its workspace's deliveries flow and its user is marked present. */
@@ -110,6 +129,7 @@ public final class SocketHub {
     if (room.sessions.isEmpty()) {
       rooms.remove(session.workspaceId());
       room.deliveries.unregister();
+      room.documents.unregister();
       vertx.eventBus().request(Bus.REALTIME_LEAVE, new JsonObject().put("workspace_id", session.workspaceId()));
     }
   }

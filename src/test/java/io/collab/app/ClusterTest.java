@@ -2,6 +2,7 @@ package io.collab.app;
 
 import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
+import io.collab.support.Pause;
 import io.collab.support.TestServices;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
@@ -12,8 +13,11 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @DisplayName("The clustered event bus")
 class ClusterTest {
@@ -51,6 +55,31 @@ class ClusterTest {
     int status = web.get(apiOnly.getJsonObject("http").getInteger("port"), "127.0.0.1", "/health/ready")
         .send().await().statusCode();
     assertThat(status).as("node A is ready through node B's persistence").isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("a node of another deployment is refused: it leaves with one line naming both, the cluster keeps its size")
+  void otherDeploymentIsRefused() {
+    JsonObject ours = TestServices.config();
+    ours.getJsonObject("deployment").put("id", UUID.randomUUID().toString());
+    JsonObject theirs = ours.copy();
+    theirs.getJsonObject("deployment").put("id", UUID.randomUUID().toString());
+
+    ClusterSetup.Node a = join(ours);
+    CollabConfig intruder = CollabConfig.from(theirs);
+    assertThatThrownBy(() -> ClusterSetup.start(intruder).await())
+        .hasMessageContaining("cluster '" + intruder.cluster().name() + "'")
+        .hasMessageContaining("belongs to deployment " + ours.getJsonObject("deployment").getString("id"))
+        .hasMessageContaining("is deployment " + theirs.getJsonObject("deployment").getString("id"))
+        .hasMessageContaining("not joining");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (a.clusterSize() > 1 && System.nanoTime() < deadline) {
+      Pause.sleep(50);  // the member list follows the intruder's departure asynchronously
+    }
+    assertThat(a.clusterSize()).isEqualTo(1);
+
+    ClusterSetup.Node b = join(ours.copy());
+    assertThat(b.clusterSize()).as("a node of the same deployment still joins").isEqualTo(2);
   }
 
   private ClusterSetup.Node join(JsonObject config) {

@@ -129,7 +129,7 @@ class DeploymentFilesTest {
   @Test
   @DisplayName("nginx lets bodies just over the app's 1 MiB limit through, so the app answers 413 itself")
   void nginxBodyLimit() {
-    assertThat(nginx).containsPattern("client_max_body_size\\s+2m;");
+    assertThat(nginx).containsPattern("client_max_body_size\\s+5m;");
   }
 
   @Test

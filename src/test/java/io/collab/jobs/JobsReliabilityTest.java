@@ -70,10 +70,10 @@ class JobsReliabilityTest {
     assertThat(Duration.ofNanos(System.nanoTime() - submitted)).as("backoff between attempts")
         .isGreaterThan(Duration.ofMillis(100));
 
-    Response dead = redis(app, Request.cmd(Command.XRANGE).arg(JobQueue.DEAD_LETTERS).arg("-").arg("+"));
+    Response dead = redis(app, Request.cmd(Command.XRANGE).arg(queue(app).deadLetters()).arg("-").arg("+"));
     assertThat(dead.size()).isEqualTo(1);
     assertThat(dead.get(0).get(1).toString()).contains(id).contains("reason");
-    Response pending = redis(app, Request.cmd(Command.XPENDING).arg(JobQueue.STREAM).arg(JobQueue.GROUP));
+    Response pending = redis(app, Request.cmd(Command.XPENDING).arg(queue(app).stream()).arg(JobQueue.GROUP));
     assertThat(pending.get(0).toLong()).as("acknowledged after the final state").isZero();
 
     String metrics = app.get("/metrics").bodyAsString();
@@ -128,7 +128,7 @@ class JobsReliabilityTest {
     assertThat(job.getString("status")).isEqualTo("succeeded");
     assertThat(job.getString("stdout")).isEqualTo("done\n");
     assertThat(job.getInteger("attempts")).isEqualTo(2);
-    Response pending = redis(second, Request.cmd(Command.XPENDING).arg(JobQueue.STREAM).arg(JobQueue.GROUP));
+    Response pending = redis(second, Request.cmd(Command.XPENDING).arg(queue(second).stream()).arg(JobQueue.GROUP));
     assertThat(pending.get(0).toLong()).isZero();
   }
 
@@ -157,6 +157,11 @@ class JobsReliabilityTest {
     TestApp app = TestApp.start(tweak);
     apps.add(app);
     return app;
+  }
+
+  /** The queue's key names as the app's settings make them (the client is not used). */
+  private static JobQueue queue(TestApp app) {
+    return new JobQueue(null, CollabConfig.from(app.config).redis(), 1);
   }
 
   private static Response redis(TestApp app, Request request) {

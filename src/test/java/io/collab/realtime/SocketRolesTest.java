@@ -1,5 +1,6 @@
 package io.collab.realtime;
 
+import io.collab.config.CollabConfig;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Sockets;
@@ -246,7 +247,7 @@ class SocketRolesTest {
   }
 
   private long workspaceKeys(long workspaceId) {
-    String tag = "collab:{ws:" + workspaceId + "}";
+    String tag = CollabConfig.from(app.config).redis().key("{ws:" + workspaceId + "}");
     return redis.send(Request.cmd(Command.EXISTS).arg(tag + ":seq").arg(tag + ":history").arg(tag + ":presence")
         .arg(tag + ":who")).await().toLong();
   }

@@ -3,6 +3,7 @@ package io.collab.support;
 import io.collab.app.ClusterSetup;
 import io.collab.config.CollabConfig;
 import io.collab.app.MainVerticle;
+import io.collab.app.Preflight;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -33,7 +34,9 @@ public final class TestApp {
 
   /**
    * Deploys every role against fresh test services, in a Vert.x instance built with the production options (metrics
-   * on) but not clustered. Call from a non Vert.x thread: it waits.
+   * on) but not clustered. Call from a non Vert.x thread: it waits. Like {@code start}, it first learns the
+   * deployment id ({@link Preflight#identify}), so {@link #config} holds it and the key prefix derived from it, as a
+   * {@code start} process on the same database and Redis would.
    */
   public static TestApp start() {
     return start(config -> { });
@@ -42,9 +45,19 @@ public final class TestApp {
   public static TestApp start(Consumer<JsonObject> tweak) {
     JsonObject config = TestServices.config();
     tweak.accept(config);
+    Preflight.identify(config, CollabConfig.from(config));
     Vertx vertx = Vertx.builder().with(ClusterSetup.vertxOptions(CollabConfig.from(config))).build();
     String id = vertx.deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(config)).await();
     return new TestApp(vertx, config, id);
+  }
+
+  /**
+   * A client of a service that runs elsewhere ({@link ServiceProcess}) on {@code port} of 127.0.0.1, so that
+   * {@link Actors}, {@link Teams} and {@link Sockets} work with it too. {@link #stop()} closes the client only.
+   */
+  public static TestApp remote(int port) {
+    JsonObject config = new JsonObject().put("http", new JsonObject().put("port", port));
+    return new TestApp(Vertx.vertx(), config, null);
   }
 
   public HttpResponse<Buffer> send(HttpRequest<Buffer> request) {
@@ -67,7 +80,9 @@ public final class TestApp {
   public void stop() {
     try {
       web.close();
-      vertx.undeploy(deploymentId).await();
+      if (deploymentId != null) {
+        vertx.undeploy(deploymentId).await();
+      }
     } catch (RuntimeException alreadyGone) {
       // closed by the test itself, or a verticle failed to stop: close regardless
     } finally {
