@@ -105,6 +105,10 @@ prepare() {
   export COLLAB_JWT_SECRET="$(random_secret)"
   export COLLAB_JWT_ACCESS_TTL_SECONDS=3600
   export COLLAB_CLUSTER_NAME="$CLUSTER_NAME"
+  # The realtime load generator spies on the channels by name (collab:<db>:ws:<id>): keep the prefix fixed, not
+  # derived from the deployment id. The Redis database is fresh or flushed before each run, so no earlier
+  # deployment's claim remains.
+  export COLLAB_REDIS_KEY_PREFIX=collab
   export COLLAB_CLUSTER_MEMBERS=127.0.0.1
   export COLLAB_CLUSTER_HOST=127.0.0.1
   export COLLAB_CLUSTER_PORT="$CLUSTER_PORT"
