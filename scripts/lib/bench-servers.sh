@@ -213,7 +213,7 @@ watch_list() {
   for i in "${!NODE_NAMES[@]}"; do
     out+="${NODE_NAMES[$i]}=${NODE_PIDS[$i]},"
   done
-  echo "${out}redis=$(redis_pid)"
+  echo "${out}redis=$(redis_pid)${WATCH_EXTRA:-}"
 }
 
 # Runs the load generator (BENCH_MAIN) in this shell's foreground (inherits the open-file limit).

@@ -21,6 +21,11 @@ public final class CpuSample {
     CpuSample s = new CpuSample();
     s.sched.put("client", threadSched(ProcessHandle.current().pid()));
     watch.forEach((name, pid) -> {
+      if (pid == 0) {
+        // NAME=0: every process whose command is NAME, together (e.g. postgres: the server and all its backends)
+        s.ticks.put(name, ticksOfCommand(name));
+        return;
+      }
       long t = processTicks(pid);
       if (t >= 0) {
         s.ticks.put(name, t);
@@ -110,6 +115,29 @@ public final class CpuSample {
       // not Linux, or the process is gone
     }
     return out;
+  }
+
+  /** utime + stime of every process whose command (comm) is {@code command}, in clock ticks. */
+  static long ticksOfCommand(String command) {
+    long sum = 0;
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String pid = p.getFileName().toString();
+        if (!pid.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          if (Files.readString(p.resolve("comm")).trim().equals(command)) {
+            sum += Math.max(0, processTicks(Long.parseLong(pid)));
+          }
+        } catch (Exception ignored) {
+          // gone meanwhile
+        }
+      }
+    } catch (Exception ignored) {
+      // not Linux
+    }
+    return sum;
   }
 
   /** utime + stime in clock ticks (USER_HZ, 100 on Linux), or -1. */
