@@ -37,6 +37,7 @@ final class ClientLoop {
   long gaps;                   // doc_updates that started after the editor's version (a doc_pull followed)
   long duplicates;             // updates received again (version at or below the editor's)
   long pulls;
+  long filesClosedByServer;    // errors with a file_id and no ref: the socket closed the file, the editor reopened it
   long multiUpdateMessages;    // live doc_updates holding more than one update (the socket should send one each)
   long ackTimeouts;
   long foreignUpdates;         // updates whose clientID is none of this run's editors (e.g. "rest")

@@ -25,11 +25,13 @@ final class Convergence {
     long inLog;                // sum of the files' versions
     int filesMiscounted;       // files whose version differs from the edits typed into them
     int reloads;               // editors that reopened a file (doc_reload): their unconfirmed edits were dropped
+    long dropped;              // edits those reopens dropped (typed, never pushed successfully)
     final List<String> examples = new ArrayList<>();
   }
 
   /** One editor's state, read on its loop. */
-  private record Snapshot(int index, int file, boolean settled, long version, String text, int edits, int reloads) {}
+  private record Snapshot(int index, int file, boolean settled, long version, String text, int edits, int reloads,
+                          int dropped) {}
 
   private final DocsOptions o;
   private final Rest rest;
@@ -88,7 +90,8 @@ final class Convergence {
     for (Snapshot s : snapshots) {
       r.editors++;
       r.typed += s.edits();
-      typedPerFile[s.file()] += s.edits();
+      r.dropped += s.dropped();
+      typedPerFile[s.file()] += s.edits() - s.dropped();
       r.reloads += s.reloads() > 0 ? 1 : 0;
       Rest.StoredFile file = stored[s.file()];
       if (s.version() != file.version()) {
@@ -133,7 +136,7 @@ final class Convergence {
         List<Snapshot> mine = new ArrayList<>();
         for (Editor e : l.editors) {
           mine.add(new Snapshot(e.index, e.file, e.settled(), e.client.version(), e.client.text(), e.editCount,
-              e.reloads));
+              e.reloads, e.droppedEdits));
         }
         synchronized (all) {
           all.addAll(mine);

@@ -72,6 +72,7 @@ final class DocsReport {
       total.gaps += l.gaps;
       total.duplicates += l.duplicates;
       total.pulls += l.pulls;
+      total.filesClosedByServer += l.filesClosedByServer;
       total.multiUpdateMessages += l.multiUpdateMessages;
       total.ackTimeouts += l.ackTimeouts;
       total.foreignUpdates += l.foreignUpdates;
@@ -89,23 +90,40 @@ final class DocsReport {
     for (int k = 0; k < slices; k++) {
       bySlice[k] = new LongList(1024);
     }
+    // per author: the versions its confirmed edits got (ascending) and those edits; edits a reopen dropped have none
+    long[][] versionsOf = new long[editors.size()][];
+    int[][] editsOf = new int[editors.size()][];
+    for (Editor e : editors) {
+      LongList versions = new LongList(e.confirmedVersion.size());
+      LongList edits = new LongList(e.confirmedVersion.size());
+      for (int j = 0; j < e.confirmedVersion.size(); j++) {
+        if (e.confirmedVersion.get(j) > 0) {
+          versions.add(e.confirmedVersion.get(j));
+          edits.add(j);
+        }
+      }
+      versionsOf[e.index] = versions.toArray();
+      editsOf[e.index] = Arrays.stream(edits.toArray()).mapToInt(x -> (int) x).toArray();
+    }
     long unmatched = 0;
     for (ClientLoop l : loops) {
       for (int i = 0; i < l.receivedAt.size(); i++) {
-        Editor author = editors.get((int) l.receivedAuthor.get(i));
+        int a = (int) l.receivedAuthor.get(i);
+        Editor author = editors.get(a);
         long version = l.receivedVersion.get(i);
-        int edit = author.reloads > 0 ? -1 : author.confirmedVersion.lowerBound(version);
-        if (edit < 0 || edit >= author.confirmedVersion.size() || author.confirmedVersion.get(edit) != version) {
+        int k = Arrays.binarySearch(versionsOf[a], version);
+        if (k < 0) {
           unmatched++;
           continue;
         }
+        int edit = editsOf[a][k];
         long pushedAt = author.firstPushAt.get(edit);
         long acceptedAt = author.pushAt.get(edit);
         long at = l.receivedAt.get(i);
         if (window.contains(pushedAt)) {
           pushOther.add(at - pushedAt);
-          int k = (int) Math.max(0, Math.min(slices - 1, (pushedAt - window.start) / 10_000_000_000L));
-          bySlice[k].add(at - pushedAt);
+          int slice = (int) Math.max(0, Math.min(slices - 1, (pushedAt - window.start) / 10_000_000_000L));
+          bySlice[slice].add(at - pushedAt);
         }
         if (window.contains(acceptedAt)) {
           acceptedOther.add(at - acceptedAt);
@@ -170,8 +188,9 @@ final class DocsReport {
       row(b, "convergence", String.format(Locale.ROOT, "%s after %.1f s; %d editors: %d divergent from the stored "
               + "text, %d not at the stored version; %d reopened a file (doc_reload)",
           c.quiet ? "quiescent" : "NOT quiescent", c.quiescenceSeconds, c.editors, c.divergent, c.behind, c.reloads));
-      row(b, "updates", String.format(Locale.ROOT, "%d typed by the editors, %d in the server's log (sum of the "
-          + "files' versions); %d files whose version differs from what was typed into them", c.typed, c.inLog,
+      row(b, "updates", String.format(Locale.ROOT, "%d typed by the editors, %d of them dropped unconfirmed by "
+              + "reopens; %d in the server's log (sum of the files' versions); %d files whose version differs from "
+              + "what was typed into them (less what reopens dropped)", c.typed, c.dropped, c.inLog,
           c.filesMiscounted));
       for (String example : c.examples) {
         row(b, "  !", example);
@@ -182,6 +201,10 @@ final class DocsReport {
             + "of other clients",
         total.gaps, total.pulls, total.duplicates, total.resentUpdates, total.ackTimeouts, unmatched,
         total.foreignUpdates));
+    if (total.filesClosedByServer > 0) {
+      row(b, "  !", total.filesClosedByServer + " times the server closed a file on a socket (error with file_id, "
+          + "no ref); the editor opened it again");
+    }
     if (total.multiUpdateMessages > 0) {
       row(b, "  !", total.multiUpdateMessages + " live doc_updates held more than one update (applied one at a time)");
     }

@@ -59,6 +59,7 @@ final class Editor {
   long fileId;
   long openedVersion = -1;
   int reloads;
+  int droppedEdits;  // unconfirmed edits a reopen dropped (what a reloading CodeMirror client loses)
   WebSocket ws;
   boolean open;
   boolean ready;     // presence_state received
@@ -154,7 +155,11 @@ final class Editor {
   }
 
   private void openDocument() {
+    if (!open) {
+      return;
+    }
     opened = false;
+    pullRef = -1;
     openRef = send("doc_open", new JsonObject().put("file_id", fileId));
   }
 
@@ -315,6 +320,12 @@ final class Editor {
           openRef = -1;
           if (openedVersion >= 0) {
             reloads++;
+            droppedEdits += client.sendable().size();
+            cancelTimers();
+            pushing = false;
+            pushRef = -1;
+            ackVersion = -1;
+            refusedAt = -1;
           } else {
             openedVersion = m.getLong("version");
           }
@@ -391,9 +402,16 @@ final class Editor {
 
   private void onError(JsonObject m, long ref) {
     String code = m.getString("error", "?");
-    loop.count(loop.errors, "error " + code + (ref == pushRef ? " (push)" : ref == pullRef ? " (pull)"
-        : ref == openRef ? " (open)" : "") + ": " + m.getString("detail"));
-    if (ref >= 0 && ref == pushRef) {
+    boolean fileClosed = ref < 0 && m.getValue("file_id") != null;
+    loop.count(loop.errors, "error " + code + (ref < 0 ? (fileClosed ? " (file closed by the server)" : "")
+        : ref == pushRef ? " (push)" : ref == pullRef ? " (pull)" : ref == openRef ? " (open)" : "")
+        + ": " + m.getString("detail"));
+    if (fileClosed) {
+      // the socket closed the file (a gap it could not fill: doc_reload, or the service did not answer): a client
+      // opens it again, dropping what it had not had confirmed
+      loop.filesClosedByServer++;
+      openDocument();
+    } else if (ref >= 0 && ref == pushRef) {
       cancelTimers();
       pushing = false;
       pushRef = -1;
@@ -416,7 +434,11 @@ final class Editor {
         openDocument();
       }
     } else if (ref >= 0 && ref == openRef) {
-      openPromise.tryFail("doc_open refused: " + code);
+      if (openedVersion < 0) {
+        openPromise.tryFail("doc_open refused: " + code);
+      } else {
+        vertx.setTimer(500, id -> openDocument());   // a reopen the service did not answer: try again
+      }
     }
   }
 }
