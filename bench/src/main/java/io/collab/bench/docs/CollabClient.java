@@ -23,7 +23,7 @@ final class CollabClient {
     void confirmed(int edit, long version);
   }
 
-  private final String clientId;
+  private String clientId;
   private String text = "";
   private long version;
   private List<Pending> unconfirmed = new ArrayList<>();
@@ -44,8 +44,13 @@ final class CollabClient {
     return version;
   }
 
-  /** The document as {@code doc_state} gave it; any unconfirmed updates are dropped (a reload). */
-  void reset(long version, String text) {
+  /**
+   * The document as {@code doc_state} gave it, as a new {@code collab()} state with client ID {@code clientId}; any
+   * unconfirmed updates are dropped (a reload). A reload needs a new client ID, as CodeMirror generates one per
+   * state: an update of the old one still in flight would otherwise be taken for the new state's first pending update.
+   */
+  void reset(long version, String text, String clientId) {
+    this.clientId = clientId;
     this.version = version;
     this.text = text;
     this.unconfirmed = new ArrayList<>();

@@ -188,10 +188,10 @@ final class DocsReport {
       row(b, "convergence", String.format(Locale.ROOT, "%s after %.1f s; %d editors: %d divergent from the stored "
               + "text, %d not at the stored version; %d reopened a file (doc_reload)",
           c.quiet ? "quiescent" : "NOT quiescent", c.quiescenceSeconds, c.editors, c.divergent, c.behind, c.reloads));
-      row(b, "updates", String.format(Locale.ROOT, "%d typed by the editors, %d of them dropped unconfirmed by "
-              + "reopens; %d in the server's log (sum of the files' versions); %d files whose version differs from "
-              + "what was typed into them (less what reopens dropped)", c.typed, c.dropped, c.inLog,
-          c.filesMiscounted));
+      row(b, "updates", String.format(Locale.ROOT, "%d typed by the editors; reopens dropped %d never pushed and %d "
+              + "pushed but unconfirmed (in doubt); %d in the server's log (sum of the files' versions); %d files "
+              + "whose version is not what was typed into them (less the dropped, give or take the in-doubt)",
+          c.typed, c.dropped, c.inDoubt, c.inLog, c.filesMiscounted));
       for (String example : c.examples) {
         row(b, "  !", example);
       }

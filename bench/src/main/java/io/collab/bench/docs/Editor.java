@@ -59,7 +59,8 @@ final class Editor {
   long fileId;
   long openedVersion = -1;
   int reloads;
-  int droppedEdits;  // unconfirmed edits a reopen dropped (what a reloading CodeMirror client loses)
+  int droppedEdits;  // unconfirmed edits a reopen dropped before ever pushing them (what a reloading client loses)
+  int inDoubtEdits;  // unconfirmed edits a reopen dropped after pushing them: the log may or may not hold them
   WebSocket ws;
   boolean open;
   boolean ready;     // presence_state received
@@ -97,20 +98,26 @@ final class Editor {
     return "e" + index;
   }
 
-  /** The editor index of a clientID of this run, or -1 (another client, e.g. {@code "rest"}). */
+  /** The client ID of the editor's state after its {@code reloads}-th reopen: {@code e<index>}, then e.g. {@code e7r1}. */
+  static String clientId(int index, int reloads) {
+    return reloads == 0 ? clientId(index) : "e" + index + "r" + reloads;
+  }
+
+  /** The editor index of a clientID of this run ({@code e<index>} or {@code e<index>r<reload>}), or -1. */
   static int authorOf(String clientId) {
-    if (clientId.length() < 2 || clientId.length() > 10 || clientId.charAt(0) != 'e') {
+    if (clientId.length() < 2 || clientId.length() > 20 || clientId.charAt(0) != 'e') {
       return -1;
     }
     int n = 0;
-    for (int i = 1; i < clientId.length(); i++) {
+    int i = 1;
+    for (; i < clientId.length() && clientId.charAt(i) != 'r'; i++) {
       char c = clientId.charAt(i);
-      if (c < '0' || c > '9') {
+      if (c < '0' || c > '9' || i > 9) {
         return -1;
       }
       n = n * 10 + (c - '0');
     }
-    return n;
+    return i == 1 ? -1 : n;
   }
 
   // ---- connecting ---------------------------------------------------------------------------------------------
@@ -320,7 +327,14 @@ final class Editor {
           openRef = -1;
           if (openedVersion >= 0) {
             reloads++;
-            droppedEdits += client.sendable().size();
+            for (CollabClient.Pending p : client.sendable()) {
+              // never pushed: surely lost; pushed but unconfirmed: the server may have accepted it (in doubt)
+              if (pushAt.size() > p.edit() && pushAt.get(p.edit()) != 0) {
+                inDoubtEdits++;
+              } else {
+                droppedEdits++;
+              }
+            }
             cancelTimers();
             pushing = false;
             pushRef = -1;
@@ -329,7 +343,7 @@ final class Editor {
           } else {
             openedVersion = m.getLong("version");
           }
-          client.reset(m.getLong("version"), m.getString("content"));
+          client.reset(m.getLong("version"), m.getString("content"), clientId(index, reloads));
           opened = true;
           openPromise.tryComplete();
         }

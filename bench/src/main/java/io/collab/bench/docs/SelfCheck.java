@@ -58,7 +58,7 @@ final class SelfCheck {
     Peer(int index, String text) {
       this.index = index;
       this.client = new CollabClient(Editor.clientId(index));
-      this.client.reset(0, text);
+      this.client.reset(0, text, Editor.clientId(index));
       this.edits = new RandomEdits(new SplittableRandom(random.nextLong()), text.length());
     }
 
