@@ -5,7 +5,7 @@
 #
 # Usage:
 #   bench/run-docs.sh one-file [bench options]     50 editors on one file (25 per instance), 5 edits/s each
-#                                                  (250 pushes/s on one document), 10 s warm-up, 60 s measured
+#                                                  (250 pushes/s on one document), 30 s warm-up, 60 s measured
 #   bench/run-docs.sh many-files [bench options]   1000 editors on 100 files (10 per file, 5 per instance) in 10
 #                                                  workspaces, 2 edits/s each
 #   bench/run-docs.sh self-check [bench options]   no server: the editor model against the service's own

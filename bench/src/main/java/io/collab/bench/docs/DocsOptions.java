@@ -25,7 +25,7 @@ final class DocsOptions {
                                every user is a collaborator of every workspace                   [10]
         --hosts H:P[,H:P...]   collab instances (loopback only)                                  [127.0.0.1:8001]
         --initial-size N       characters of each file when created (ASCII lines of code)         [2000]
-        --warmup S             seconds of typing before measuring                                 [10]
+        --warmup S             seconds of typing before measuring (the instances start cold)      [30]
         --duration S           measured seconds of typing                                         [60]
         --drain S              after typing stops, at most this long to wait for quiescence       [30]
         --client-loops K       event loops of this client                                         [2]
@@ -53,7 +53,7 @@ final class DocsOptions {
   int users = 10;
   List<Host> hosts = List.of(new Host("127.0.0.1", 8001));
   int initialSize = 2000;
-  int warmup = 10;
+  int warmup = 30;
   int duration = 60;
   int drain = 30;
   int loops = 2;
