@@ -154,27 +154,9 @@ public final class FileRoutes {
     return true;
   }
 
-  /**
-   * The version an {@code If-Match} header names, in the files' ETag form {@code "<version>"}: absent or {@code *}
-   * means any (null); an ETag of another form never matches (-1).
-   */
+  /** The version an {@code If-Match} header names, in the files' ETag form {@code "<version>"}. */
   static Long ifMatch(RoutingContext ctx) {
-    String header = ctx.request().getHeader("If-Match");
-    if (header == null || header.isBlank() || header.trim().equals("*")) {
-      return null;
-    }
-    String tag = header.trim();
-    if (tag.startsWith("W/")) {
-      tag = tag.substring(2);
-    }
-    if (tag.length() > 2 && tag.startsWith("\"") && tag.endsWith("\"")) {
-      try {
-        return Long.parseLong(tag.substring(1, tag.length() - 1));
-      } catch (NumberFormatException ignored) {
-        // falls through: not one of ours
-      }
-    }
-    return -1L;
+    return Resources.ifMatch(ctx, "");
   }
 
   // ---- output ---------------------------------------------------------------------------------------------------

@@ -30,11 +30,16 @@ final class Resources {
     return request.getPathParameters().get(name).getLong();
   }
 
-  /**
-   * The version an {@code If-Match} header names: absent or {@code *} means "any" (null); an ETag this service did
-   * not issue can never match (-1).
-   */
+  /** The version an {@code If-Match} header names, in this service's ETag form {@code "v<version>"}. */
   static Long ifMatch(RoutingContext ctx) {
+    return ifMatch(ctx, "v");
+  }
+
+  /**
+   * The version an {@code If-Match} header names, in the ETag form {@code "<prefix><version>"}: absent or {@code *}
+   * means "any" (null); an ETag this service did not issue can never match (-1).
+   */
+  static Long ifMatch(RoutingContext ctx, String prefix) {
     String header = ctx.request().getHeader("If-Match");
     if (header == null || header.isBlank() || header.trim().equals("*")) {
       return null;
@@ -43,9 +48,10 @@ final class Resources {
     if (tag.startsWith("W/")) {
       tag = tag.substring(2);
     }
-    if (tag.length() > 3 && tag.startsWith("\"v") && tag.endsWith("\"")) {
+    String open = "\"" + prefix;
+    if (tag.length() > open.length() + 1 && tag.startsWith(open) && tag.endsWith("\"")) {
       try {
-        return Long.parseLong(tag.substring(2, tag.length() - 1));
+        return Long.parseLong(tag.substring(open.length(), tag.length() - 1));
       } catch (NumberFormatException ignored) {
         // falls through: not one of ours
       }
