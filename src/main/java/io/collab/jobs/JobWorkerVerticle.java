@@ -30,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Takes jobs from the Redis {@code jobs} stream (one consumer group shared by every worker), runs each in the
@@ -49,6 +50,9 @@ public class JobWorkerVerticle extends VerticleBase {
 
   private final String consumer = "worker-" + UUID.randomUUID();
   private final Map<String, String> runningEntries = new HashMap<>();  // entry id -> job id
+  /** How long one XREADGROUP waits for new entries before the worker asks again. */
+  private static final long READ_BLOCK_MS = 1000;
+
   private final InOrder<String> announcements = new InOrder<>();  // per job id
   private CollabConfig.Jobs settings;
   private Redis redis;
@@ -62,12 +66,14 @@ public class JobWorkerVerticle extends VerticleBase {
   private CircuitBreaker breaker;
   private boolean sandboxReady;
   private boolean polling;
+  private long commandTimeoutMs;
   private boolean stopping;
 
   @Override
   public Future<?> start() {
     CollabConfig config = CollabConfig.from(config());
     settings = config.jobs();
+    commandTimeoutMs = config.redis().commandTimeoutMs();
     metrics = new JobMetrics(config.metricsRegistry());
     redis = config.redis().client(vertx);
     readerClient = Redis.createClient(vertx, config.redis().options());
@@ -130,8 +136,10 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
+    // Bounded like every other Redis call: a frozen Redis would otherwise hold this read, and the worker, forever
     reader.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(JobQueue.GROUP).arg(consumer)
-            .arg("COUNT").arg(free).arg("BLOCK").arg(1000).arg("STREAMS").arg(queue.stream()).arg(">"))
+            .arg("COUNT").arg(free).arg("BLOCK").arg(READ_BLOCK_MS).arg("STREAMS").arg(queue.stream()).arg(">"))
+        .timeout(READ_BLOCK_MS + commandTimeoutMs, TimeUnit.MILLISECONDS)
         .onComplete(result -> {
           polling = false;
           if (result.succeeded()) {

@@ -2,6 +2,7 @@ package io.collab.faults;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.Jobs;
 import io.collab.support.RedisProcess;
 import io.collab.support.Sockets;
 import io.collab.support.TestApp;
@@ -100,7 +101,7 @@ class RedisFreezeTest {
   }
 
   @Test
-  @DisplayName("once Redis answers again, sockets, broadcasts and submits work without a restart")
+  @DisplayName("once Redis answers again, sockets, broadcasts, submits and the worker work without a restart")
   void recoversByItself() {
     redis.freeze();
     timed(() -> Sockets.refusal(app, Sockets.path(workspaceId, owner.access())));
@@ -112,6 +113,8 @@ class RedisFreezeTest {
     HttpResponse<Buffer> submit = actors.post(owner, "/api/jobs/submit/",
         new JsonObject().put("language", "python").put("code", "print(1)").put("workspace_id", workspaceId));
     assertThat(submit.statusCode()).as(submit.bodyAsString()).isEqualTo(202);
+    JsonObject job = Jobs.awaitStatus(actors, owner, submit.bodyAsJsonObject().getString("job_id"), Jobs.FINAL);
+    assertThat(job.getString("status")).isEqualTo("succeeded");
   }
 
   private static <T> T timed(Supplier<T> call) {
