@@ -242,11 +242,9 @@ public final class BridgeEndpoint {
       return;
     }
     authorize(client, raw)
-        .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
-            .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
-        .onComplete(access -> {
-          boolean allowed = access.succeeded() && Access.maySend(
-              WorkspaceRole.of(access.result().getString("role")), name, settings.viewerEvents());
+        .compose(v -> roleIn(client, workspaceId))
+        .onComplete(role -> {
+          boolean allowed = role.succeeded() && Access.maySend(role.result(), name, settings.viewerEvents());
           if (allowed) {
             raw.put("address", sink);
             raw.put("headers", new JsonObject()
@@ -255,6 +253,20 @@ public final class BridgeEndpoint {
           }
           event.complete(allowed);
         });
+  }
+
+  /**
+   * The sender's role in the workspace: the one its registration holds (kept current by membership events) when the
+   * socket registered to the workspace, else asked of persistence (a sender need not listen to send).
+   */
+  private Future<WorkspaceRole> roleIn(Client client, long workspaceId) {
+    Registration registration = client.registrations.get(workspaceId);
+    if (registration != null) {
+      return Future.succeededFuture(WorkspaceRole.of(registration.role));
+    }
+    return bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+            .put("user_id", client.user.id()).put("workspace_id", workspaceId))
+        .map(access -> WorkspaceRole.of(access.getString("role")));
   }
 
   /**

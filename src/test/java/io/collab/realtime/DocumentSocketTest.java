@@ -479,6 +479,23 @@ class DocumentSocketTest {
   }
 
   @Test
+  @DisplayName("a registered bridge sender is judged by the role its registration holds: a viewer's edit is refused, "
+      + "its cursor is not, and after a promotion its edit goes through")
+  void bridgeSendsUseTheRegistrationsRole() {
+    Team team = Teams.create(actors);
+    try (BridgeClient bridge = BridgeClient.connect(first, team.viewer().access())) {
+      bridge.register(team.workspaceId());
+      assertThat(bridge.send(team.workspaceId(), "edit", new JsonObject(), "e1")).isEqualTo("err");
+      assertThat(bridge.send(team.workspaceId(), "cursor", new JsonObject(), "c1")).isEqualTo("rec");
+
+      actors.patch(team.owner(), Actors.member(team.workspaceId(), team.viewer().id()),
+          new JsonObject().put("role", "collaborator"));
+      bridge.await(m -> "role_changed".equals(m.getString("type")));
+      assertThat(bridge.send(team.workspaceId(), "edit", new JsonObject(), "e2")).isEqualTo("rec");
+    }
+  }
+
+  @Test
   @DisplayName("a viewer on the SockJS bridge may open but not push")
   void bridgeViewer() {
     Team team = Teams.create(actors);
