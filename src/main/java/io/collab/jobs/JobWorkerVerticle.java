@@ -233,14 +233,14 @@ public class JobWorkerVerticle extends VerticleBase {
     return before.compose(v -> bus.request(Bus.JOBS_START, new JsonObject().put("id", jobId))).compose(started -> {
       JsonObject job = started.getJsonObject("job");
       if (!started.getBoolean("proceed")) {
-        if (job != null && "cancelled".equals(job.getString("status"))) {
-          announce(job, new JsonObject().put("status", "cancelled"));
+        if (job != null && JobStatus.CANCELLED.key().equals(job.getString("status"))) {
+          announce(job, new JsonObject().put("status", JobStatus.CANCELLED.key()));
         }
         return Future.succeededFuture(null);
       }
-      announce(job, new JsonObject().put("status", "running").put("attempt", job.getInteger("attempts")));
+      announce(job, new JsonObject().put("status", JobStatus.RUNNING.key()).put("attempt", job.getInteger("attempts")));
       if ("diagnostic".equals(job.getString("kind"))) {
-        return Future.succeededFuture(new JsonObject().put("status", "succeeded").put("exit_code", 0)
+        return Future.succeededFuture(new JsonObject().put("status", JobStatus.SUCCEEDED.key()).put("exit_code", 0)
             .put("stdout", "pong from " + consumer + "\n").put("stderr", "").put("truncated", false));
       }
       return run(jobId, job)
@@ -253,7 +253,7 @@ public class JobWorkerVerticle extends VerticleBase {
             return Future.succeededFuture(outcome(result));
           }, err -> {
             if (err instanceof WorkspaceCopy.Refused) {  // the stored files themselves: no attempt would do better
-              return Future.succeededFuture(new JsonObject().put("status", "failed").put("error", err.getMessage())
+              return Future.succeededFuture(new JsonObject().put("status", JobStatus.FAILED.key()).put("error", err.getMessage())
                   .put("truncated", false));
             }
             attempts.lastError = "the workspace could not be written: " + err.getMessage();
@@ -313,14 +313,14 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     log.error("job {} failed on the platform after retries: {}", entry.jobId(), reason);
-    bus.request(Bus.JOBS_FINISH, new JsonObject().put("id", entry.jobId()).put("status", "failed")
+    bus.request(Bus.JOBS_FINISH, new JsonObject().put("id", entry.jobId()).put("status", JobStatus.FAILED.key())
             .put("error", "platform failure: " + reason).put("truncated", false))
         .onSuccess(recorded -> {
           if (recorded.getBoolean("recorded", false) && recorded.getJsonObject("job") != null) {
             metrics.finished(recorded.getJsonObject("job"));
           }
           if (recorded.getJsonObject("job") != null) {
-            announce(recorded.getJsonObject("job"), new JsonObject().put("status", "failed").put("error", reason));
+            announce(recorded.getJsonObject("job"), new JsonObject().put("status", JobStatus.FAILED.key()).put("error", reason));
           }
         })
         .compose(recorded -> queue.deadLetter(entry.jobId(), reason).onSuccess(dead -> metrics.deadLettered()))
@@ -337,7 +337,8 @@ public class JobWorkerVerticle extends VerticleBase {
     String error = result.cancelled() ? "cancelled" : result.timedOut() ? "timeout"
         : result.outOfMemory() ? "out_of_memory" : null;
     return new JsonObject()
-        .put("status", result.cancelled() ? "cancelled" : result.succeeded() ? "succeeded" : "failed")
+        .put("status", (result.cancelled() ? JobStatus.CANCELLED : result.succeeded() ? JobStatus.SUCCEEDED
+            : JobStatus.FAILED).key())
         .put("exit_code", result.exitCode())
         .put("stdout", result.stdout())
         .put("stderr", result.stderr())

@@ -1,6 +1,7 @@
 package io.collab.persistence;
 
 import io.collab.common.BusFailure;
+import io.collab.jobs.JobStatus;
 import io.collab.workspace.Access;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
@@ -139,10 +140,10 @@ final class JobStore {
             return Future.failedFuture(Rows.forbidden("only the submitter or a workspace writer may cancel it"));
           }
           String status = row.getString("status");
-          if (status.equals("succeeded") || status.equals("failed") || status.equals("cancelled")) {
+          if (JobStatus.of(status).isFinal()) {
             return Future.failedFuture(new BusFailure(409, "already_finished", "the job already ended " + status));
           }
-          boolean running = status.equals("running");
+          boolean running = JobStatus.of(status) == JobStatus.RUNNING;
           return conn.preparedQuery(running ? FLAG_CANCEL : CANCEL_QUEUED).execute(Tuple.of(id))
               .map(updated -> new JsonObject().put("job", job(updated.iterator().next())).put("was_running", running));
         }));
