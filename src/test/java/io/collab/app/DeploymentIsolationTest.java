@@ -8,6 +8,7 @@ import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
 import io.collab.support.TestApp;
 import io.collab.support.TestServices;
+import io.collab.support.Pause;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +100,7 @@ class DeploymentIsolationTest {
         assertThat(errors.get(0)).contains("cluster '" + cluster + "'").contains(deploymentA)
             .contains(recordedDeployment(pgB)).contains("not joining");
       }
-      Thread.sleep(500);
+      Pause.sleep(500);
       assertThat(a.stdout()).as("the first deployment's log").anyMatch(line -> line.contains("refused cluster member"));
       TestApp client = TestApp.remote(port(a));
       try {

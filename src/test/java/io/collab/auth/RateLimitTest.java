@@ -3,6 +3,7 @@ package io.collab.auth;
 import io.collab.support.TestApp;
 import io.collab.support.Users;
 import io.collab.support.Users.Tokens;
+import io.collab.support.Pause;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -273,6 +274,6 @@ class RateLimitTest {
   }
 
   private static void waitRetryAfter(HttpResponse<Buffer> refused) throws InterruptedException {
-    Thread.sleep(Integer.parseInt(refused.getHeader("Retry-After")) * 1000L + 300);
+    Pause.sleep(Integer.parseInt(refused.getHeader("Retry-After")) * 1000L + 300);
   }
 }

@@ -1,5 +1,6 @@
 package io.collab.jobs;
 
+import io.collab.support.Pause;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -110,13 +111,10 @@ class SandboxTest {
     return true;
   }
 
+  /** For a do-while condition: waits, then says to go on. */
   private static boolean pause() {
-    try {
-      Thread.sleep(50);
-      return true;
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+    Pause.sleep(50);
+    return true;
   }
 
   private static void assertClean(SandboxResult result) {
@@ -249,7 +247,7 @@ class SandboxTest {
       String code = ":(){ :|:& };:\nSECONDS=0; while ((SECONDS < 2)); do true; done; echo survived";
       Future<SandboxResult> running = sandbox.run(vertx, "bash", code, null,
           new SandboxLimits(4_000, 5, 256L << 20, 64, 65536));
-      Thread.sleep(1_000);
+      Pause.sleep(1_000);
       long bombs = ProcessHandle.allProcesses()
           .filter(p -> p.info().commandLine().orElse("").contains("/tmp/main.sh") && ours(p))
           .filter(p -> !BEFORE.contains(p.pid() + " " + p.info().commandLine().orElse(""))).count();
@@ -360,7 +358,7 @@ class SandboxTest {
       Future<SandboxResult> running = sandbox.run(vertx, "job-42", "python",
           "import subprocess, time\nsubprocess.Popen(['sleep', '30.123'])\nprint('started', flush=True)\ntime.sleep(30)",
           null, new SandboxLimits(14_000, 5, 256L << 20, 64, 65536));
-      Thread.sleep(700);
+      Pause.sleep(700);
       long start = System.nanoTime();
       assertThat(sandbox.cancel("job-42")).isTrue();
       SandboxResult result = await(running);

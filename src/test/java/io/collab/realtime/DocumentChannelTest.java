@@ -2,6 +2,7 @@ package io.collab.realtime;
 
 import io.collab.common.Bus;
 import io.collab.common.BusFailure;
+import io.collab.support.Pause;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -125,7 +126,7 @@ class DocumentChannelTest {
     deliver(0, 1);
 
     assertThat(updatesSent()).containsExactlyElementsOf(log);
-    pause(DocumentChannel.GAP_GRACE_MS * 3);
+    Pause.sleep(DocumentChannel.GAP_GRACE_MS * 3);
     assertThat(requests).containsExactly(Bus.DOCS_OPEN);
   }
 
@@ -136,7 +137,7 @@ class DocumentChannelTest {
     open(0);
     deliver(0, 1);
     deliver(3, 5);  // 1 and 2 never arrive
-    pause(DocumentChannel.GAP_GRACE_MS * 10);
+    Pause.sleep(DocumentChannel.GAP_GRACE_MS * 10);
 
     assertThat(requests).containsExactly(Bus.DOCS_OPEN, Bus.DOCS_PULL);
     assertThat(updatesSent()).containsExactlyElementsOf(log);
@@ -149,7 +150,7 @@ class DocumentChannelTest {
     open(0);
     pullFailure = new BusFailure(409, Protocol.DOC_RELOAD, "the log no longer reaches version 0");
     deliver(2, 3);
-    pause(DocumentChannel.GAP_GRACE_MS * 10);
+    Pause.sleep(DocumentChannel.GAP_GRACE_MS * 10);
     deliver(0, 3);
 
     assertThat(types()).containsExactly("doc_state", "error");
@@ -228,12 +229,12 @@ class DocumentChannelTest {
       for (long[] m : messages) {
         deliver((int) m[0], (int) m[1]);
         if (random.nextInt(8) == 0) {
-          pause(random.nextInt(30));
+          Pause.sleep(random.nextInt(30));
         }
       }
-      pause(DocumentChannel.GAP_GRACE_MS * 5);
+      Pause.sleep(DocumentChannel.GAP_GRACE_MS * 5);
       deliver(log.size() - 1, log.size());
-      pause(DocumentChannel.GAP_GRACE_MS * 5);
+      Pause.sleep(DocumentChannel.GAP_GRACE_MS * 5);
 
       assertThat(updatesSent()).as("seed %d", seed).containsExactlyElementsOf(log.subList(openedAt, log.size()));
     }
@@ -310,11 +311,4 @@ class DocumentChannelTest {
     done.orTimeout(5, TimeUnit.SECONDS).join();
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }

@@ -10,6 +10,7 @@ import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
+import io.collab.support.Pause;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -158,7 +159,7 @@ class DocumentConvergenceTest {
           }
         }
         if (random.nextInt(10) == 0) {
-          pause(random.nextInt(15));
+          Pause.sleep(random.nextInt(15));
         }
       }
 
@@ -173,7 +174,7 @@ class DocumentConvergenceTest {
           break;
         }
         assertThat(System.nanoTime()).as("quiescence within 30 s").isLessThan(deadline);
-        pause(20);
+        Pause.sleep(20);
       }
 
       String content = stored.getString("content");
@@ -259,11 +260,4 @@ class DocumentConvergenceTest {
     return total;
   }
 
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }

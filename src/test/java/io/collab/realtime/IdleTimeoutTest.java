@@ -8,6 +8,7 @@ import io.collab.support.Sockets.RawSocket.Frame;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
+import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -89,7 +90,7 @@ class IdleTimeoutTest {
   void vertxClientStaysOpen() throws InterruptedException {
     Team team = Teams.create(actors);
     try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      Thread.sleep(4000);
+      Pause.sleep(4000);
 
       assertThat(client.isClosed()).isFalse();
       client.send("edit", new JsonObject(), "alive");

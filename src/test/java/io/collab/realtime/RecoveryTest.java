@@ -121,7 +121,7 @@ class RecoveryTest {
           try {
             Thread.sleep(2);
           } catch (InterruptedException e) {
-            return;
+            return;  // the test is over: the sender stops
           }
         }
       }, "flow");

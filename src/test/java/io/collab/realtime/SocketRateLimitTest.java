@@ -6,6 +6,7 @@ import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
+import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,7 +58,7 @@ class SocketRateLimitTest {
       assertThat(limited).allMatch(e -> "rate_limited".equals(e.getString("error")));
       assertThat(sender.isClosed()).isFalse();
 
-      Thread.sleep(1200);
+      Pause.sleep(1200);
       sender.send("marker", new JsonObject(), "later");
       assertThat(sender.await("the ack", Sockets.type("ack").or(Sockets.type("error"))).getValue("ref"))
           .isEqualTo("later");

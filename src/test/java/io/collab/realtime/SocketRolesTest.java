@@ -9,6 +9,7 @@ import io.collab.support.Sockets.Closed;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
+import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -239,9 +240,9 @@ class SocketRolesTest {
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
       while (workspaceKeys(team.workspaceId()) > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(50);
+        Pause.sleep(50);
       }
-      Thread.sleep(200); // nothing recreates them once the sockets have gone
+      Pause.sleep(200); // nothing recreates them once the sockets have gone
       assertThat(workspaceKeys(team.workspaceId())).isZero();
     }
   }

@@ -11,6 +11,7 @@ import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.collab.support.Users;
 import io.collab.support.Users.Tokens;
+import io.collab.support.Pause;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -184,7 +185,7 @@ class TokenLifetimeTest {
   private static void sleepUntil(long epochMillis) throws InterruptedException {
     long wait = epochMillis - System.currentTimeMillis();
     if (wait > 0) {
-      Thread.sleep(wait);
+      Pause.sleep(wait);
     }
   }
 }

@@ -64,7 +64,7 @@ public final class ServiceProcess implements AutoCloseable {
       if (!process.isAlive()) {
         return Optional.empty();
       }
-      Thread.sleep(100);
+      Pause.sleep(100);
     }
     return Optional.empty();
   }
