@@ -500,34 +500,9 @@ public final class RealtimeBench {
       System.exit(2);
       return;
     }
-    // Bounded whatever happens: setup, connecting and the gate have their own limits; this is the backstop.
-    long limitSeconds = 900L + options.warmup + options.duration + options.drain;
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(limitSeconds * 1000);
-        System.err.println("bench: still running after " + limitSeconds + " s; giving up");
-        Runtime.getRuntime().halt(3);
-      } catch (InterruptedException ignored) {
-        // normal end
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
-    int code;
     RealtimeBench bench = new RealtimeBench(options);
-    try {
-      code = bench.run();
-    } catch (Throwable e) {
-      System.err.println("bench: failed: " + e);
-      e.printStackTrace();
-      code = 1;
-    }
-    try {
-      bench.vertx.close().await(20, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // exiting anyway
-    }
-    System.exit(code);
+    BenchRuns.exitAfter("bench", 900L + options.warmup + options.duration + options.drain, bench::run,
+        () -> bench.vertx);
   }
 
   int run() throws Exception {
@@ -631,7 +606,7 @@ public final class RealtimeBench {
           .compose(v -> login(api, userEmails[user]))
           .onSuccess(token -> userTokens[user] = token));
     }
-    bounded(tasks, 4, 300);
+    BenchRuns.bounded(tasks, 4, 300);
 
     JsonObject project = post(api, "/api/projects/projects/", owner,
         new JsonObject().put("name", "bench " + o.runId)).await(60, TimeUnit.SECONDS);
@@ -644,7 +619,7 @@ public final class RealtimeBench {
           new JsonObject().put("project", projectId).put("name", "ws " + ws))
           .onSuccess(body -> workspaceIds[ws] = body.getLong("id")));
     }
-    bounded(tasks, 16, 300);
+    BenchRuns.bounded(tasks, 16, 300);
 
     // every socket user joins every workspace that one of its sockets uses
     int perWorkspace = (o.sockets + o.workspaces - 1) / o.workspaces;
@@ -658,7 +633,7 @@ public final class RealtimeBench {
             new JsonObject().put("email", email).put("role", "collaborator")));
       }
     }
-    bounded(tasks, 16, 600);
+    BenchRuns.bounded(tasks, 16, 600);
   }
 
   private Future<Void> register(Host api, String email, String username) {
@@ -686,27 +661,6 @@ public final class RealtimeBench {
       Buffer raw = response.body();
       return Future.succeededFuture(raw == null || raw.length() == 0 ? new JsonObject() : raw.toJsonObject());
     });
-  }
-
-  /** Runs the tasks with at most {@code inFlight} at once; fails on the first failure. */
-  private void bounded(List<Supplier<Future<?>>> tasks, int inFlight, int timeoutSeconds) throws Exception {
-    Semaphore permits = new Semaphore(inFlight);
-    List<Future<?>> all = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-    for (Supplier<Future<?>> task : tasks) {
-      if (!permits.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("setup did not finish within " + timeoutSeconds + " s");
-      }
-      Future<?> f = task.get();
-      f.onComplete(r -> permits.release());
-      all.add(f);
-      for (Future<?> done : all) {
-        if (done.failed()) {
-          throw new IllegalStateException("setup failed: " + done.cause().getMessage(), done.cause());
-        }
-      }
-    }
-    Future.all(all).await(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())), TimeUnit.SECONDS);
   }
 
   // ---- sockets ------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.collab.bench.docs;
 
+import io.collab.bench.BenchRuns;
 import io.collab.bench.CpuSample;
 import io.collab.bench.docs.DocsOptions.Host;
 import io.vertx.core.Context;
@@ -75,33 +76,9 @@ public final class DocsBench {
     if (options.selfCheck) {
       System.exit(SelfCheck.run(options.seed) ? 0 : 1);
     }
-    long limitSeconds = 900L + options.warmup + options.duration + options.drain;
-    Thread watchdog = new Thread(() -> {
-      try {
-        Thread.sleep(limitSeconds * 1000);
-        System.err.println("docs bench: still running after " + limitSeconds + " s; giving up");
-        Runtime.getRuntime().halt(3);
-      } catch (InterruptedException ignored) {
-        // normal end
-      }
-    }, "bench-watchdog");
-    watchdog.setDaemon(true);
-    watchdog.start();
     DocsBench bench = new DocsBench(options);
-    int code;
-    try {
-      code = bench.run();
-    } catch (Throwable e) {
-      System.err.println("docs bench: failed: " + e);
-      e.printStackTrace();
-      code = 1;
-    }
-    try {
-      bench.vertx.close().await(20, TimeUnit.SECONDS);
-    } catch (Exception ignored) {
-      // exiting anyway
-    }
-    System.exit(code);
+    BenchRuns.exitAfter("docs bench", 900L + options.warmup + options.duration + options.drain, bench::run,
+        () -> bench.vertx);
   }
 
   int run() throws Exception {

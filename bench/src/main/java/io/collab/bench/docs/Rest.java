@@ -1,5 +1,6 @@
 package io.collab.bench.docs;
 
+import io.collab.bench.BenchRuns;
 import io.collab.bench.docs.DocsOptions.Host;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -14,7 +15,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -57,7 +57,7 @@ final class Rest {
           .compose(v -> login(api, emails[user]))
           .onSuccess(token -> tokens[user] = token));
     }
-    bounded(tasks, 4, 300);
+    BenchRuns.bounded(tasks, 4, 300);
 
     long projectId = request(HttpMethod.POST, api, "/api/projects/projects/", owner,
         new JsonObject().put("name", "docs bench " + o.runId)).await(60, TimeUnit.SECONDS).getLong("id");
@@ -69,7 +69,7 @@ final class Rest {
           new JsonObject().put("project", projectId).put("name", "docs ws " + ws))
           .onSuccess(body -> workspaceIds[ws] = body.getLong("id")));
     }
-    bounded(tasks, 16, 300);
+    BenchRuns.bounded(tasks, 16, 300);
 
     tasks.clear();
     for (int w = 0; w < o.workspaces; w++) {
@@ -80,7 +80,7 @@ final class Rest {
             new JsonObject().put("email", email).put("role", "collaborator")));
       }
     }
-    bounded(tasks, 16, 600);
+    BenchRuns.bounded(tasks, 16, 600);
 
     long[] fileIds = new long[o.files];
     long[] fileWorkspaces = new long[o.files];
@@ -92,7 +92,7 @@ final class Rest {
           owner, new JsonObject().put("path", "src/module_" + file + ".py").put("content", initialText))
           .onSuccess(body -> fileIds[file] = body.getLong("id")));
     }
-    bounded(tasks, 16, 300);
+    BenchRuns.bounded(tasks, 16, 300);
     return new Fixture(tokens, workspaceIds, fileIds, fileWorkspaces, owner);
   }
 
@@ -128,24 +128,4 @@ final class Rest {
     });
   }
 
-  /** Runs the tasks with at most {@code inFlight} at once; fails on the first failure. */
-  static void bounded(List<Supplier<Future<?>>> tasks, int inFlight, int timeoutSeconds) throws Exception {
-    Semaphore permits = new Semaphore(inFlight);
-    List<Future<?>> all = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-    for (Supplier<Future<?>> task : tasks) {
-      if (!permits.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("setup did not finish within " + timeoutSeconds + " s");
-      }
-      Future<?> f = task.get();
-      f.onComplete(r -> permits.release());
-      all.add(f);
-      for (Future<?> done : all) {
-        if (done.failed()) {
-          throw new IllegalStateException("setup failed: " + done.cause().getMessage(), done.cause());
-        }
-      }
-    }
-    Future.all(all).await(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())), TimeUnit.SECONDS);
-  }
 }
