@@ -52,19 +52,6 @@ log() { printf 'local-cluster: %s\n' "$*" >&2; }
 # shellcheck source=lib/processes.sh
 source "$ROOT/scripts/lib/processes.sh"
 
-random_secret() {
-  if command -v openssl >/dev/null 2>&1; then
-    openssl rand -hex 32
-  else
-    od -An -tx1 -N32 /dev/urandom | tr -d ' \n'
-  fi
-}
-
-# True when something accepts connections on 127.0.0.1:$1.
-port_busy() {
-  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
 # True when $1 is alive and is one of our java processes (a recycled pid is left alone).
 is_our_node() {
   local pid="$1"

@@ -79,8 +79,6 @@ log() { printf 'jobs-bench: %s\n' "$*" >&2; }
 # shellcheck source=../../scripts/lib/processes.sh
 source "$ROOT/scripts/lib/processes.sh"
 die() { log "$*"; exit 1; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 [[ "${#PORTS[@]}" == 2 ]] || die "BENCH_PORTS must name two ports"
 [[ "${#ROLES[@]}" == 1 || "${#ROLES[@]}" == 2 ]] || die "BENCH_ROLES must name the roles of one or two nodes"
@@ -130,19 +128,9 @@ prepare() {
   log "compiling the load generator (bench/jobs/pom.xml)"
   mvn -q -B -f "$BENCH_DIR/pom.xml" compile 2>&1 | sed 's/\x1b\[0m//g' >&2
 
-  log "creating database $PG_DB"
-  psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" \
-    -c "CREATE DATABASE $PG_DB" >&2
-  DB_CREATED=1
+  create_database "$PG_ADMIN_URL" "$PG_DB"
   if [[ "$REDIS_MODE" == private ]]; then
-    command -v redis-server >/dev/null || die "redis-server is required (or BENCH_REDIS=shared)"
-    port_busy "$REDIS_PORT" && die "port $REDIS_PORT (private Redis) is already in use"
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$RUN_DIR" \
-      --logfile "$RUN_DIR/redis.log" </dev/null >/dev/null 2>&1 &
-    REDIS_PID=$!
-    for _ in $(seq 1 50); do redis_cli ping >/dev/null 2>&1 && break; sleep 0.1; done
-    redis_cli ping >/dev/null 2>&1 || die "the private redis-server did not start; see $RUN_DIR/redis.log"
-    log "private redis-server on 127.0.0.1:$REDIS_PORT (pid $REDIS_PID)"
+    start_private_redis "$RUN_DIR" "$REDIS_PORT"
     export COLLAB_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
   else
     log "flushing Redis database $REDIS_DB of 127.0.0.1:6379"

@@ -29,8 +29,6 @@ DB_CREATED=0
 # as it comes).
 mvn_q() { "${MVN[@]}" "$@" 2>&1 | sed -u 's/\x1b\[0m//g'; }
 
-random_secret() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 redis_cli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" -n "$REDIS_DB" "$@"; }
 
 raise_file_limit() {
@@ -82,19 +80,9 @@ prepare() {
   log "compiling the load generator (bench/pom.xml)"
   mvn_q "${BENCH_MVN[@]}" compile >&2
 
-  log "creating database $PG_DB"
-  psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "SET client_min_messages TO warning" \
-    -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >&2
-  DB_CREATED=1
+  create_database "$PG_ADMIN_URL" "$PG_DB"
   if [[ "$REDIS_MODE" == private ]]; then
-    command -v redis-server >/dev/null || die "redis-server is required for a private Redis"
-    port_busy "$REDIS_PORT" && die "port $REDIS_PORT (private Redis) is already in use"
-    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$RUN_DIR" \
-      --logfile "$RUN_DIR/redis.log" </dev/null >/dev/null 2>&1 &
-    REDIS_PID=$!
-    for _ in $(seq 1 50); do redis_cli ping >/dev/null 2>&1 && break; sleep 0.1; done
-    redis_cli ping >/dev/null 2>&1 || die "the private redis-server did not start; see $RUN_DIR/redis.log"
-    log "private redis-server on $REDIS_HOST:$REDIS_PORT (pid $REDIS_PID)"
+    start_private_redis "$RUN_DIR" "$REDIS_PORT"
   else
     log "flushing Redis database $REDIS_DB"
     redis_cli FLUSHDB >/dev/null
