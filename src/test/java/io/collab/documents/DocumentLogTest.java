@@ -341,6 +341,45 @@ class DocumentLogTest {
   }
 
   @Test
+  @DisplayName("pushes sent at once are committed together, each with its own outcome: one refused push fails alone")
+  void batchedPushesKeepTheirOwnOutcomes() {
+    Team other = Teams.create(actors);
+    long a = create("aaaa");
+    long b = create("bbbb");
+    long foreign = createIn(app, other, "zz");
+    List<Future<Message<JsonObject>>> sent = new ArrayList<>();
+    // all at once, so they share batches: good pushes to two files interleaved with every kind of refusal
+    sent.add(send(pushRequest(team.owner(), a, 0, update("a1", 4, 4, "1"))));
+    sent.add(send(pushRequest(team.viewer(), a, 0, update("v", 4, 0, "v"))));                  // forbidden
+    sent.add(send(pushRequest(team.collaborator(), b, 0, update("b1", 4, 0, "1"))));
+    sent.add(send(pushRequest(team.owner(), a, 0, update("bad", 9, 0, "x"))));                 // wrong length
+    sent.add(send(pushRequest(team.owner(), foreign, 0, update("f", 2, 0, "f"))));             // another team's
+    sent.add(send(pushRequest(team.owner(), a, 0, update("big", 4, 0, "x".repeat(MAX_BYTES))))); // too large
+    sent.add(send(pushRequest(team.collaborator(), a, 0, update("a2", 4, 0, "2"))));            // stale: rebased
+    sent.add(send(pushRequest(team.owner(), b, 5, update("ahead", 4, 0, "x"))));                // ahead
+    Future.join(sent).otherwiseEmpty().await();  // some fail on purpose; each is checked below
+
+    assertThat(sent.get(0).result().body().getLong("version")).isEqualTo(1);
+    assertFailure((ReplyException) sent.get(1).cause(), 403, "forbidden");
+    assertThat(sent.get(2).result().body().getLong("version")).isEqualTo(1);
+    assertFailure((ReplyException) sent.get(3).cause(), 400, "doc_invalid_change");
+    assertFailure((ReplyException) sent.get(4).cause(), 404, "not_found");
+    assertFailure((ReplyException) sent.get(5).cause(), 413, "doc_too_large");
+    JsonObject rebased = sent.get(6).result().body();
+    assertThat(rebased.getLong("from")).isEqualTo(1);
+    assertThat(rebased.getJsonArray("updates")).containsExactly(update("a2", 5, 0, "2"));
+    assertFailure((ReplyException) sent.get(7).cause(), 400, "doc_invalid_change");
+    assertThat(open(team.owner(), a).getString("content")).isEqualTo("2aaaa1")
+        .isEqualTo(replay("aaaa", pull(team.owner(), a, 0).getJsonArray("updates")));
+    assertThat(open(team.owner(), b).getString("content")).isEqualTo("1bbbb");
+    assertThat(open(app, other, foreign).getLong("version")).isZero();
+  }
+
+  private Future<Message<JsonObject>> send(JsonObject request) {
+    return app.vertx.eventBus().request(Bus.DOCS_PUSH, request);
+  }
+
+  @Test
   @DisplayName("pushes and REST replaces racing on one file share one gap-free version sequence; the text is the log replayed")
   void pushesAndReplacesRace() {
     TestApp roomy = TestApp.start();
