@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The editing protocol's side of the files (DOCS_OPEN, DOCS_PULL, DOCS_PUSH): the document state an editor starts
@@ -83,13 +84,19 @@ final class DocumentStore {
 
   private final Pool pool;
   private final CollabConfig.Files limits;
-  /** Pushes waiting for the next batch; only touched on this verticle's event loop. */
+  private final long requestTimeoutNanos;
+  /** Pushes waiting for the next batch, oldest first; only touched on this verticle's event loop. */
   private final Queue<Push> waiting = new ArrayDeque<>();
   private boolean committing;
 
-  DocumentStore(Pool pool, CollabConfig.Files limits) {
+  /**
+   * @param requestTimeoutMs how long a caller waits for a bus reply ({@code busRequestTimeoutMs}): a push that waited
+   *     longer for its batch is dropped unapplied, since nobody is waiting for its outcome any more
+   */
+  DocumentStore(Pool pool, CollabConfig.Files limits, long requestTimeoutMs) {
     this.pool = pool;
     this.limits = limits;
+    this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs);
   }
 
   // ---- open and pull ------------------------------------------------------------------------------------------
@@ -143,10 +150,11 @@ final class DocumentStore {
     Push push;
     try {
       push = new Push(request.getLong("workspace_id", 0L), request.getLong("actor"), request.getLong("file_id", 0L),
-          version(request), updates(request), Promise.promise());
+          version(request), updates(request), System.nanoTime(), Promise.promise());
     } catch (InvalidChangeException e) {
       return Future.failedFuture(invalidChange(e.getMessage()));
     }
+    dropExpired();
     waiting.add(push);
     if (!committing) {
       commitNext();
@@ -156,6 +164,7 @@ final class DocumentStore {
 
   /** Commits the pushes waiting now as one batch, then the ones that arrived meanwhile, until none wait. */
   private void commitNext() {
+    dropExpired();
     if (waiting.isEmpty()) {
       committing = false;
       return;
@@ -172,7 +181,19 @@ final class DocumentStore {
     });
   }
 
-  private record Push(long workspaceId, long actor, long fileId, long version, List<Update> updates,
+  /**
+   * While PostgreSQL is slow or gone, pushes would pile up behind the batch in flight; those whose caller has given
+   * up waiting are answered 503 and forgotten, unapplied, which bounds the queue. Their editors push them again.
+   */
+  private void dropExpired() {
+    long now = System.nanoTime();
+    while (!waiting.isEmpty() && now - waiting.peek().queuedAt() > requestTimeoutNanos) {
+      waiting.poll().reply().fail(new BusFailure(503, "service_unavailable",
+          "the document service is busy; push again"));
+    }
+  }
+
+  private record Push(long workspaceId, long actor, long fileId, long version, List<Update> updates, long queuedAt,
                       Promise<JsonObject> reply) {}
 
   /**

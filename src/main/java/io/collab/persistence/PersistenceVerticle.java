@@ -51,7 +51,7 @@ public class PersistenceVerticle extends VerticleBase {
     workspaces = new WorkspaceStore(pool, events);
     jobs = new JobStore(pool);
     files = new FileStore(pool, config.files());
-    documents = new DocumentStore(pool, config.files());
+    documents = new DocumentStore(pool, config.files(), config.busRequestTimeoutMs());
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
