@@ -49,7 +49,10 @@ final class SandboxRun {
     this.listener = listener;
   }
 
-  /** Kills the run's process group, now if it has started, else as soon as it starts. */
+  /**
+   * Kills the run's process group, now if it has started, else as soon as it starts. Never blocks: callers are on
+   * an event loop, and the kill runs on the sandbox's pool.
+   */
   void cancel() {
     cancelled = true;
     Process started = process;
@@ -57,7 +60,7 @@ final class SandboxRun {
       try {
         threads.execute(() -> kill(started));
       } catch (RejectedExecutionException closed) {
-        kill(started); // the sandbox is closing: this one is killed by the caller's thread
+        // the sandbox closed once its last run ended, so this one has ended too: nothing left to kill
       }
     }
   }
@@ -95,25 +98,25 @@ final class SandboxRun {
   }
 
   /** Feeds and reads the started process until it ends or is killed. */
-  private SandboxResult capture(Process process, byte[] code, byte[] input, SandboxLimits limits, long start) {
+  private SandboxResult capture(Process started, byte[] code, byte[] input, SandboxLimits limits, long start) {
     if (cancelled) {
-      kill(process);
+      kill(started);
     }
-    SandboxOutput out = new SandboxOutput(process.getInputStream(), limits.maxOutputBytes(), "stdout", listener, null);
-    SandboxOutput err = new SandboxOutput(process.getErrorStream(), limits.maxOutputBytes() + (long) STARTED.length,
+    SandboxOutput out = new SandboxOutput(started.getInputStream(), limits.maxOutputBytes(), "stdout", listener, null);
+    SandboxOutput err = new SandboxOutput(started.getErrorStream(), limits.maxOutputBytes() + (long) STARTED.length,
         "stderr", listener, STARTED);
     List<Future<?>> reading;
     try {
       reading = List.of(threads.submit(out), threads.submit(err));
-      threads.execute(() -> feed(process.getOutputStream(), code, input));
+      threads.execute(() -> feed(started.getOutputStream(), code, input));
     } catch (RejectedExecutionException closed) { // not while a run is registered (Sandbox.close), but never leak it
-      kill(process);
+      kill(started);
       return SandboxResult.platformFailure("the sandbox closed", millis(start));
     }
-    boolean wallTimeout = awaitEnd(process, limits.wallTimeMs());
+    boolean wallTimeout = awaitEnd(started, limits.wallTimeMs());
     long duration = millis(start);
     if (command.mode() == Sandbox.Mode.NONE) {
-      kill(process); // what the program left running in its process group
+      kill(started); // what the program left running in its process group
     }
     for (Future<?> done : reading) {
       try {
@@ -122,7 +125,7 @@ final class SandboxRun {
         log.warn("sandbox output still open 2 s after the run ended; giving up on it");
       }
     }
-    int exit = process.isAlive() ? SIGKILL_EXIT : process.exitValue();
+    int exit = started.isAlive() ? SIGKILL_EXIT : started.exitValue();
     return result(exit, out, err, wallTimeout, duration);
   }
 
