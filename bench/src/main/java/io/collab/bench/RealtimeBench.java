@@ -50,7 +50,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Files: {@link RealtimeOptions} (the command line), {@link RealtimeSocket} and {@link RealtimeLoop} (per-socket
  * and per-loop state), {@link RedisSpy}, {@link RealtimeReport}; this class runs the phases and the sockets.
- */public final class RealtimeBench {
+ */
+public final class RealtimeBench {
 
   // ---- the run ------------------------------------------------------------------------------------------------
 
@@ -69,7 +70,6 @@ import java.util.concurrent.atomic.LongAdder;
   // phase boundaries (System.nanoTime), written by main before senders start (runOnContext publishes them)
   private volatile long measureStart = Long.MAX_VALUE;
   private volatile long measureEnd = Long.MAX_VALUE;
-  private volatile long measureStartWallMillis;
   private volatile boolean stopping;
 
   // progress counters, read by main

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Files: {@link JobsOptions}, {@link JobsApi} (the HTTP calls), {@link EnqueuePhase} (baseline, warm-up, phase 1,
  * drain) with {@link WrkSubmits}, {@link LatencyPhase}.
- */public final class JobsBench {
+ */
+public final class JobsBench {
 
   private final JobsOptions o;
   private final JobsApi api;
