@@ -35,7 +35,8 @@
 #   BENCH_CLUSTER_PORT      first Hazelcast port tried, default 5951
 #   BENCH_SERVER_JAVA_OPTS  default -Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
 #   BENCH_CLIENT_JAVA_OPTS  default -Xms256m -Xmx1g -XX:+UseG1GC
-#   BENCH_JFR=1             record a JFR profile (CPU samples, locks) of both nodes into the run directory
+#   BENCH_JFR=1             record a JFR profile (CPU samples, locks, exceptions) of the nodes and the client into
+#                           the run directory
 #   BENCH_KEEP_DB=1         keep the database (and, with BENCH_REDIS=shared, the Redis database) after the run
 #   READY_TIMEOUT           seconds to wait for each ready line, default 120
 #   COLLAB_JOBS_CONCURRENCY, COLLAB_HTTP_INSTANCES, ... are passed through to both nodes.
