@@ -1,18 +1,18 @@
 package io.collab.auth;
 
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Tokens;
+import io.collab.support.CollabTest;
 import io.collab.support.Database;
 import io.collab.support.Jwt;
 import io.collab.support.TestApp;
-import io.collab.support.Users;
-import io.collab.support.Users.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -20,33 +20,26 @@ import java.util.UUID;
 import static io.collab.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Access tokens on GET /api/auth/me/")
 class AccessTokenTest {
 
   private TestApp app;
+  private Actors actors;
   private Database db;
   private String secret;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    db = Database.of(app);
+  void readSecret() {
     secret = app.config.getJsonObject("jwt").getString("secret");
-  }
-
-  @AfterAll
-  void undeploy() {
-    db.close();
-    app.stop();
   }
 
   @Test
   @DisplayName("carry sub, user_id, email, token_type=access, jti, iat, exp, iss and aud")
   void claims() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
     long before = Instant.now().getEpochSecond();
-    Tokens tokens = Users.login(app, account);
+    Tokens tokens = actors.login(account);
 
     JsonObject claims = Jwt.payload(tokens.access());
 
@@ -67,7 +60,7 @@ class AccessTokenTest {
   @Test
   @DisplayName("the refresh token is marked token_type=refresh and has its own jti")
   void refreshClaims() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
     JsonObject access = Jwt.payload(tokens.access());
     JsonObject refresh = Jwt.payload(tokens.refresh());
@@ -80,10 +73,10 @@ class AccessTokenTest {
   @Test
   @DisplayName("a token re-signed with the service's own key and unchanged claims is accepted (control for the forgeries)")
   void resignedTokenIsAccepted() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
     String resigned = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()));
 
-    assertThat(Users.me(app, resigned).statusCode()).isEqualTo(200);
+    assertThat(actors.me(resigned).statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -104,76 +97,76 @@ class AccessTokenTest {
   @Test
   @DisplayName("a malformed token (abc): 401 token_invalid with WWW-Authenticate")
   void malformedToken() {
-    assertRefused(Users.me(app, "abc"), "token_invalid");
+    assertRefused(actors.me("abc"), "token_invalid");
   }
 
   @Test
   @DisplayName("an unsigned alg=none token with valid-looking claims: 401 token_invalid with WWW-Authenticate")
   void algNone() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
     String unsigned = Jwt.unsigned(Jwt.payload(tokens.access()));
 
-    assertRefused(Users.me(app, unsigned), "token_invalid");
+    assertRefused(actors.me(unsigned), "token_invalid");
   }
 
   @Test
   @DisplayName("a token signed with another key: 401 token_invalid with WWW-Authenticate")
   void wrongKey() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
     String forged = Jwt.signHs256(app.vertx, "another-secret-" + UUID.randomUUID() + UUID.randomUUID(),
         Jwt.payload(tokens.access()));
 
-    assertRefused(Users.me(app, forged), "token_invalid");
+    assertRefused(actors.me(forged), "token_invalid");
   }
 
   @Test
   @DisplayName("a token from another issuer, signed with the service's key: 401 token_invalid with WWW-Authenticate")
   void wrongIssuer() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
     String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put("iss", "someone-else"));
 
-    assertRefused(Users.me(app, forged), "token_invalid");
+    assertRefused(actors.me(forged), "token_invalid");
   }
 
   @Test
   @DisplayName("a token for another audience, signed with the service's key: 401 token_invalid with WWW-Authenticate")
   void wrongAudience() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
     String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put("aud", "another-api"));
 
-    assertRefused(Users.me(app, forged), "token_invalid");
+    assertRefused(actors.me(forged), "token_invalid");
   }
 
   @Test
   @DisplayName("an expired token, signed with the service's key: 401 token_expired with WWW-Authenticate")
   void expired() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
     long now = Instant.now().getEpochSecond();
 
     String stale = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access())
         .put("iat", now - 3600).put("exp", now - 60));
 
-    assertRefused(Users.me(app, stale), "token_expired");
+    assertRefused(actors.me(stale), "token_expired");
   }
 
   @Test
   @DisplayName("a refresh token used as an access token: 401 token_invalid with WWW-Authenticate")
   void refreshTokenAsAccessToken() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
-    assertRefused(Users.me(app, tokens.refresh()), "token_invalid");
+    assertRefused(actors.me(tokens.refresh()), "token_invalid");
   }
 
   @Test
   @DisplayName("a valid token of a user deleted since: 401 token_invalid with WWW-Authenticate, within auth.activeUserCacheMs")
   void deletedUser() {
-    Users.Account account = Users.register(app);
-    Tokens tokens = Users.login(app, account);
-    assertThat(Users.me(app, tokens.access()).statusCode()).isEqualTo(200);
+    Actor account = actors.signUp("user");
+    Tokens tokens = actors.login(account);
+    assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
 
     db.query("DELETE FROM users WHERE id = $1", account.id());
 
@@ -183,9 +176,9 @@ class AccessTokenTest {
   @Test
   @DisplayName("a valid token of a user deactivated since: 401 token_invalid with WWW-Authenticate, within auth.activeUserCacheMs")
   void deactivatedUser() {
-    Users.Account account = Users.register(app);
-    Tokens tokens = Users.login(app, account);
-    assertThat(Users.me(app, tokens.access()).statusCode()).isEqualTo(200);
+    Actor account = actors.signUp("user");
+    Tokens tokens = actors.login(account);
+    assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
 
     db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
 
@@ -199,26 +192,25 @@ class AccessTokenTest {
   private HttpResponse<Buffer> meOnceRefused(String token) {
     long cacheNanos = app.config.getJsonObject("auth").getLong("activeUserCacheMs") * 1_000_000;
     long started = System.nanoTime();
-    HttpResponse<Buffer> response = Users.me(app, token);
+    HttpResponse<Buffer> response = actors.me(token);
     while (response.statusCode() == 200 && System.nanoTime() - started < cacheNanos + 1_500_000_000L) {
       sleep(100);
-      response = Users.me(app, token);
+      response = actors.me(token);
     }
     assertThat(System.nanoTime() - started).as("refused within auth.activeUserCacheMs")
         .isLessThan(cacheNanos + 1_000_000_000L);
     return response;
   }
 
-
   @Test
   @DisplayName("the refresh token of a user deactivated since no longer rotates: 401 token_invalid")
   void deactivatedUserCannotRefresh() {
-    Users.Account account = Users.register(app);
-    Tokens tokens = Users.login(app, account);
+    Actor account = actors.signUp("user");
+    Tokens tokens = actors.login(account);
 
     db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
 
-    assertRefused(Users.refresh(app, tokens.refresh()), "token_invalid");
+    assertRefused(actors.refresh(tokens.refresh()), "token_invalid");
   }
 
   private static void assertRefused(HttpResponse<Buffer> response, String error) {

@@ -1,44 +1,35 @@
 package io.collab.auth;
 
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Tokens;
+import io.collab.support.CollabTest;
 import io.collab.support.Database;
 import io.collab.support.TestApp;
-import io.collab.support.Users;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
+import static io.collab.support.Errors.assertError;
+import static io.collab.support.Errors.assertValidationFailed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("POST /api/auth/login/ and GET /api/auth/me/")
 class LoginTest {
 
   private TestApp app;
+  private Actors actors;
   private Database db;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    db = Database.of(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    db.close();
-    app.stop();
-  }
 
   @Test
   @DisplayName("the right email and password get 200 with exactly {access, refresh}")
   void logsIn() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Users.credentials(account));
+    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("content-type")).startsWith("application/json");
@@ -51,9 +42,9 @@ class LoginTest {
   @Test
   @DisplayName("works without the trailing slash: POST /api/auth/login")
   void withoutTrailingSlash() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login", Users.credentials(account));
+    HttpResponse<Buffer> response = app.post("/api/auth/login", Actors.credentials(account));
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder("access", "refresh");
@@ -62,10 +53,10 @@ class LoginTest {
   @Test
   @DisplayName("a wrong password gets 401 invalid_credentials")
   void wrongPassword() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
     HttpResponse<Buffer> response = app.post("/api/auth/login/",
-        Users.credentials(account).put("password", account.password() + "x"));
+        Actors.credentials(account).put("password", Actors.PASSWORD + "x"));
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
@@ -76,7 +67,7 @@ class LoginTest {
   @DisplayName("an unknown email gets 401 invalid_credentials")
   void unknownEmail() {
     HttpResponse<Buffer> response = app.post("/api/auth/login/", new JsonObject()
-        .put("email", Users.uniqueName() + "@example.com").put("password", "whatever password"));
+        .put("email", Actors.unknownEmail()).put("password", "whatever password"));
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
@@ -85,12 +76,12 @@ class LoginTest {
   @Test
   @DisplayName("a wrong password and an unknown email get the very same answer")
   void sameAnswerForBothFailures() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
     HttpResponse<Buffer> wrongPassword = app.post("/api/auth/login/",
-        Users.credentials(account).put("password", "not the password"));
+        Actors.credentials(account).put("password", "not the password"));
     HttpResponse<Buffer> unknownEmail = app.post("/api/auth/login/", new JsonObject()
-        .put("email", Users.uniqueName() + "@example.com").put("password", "not the password"));
+        .put("email", Actors.unknownEmail()).put("password", "not the password"));
 
     assertThat(unknownEmail.statusCode()).isEqualTo(wrongPassword.statusCode());
     assertThat(unknownEmail.bodyAsJsonObject()).isEqualTo(wrongPassword.bodyAsJsonObject());
@@ -100,10 +91,10 @@ class LoginTest {
   @Test
   @DisplayName("a deactivated account gets 401 invalid_credentials even with the right password")
   void deactivatedAccount() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
     db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Users.credentials(account));
+    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
@@ -114,10 +105,7 @@ class LoginTest {
   void missingPassword() {
     HttpResponse<Buffer> response = app.post("/api/auth/login/", new JsonObject().put("email", "a@example.com"));
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.getString("error")).isEqualTo("validation_failed");
-    assertThat(body.getJsonObject("fields").fieldNames()).contains("password");
+    assertValidationFailed(response, "password");
   }
 
   @Test
@@ -126,10 +114,7 @@ class LoginTest {
     HttpResponse<Buffer> response = app.post("/api/auth/login/",
         new JsonObject().put("email", 42).put("password", "whatever password"));
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.getString("error")).isEqualTo("validation_failed");
-    assertThat(body.getJsonObject("fields").fieldNames()).contains("email");
+    assertValidationFailed(response, "email");
   }
 
   @Test
@@ -139,17 +124,16 @@ class LoginTest {
         .putHeader("content-type", "application/json")
         .sendBuffer(Buffer.buffer("{\"email\": ")).await();
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
+    assertError(response, 400, "validation_failed");
   }
 
   @Test
   @DisplayName("each login hands out a different pair of tokens")
   void eachLoginIsNew() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
-    Users.Tokens first = Users.login(app, account);
-    Users.Tokens second = Users.login(app, account);
+    Tokens first = actors.login(account);
+    Tokens second = actors.login(account);
 
     assertThat(second.access()).isNotEqualTo(first.access());
     assertThat(second.refresh()).isNotEqualTo(first.refresh());
@@ -158,10 +142,10 @@ class LoginTest {
   @Test
   @DisplayName("GET /api/auth/me/ with the access token answers 200 with exactly {id, email, username}")
   void me() {
-    Users.Account account = Users.register(app);
-    Users.Tokens tokens = Users.login(app, account);
+    Actor account = actors.signUp("user");
+    Tokens tokens = actors.login(account);
 
-    HttpResponse<Buffer> response = Users.me(app, tokens.access());
+    HttpResponse<Buffer> response = actors.me(tokens.access());
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.bodyAsJsonObject()).isEqualTo(new JsonObject()
@@ -171,8 +155,8 @@ class LoginTest {
   @Test
   @DisplayName("GET /api/auth/me works without the trailing slash")
   void meWithoutTrailingSlash() {
-    Users.Account account = Users.register(app);
-    Users.Tokens tokens = Users.login(app, account);
+    Actor account = actors.signUp("user");
+    Tokens tokens = actors.login(account);
 
     HttpResponse<Buffer> response = app.send(app.web.get("/api/auth/me")
         .putHeader("Authorization", "Bearer " + tokens.access()));

@@ -1,16 +1,15 @@
 package io.collab.auth;
 
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.Database;
 import io.collab.support.TestApp;
-import io.collab.support.Users;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -19,7 +18,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** With the shipped Argon2 cost, so that the hashing dominates as it does in production. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"auth.argon2MemoryKib=19456", "auth.argon2Iterations=2"})
 @DisplayName("Login failures at the production Argon2 cost")
 class LoginTimingTest {
 
@@ -28,24 +27,15 @@ class LoginTimingTest {
   private static final double MAX_RATIO = 3.0;
 
   private TestApp app;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("auth").put("argon2MemoryKib", 19456).put("argon2Iterations", 2));
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
+  private Actors actors;
 
   @Test
   @DisplayName("a wrong password and an unknown email take similar time (medians within a factor of 3)")
   void similarTiming() {
-    Users.Account account = Users.register(app);
-    JsonObject wrongPassword = Users.credentials(account).put("password", "not the password");
+    Actor account = actors.signUp("user");
+    JsonObject wrongPassword = Actors.credentials(account).put("password", "not the password");
     JsonObject unknownEmail = new JsonObject()
-        .put("email", Users.uniqueName() + "@example.com").put("password", "not the password");
+        .put("email", Actors.unknownEmail()).put("password", "not the password");
     // warm up both paths (JIT, connections) before measuring
     timedLogin(wrongPassword);
     timedLogin(unknownEmail);
@@ -68,12 +58,12 @@ class LoginTimingTest {
   @Test
   @DisplayName("a wrong password and an unknown email get the same 401 invalid_credentials body")
   void sameBody() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
     HttpResponse<Buffer> wrongPassword = app.post("/api/auth/login/",
-        Users.credentials(account).put("password", "not the password"));
+        Actors.credentials(account).put("password", "not the password"));
     HttpResponse<Buffer> unknownEmail = app.post("/api/auth/login/", new JsonObject()
-        .put("email", Users.uniqueName() + "@example.com").put("password", "not the password"));
+        .put("email", Actors.unknownEmail()).put("password", "not the password"));
 
     assertThat(wrongPassword.statusCode()).isEqualTo(401);
     assertThat(unknownEmail.statusCode()).isEqualTo(401);
@@ -84,12 +74,12 @@ class LoginTimingTest {
   @Test
   @DisplayName("stores the password as Argon2id with the configured cost: $argon2id$v=19$m=19456,t=2,p=1$...")
   void configuredCost() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
     try (Database db = Database.of(app)) {
       String hash = db.query("SELECT password_hash FROM users WHERE id = $1", account.id())
           .iterator().next().getString("password_hash");
-      assertThat(hash).startsWith("$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(account.password());
+      assertThat(hash).startsWith("$argon2id$v=19$m=19456,t=2,p=1$").doesNotContain(Actors.PASSWORD);
     }
   }
 

@@ -1,21 +1,20 @@
 package io.collab.auth;
 
-import io.collab.support.TestApp;
-import io.collab.support.Users;
-import io.collab.support.Users.Tokens;
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Tokens;
+import io.collab.support.CollabTest;
 import io.collab.support.Pause;
+import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,31 +22,19 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Limits of 3 per 3-second window. The service trusts X-Forwarded-For here, so that one test client can speak from
  * several addresses and the per-IP and per-account counters can be told apart.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {
+    "rateLimit.windowSeconds=" + RateLimitTest.WINDOW_SECONDS, "rateLimit.loginPerWindow=" + RateLimitTest.LIMIT,
+    "rateLimit.registerPerWindow=" + RateLimitTest.LIMIT, "rateLimit.userPerWindow=" + RateLimitTest.LIMIT,
+    "http.trustForwardedFor=true"})
 @DisplayName("Rate limits")
 class RateLimitTest {
 
-  private static final int WINDOW_SECONDS = 3;
-  private static final int LIMIT = 3;
+  static final int WINDOW_SECONDS = 3;
+  static final int LIMIT = 3;
 
   private TestApp app;
+  private Actors actors;
   private Redis redis;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> {
-      config.getJsonObject("rateLimit").put("windowSeconds", WINDOW_SECONDS).put("loginPerWindow", LIMIT)
-          .put("registerPerWindow", LIMIT).put("userPerWindow", LIMIT);
-      config.getJsonObject("http").put("trustForwardedFor", true);
-    });
-    redis = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
-  }
-
-  @AfterAll
-  void undeploy() {
-    redis.close();
-    app.stop();
-  }
 
   /** Every test starts with no attempt counted, whatever the tests before it did. */
   @BeforeEach
@@ -58,10 +45,10 @@ class RateLimitTest {
   @Test
   @DisplayName("login answers carry RateLimit-Limit and a RateLimit-Remaining that counts down")
   void loginHeaders() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
     for (int remaining = LIMIT - 1; remaining >= 0; remaining--) {
-      HttpResponse<Buffer> response = app.post("/api/auth/login/", Users.credentials(account));
+      HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.getHeader("RateLimit-Limit")).isEqualTo(String.valueOf(LIMIT));
       assertThat(response.getHeader("RateLimit-Remaining")).isEqualTo(String.valueOf(remaining));
@@ -71,12 +58,12 @@ class RateLimitTest {
   @Test
   @DisplayName("a login over the limit gets 429 rate_limited with Retry-After, even with the right password")
   void loginOverLimit() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
     for (int i = 0; i < LIMIT; i++) {
-      assertThat(app.post("/api/auth/login/", Users.credentials(account)).statusCode()).isEqualTo(200);
+      assertThat(app.post("/api/auth/login/", Actors.credentials(account)).statusCode()).isEqualTo(200);
     }
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Users.credentials(account));
+    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
 
     assertRateLimited(response);
   }
@@ -84,13 +71,13 @@ class RateLimitTest {
   @Test
   @DisplayName("failed logins count: after the limit of wrong passwords the right one is refused with 429 too")
   void failedLoginsCount() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
     for (int i = 0; i < LIMIT; i++) {
-      HttpResponse<Buffer> wrong = app.post("/api/auth/login/", Users.credentials(account).put("password", "guess " + i));
+      HttpResponse<Buffer> wrong = app.post("/api/auth/login/", Actors.credentials(account).put("password", "guess " + i));
       assertThat(wrong.statusCode()).isEqualTo(401);
     }
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Users.credentials(account));
+    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
 
     assertRateLimited(response);
   }
@@ -98,12 +85,12 @@ class RateLimitTest {
   @Test
   @DisplayName("login is limited per account: the same email from ever new addresses is refused over the limit")
   void loginPerAccount() {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
     for (int i = 0; i < LIMIT; i++) {
-      assertThat(loginFrom("10.0.0." + (i + 1), Users.credentials(account)).statusCode()).isEqualTo(200);
+      assertThat(loginFrom("10.0.0." + (i + 1), Actors.credentials(account)).statusCode()).isEqualTo(200);
     }
 
-    HttpResponse<Buffer> response = loginFrom("10.0.0.99", Users.credentials(account));
+    HttpResponse<Buffer> response = loginFrom("10.0.0.99", Actors.credentials(account));
 
     assertRateLimited(response);
   }
@@ -112,12 +99,12 @@ class RateLimitTest {
   @DisplayName("login is limited per IP: ever new emails from one address are refused over the limit")
   void loginPerIp() {
     for (int i = 0; i < LIMIT; i++) {
-      JsonObject unknown = new JsonObject().put("email", Users.uniqueName() + "@example.com").put("password", "x");
+      JsonObject unknown = new JsonObject().put("email", Actors.unknownEmail()).put("password", "x");
       assertThat(loginFrom("10.0.1.1", unknown).statusCode()).isEqualTo(401);
     }
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
 
-    HttpResponse<Buffer> response = loginFrom("10.0.1.1", Users.credentials(account));
+    HttpResponse<Buffer> response = loginFrom("10.0.1.1", Actors.credentials(account));
 
     assertRateLimited(response);
   }
@@ -125,16 +112,16 @@ class RateLimitTest {
   @Test
   @DisplayName("once the window has passed, the refused login succeeds again")
   void loginWindowResets() throws InterruptedException {
-    Users.Account account = Users.register(app);
+    Actor account = actors.signUp("user");
     for (int i = 0; i < LIMIT; i++) {
-      app.post("/api/auth/login/", Users.credentials(account));
+      app.post("/api/auth/login/", Actors.credentials(account));
     }
-    HttpResponse<Buffer> refused = app.post("/api/auth/login/", Users.credentials(account));
+    HttpResponse<Buffer> refused = app.post("/api/auth/login/", Actors.credentials(account));
     assertRateLimited(refused);
 
     waitRetryAfter(refused);
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Users.credentials(account));
+    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("RateLimit-Remaining")).isEqualTo(String.valueOf(LIMIT - 1));
   }
@@ -142,7 +129,7 @@ class RateLimitTest {
   @Test
   @DisplayName("register answers carry RateLimit-Limit and RateLimit-Remaining")
   void registerHeaders() {
-    HttpResponse<Buffer> response = app.post("/api/auth/register/", Users.newRegistration());
+    HttpResponse<Buffer> response = app.post("/api/auth/register/", Actors.registration("user"));
 
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(response.getHeader("RateLimit-Limit")).isEqualTo(String.valueOf(LIMIT));
@@ -153,10 +140,10 @@ class RateLimitTest {
   @DisplayName("register is limited per IP: a registration over the limit gets 429 rate_limited with Retry-After")
   void registerPerIp() {
     for (int i = 0; i < LIMIT; i++) {
-      assertThat(registerFrom("10.0.2.1", Users.newRegistration()).statusCode()).isEqualTo(201);
+      assertThat(registerFrom("10.0.2.1", Actors.registration("user")).statusCode()).isEqualTo(201);
     }
 
-    HttpResponse<Buffer> response = registerFrom("10.0.2.1", Users.newRegistration());
+    HttpResponse<Buffer> response = registerFrom("10.0.2.1", Actors.registration("user"));
 
     assertRateLimited(response);
   }
@@ -164,12 +151,12 @@ class RateLimitTest {
   @Test
   @DisplayName("register is limited per email: the same email from ever new addresses is refused over the limit")
   void registerPerEmail() {
-    JsonObject registration = Users.newRegistration();
+    JsonObject registration = Actors.registration("user");
     for (int i = 0; i < LIMIT; i++) {
-      registerFrom("10.0.3." + (i + 1), registration.copy().put("username", Users.uniqueName()));
+      registerFrom("10.0.3." + (i + 1), registration.copy().put("username", Actors.uniqueName("user")));
     }
 
-    HttpResponse<Buffer> response = registerFrom("10.0.3.99", registration.copy().put("username", Users.uniqueName()));
+    HttpResponse<Buffer> response = registerFrom("10.0.3.99", registration.copy().put("username", Actors.uniqueName("user")));
 
     assertRateLimited(response);
   }
@@ -178,9 +165,9 @@ class RateLimitTest {
   @DisplayName("once the window has passed, the refused registration succeeds")
   void registerWindowResets() throws InterruptedException {
     for (int i = 0; i < LIMIT; i++) {
-      app.post("/api/auth/register/", Users.newRegistration());
+      app.post("/api/auth/register/", Actors.registration("user"));
     }
-    JsonObject registration = Users.newRegistration();
+    JsonObject registration = Actors.registration("user");
     HttpResponse<Buffer> refused = app.post("/api/auth/register/", registration);
     assertRateLimited(refused);
 
@@ -192,10 +179,10 @@ class RateLimitTest {
   @Test
   @DisplayName("authenticated calls carry RateLimit-Limit and RateLimit-Remaining per user")
   void userHeaders() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
 
     for (int remaining = LIMIT - 1; remaining >= 0; remaining--) {
-      HttpResponse<Buffer> response = Users.me(app, tokens.access());
+      HttpResponse<Buffer> response = actors.me(tokens.access());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.getHeader("RateLimit-Limit")).isEqualTo(String.valueOf(LIMIT));
       assertThat(response.getHeader("RateLimit-Remaining")).isEqualTo(String.valueOf(remaining));
@@ -205,53 +192,53 @@ class RateLimitTest {
   @Test
   @DisplayName("an authenticated call over the per-user limit gets 429 rate_limited with Retry-After")
   void userOverLimit() {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
     for (int i = 0; i < LIMIT; i++) {
-      assertThat(Users.me(app, tokens.access()).statusCode()).isEqualTo(200);
+      assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
     }
 
-    assertRateLimited(Users.me(app, tokens.access()));
+    assertRateLimited(actors.me(tokens.access()));
   }
 
   @Test
   @DisplayName("the per-user limit counts per user: another user from the same address is not throttled")
   void userLimitIsPerUser() {
-    Tokens throttled = Users.registerAndLogin(app);
-    Tokens other = Users.registerAndLogin(app);
+    Tokens throttled = actors.loginNewUser();
+    Tokens other = actors.loginNewUser();
     for (int i = 0; i <= LIMIT; i++) {
-      Users.me(app, throttled.access());
+      actors.me(throttled.access());
     }
-    assertRateLimited(Users.me(app, throttled.access()));
+    assertRateLimited(actors.me(throttled.access()));
 
-    assertThat(Users.me(app, other.access()).statusCode()).isEqualTo(200);
+    assertThat(actors.me(other.access()).statusCode()).isEqualTo(200);
   }
 
   @Test
   @DisplayName("the per-user limit counts per user, not per token: a second login shares the first one's budget")
   void userLimitSpansLogins() {
-    Users.Account account = Users.register(app);
-    Tokens first = Users.login(app, account);
-    Tokens second = Users.login(app, account);
+    Actor account = actors.signUp("user");
+    Tokens first = actors.login(account);
+    Tokens second = actors.login(account);
     for (int i = 0; i < LIMIT; i++) {
-      assertThat(Users.me(app, first.access()).statusCode()).isEqualTo(200);
+      assertThat(actors.me(first.access()).statusCode()).isEqualTo(200);
     }
 
-    assertRateLimited(Users.me(app, second.access()));
+    assertRateLimited(actors.me(second.access()));
   }
 
   @Test
   @DisplayName("once the window has passed, the throttled user's call succeeds again")
   void userWindowResets() throws InterruptedException {
-    Tokens tokens = Users.registerAndLogin(app);
+    Tokens tokens = actors.loginNewUser();
     for (int i = 0; i < LIMIT; i++) {
-      Users.me(app, tokens.access());
+      actors.me(tokens.access());
     }
-    HttpResponse<Buffer> refused = Users.me(app, tokens.access());
+    HttpResponse<Buffer> refused = actors.me(tokens.access());
     assertRateLimited(refused);
 
     waitRetryAfter(refused);
 
-    assertThat(Users.me(app, tokens.access()).statusCode()).isEqualTo(200);
+    assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
   }
 
   private HttpResponse<Buffer> loginFrom(String ip, JsonObject credentials) {

@@ -1,52 +1,41 @@
 package io.collab.auth;
 
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Tokens;
+import io.collab.support.CollabTest;
 import io.collab.support.Database;
 import io.collab.support.Jwt;
 import io.collab.support.TestApp;
-import io.collab.support.Users;
-import io.collab.support.Users.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.sqlclient.Row;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.collab.support.Errors.assertValidationFailed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Refresh token rotation (POST /api/auth/refresh/) and logout (POST /api/auth/logout/)")
 class TokenRotationTest {
 
   private TestApp app;
+  private Actors actors;
   private Database db;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    db = Database.of(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    db.close();
-    app.stop();
-  }
 
   @Test
   @DisplayName("a refresh token gets 200 with exactly {access, refresh}, both different from the old ones")
   void rotates() {
-    Tokens old = Users.registerAndLogin(app);
+    Tokens old = actors.loginNewUser();
 
-    HttpResponse<Buffer> response = Users.refresh(app, old.refresh());
+    HttpResponse<Buffer> response = actors.refresh(old.refresh());
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject body = response.bodyAsJsonObject();
@@ -58,7 +47,7 @@ class TokenRotationTest {
   @Test
   @DisplayName("works without the trailing slash: POST /api/auth/refresh")
   void refreshWithoutTrailingSlash() {
-    Tokens old = Users.registerAndLogin(app);
+    Tokens old = actors.loginNewUser();
 
     HttpResponse<Buffer> response = app.post("/api/auth/refresh", new JsonObject().put("refresh", old.refresh()));
 
@@ -68,23 +57,23 @@ class TokenRotationTest {
   @Test
   @DisplayName("the rotated access token authenticates the same user and the rotated refresh token rotates again")
   void rotatedTokensWork() {
-    Users.Account account = Users.register(app);
-    Tokens rotated = Tokens.of(Users.refresh(app, Users.login(app, account).refresh()));
+    Actor account = actors.signUp("user");
+    Tokens rotated = Tokens.of(actors.refresh(actors.login(account).refresh()));
 
-    HttpResponse<Buffer> me = Users.me(app, rotated.access());
+    HttpResponse<Buffer> me = actors.me(rotated.access());
     assertThat(me.statusCode()).isEqualTo(200);
     assertThat(me.bodyAsJsonObject().getLong("id")).isEqualTo(account.id());
 
-    assertThat(Users.refresh(app, rotated.refresh()).statusCode()).isEqualTo(200);
+    assertThat(actors.refresh(rotated.refresh()).statusCode()).isEqualTo(200);
   }
 
   @Test
   @DisplayName("presenting a consumed refresh token again gets 401 token_invalid with WWW-Authenticate")
   void reuseIsRefused() {
-    Tokens login = Users.registerAndLogin(app);
-    assertThat(Users.refresh(app, login.refresh()).statusCode()).isEqualTo(200);
+    Tokens login = actors.loginNewUser();
+    assertThat(actors.refresh(login.refresh()).statusCode()).isEqualTo(200);
 
-    HttpResponse<Buffer> reuse = Users.refresh(app, login.refresh());
+    HttpResponse<Buffer> reuse = actors.refresh(login.refresh());
 
     assertThat(reuse.statusCode()).isEqualTo(401);
     assertThat(reuse.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -95,11 +84,11 @@ class TokenRotationTest {
   @Test
   @DisplayName("reuse revokes the whole family: the token issued by the successful rotation then fails with 401")
   void reuseRevokesFamily() {
-    Tokens login = Users.registerAndLogin(app);
-    Tokens rotated = Tokens.of(Users.refresh(app, login.refresh()));
-    assertThat(Users.refresh(app, login.refresh()).statusCode()).isEqualTo(401);
+    Tokens login = actors.loginNewUser();
+    Tokens rotated = Tokens.of(actors.refresh(login.refresh()));
+    assertThat(actors.refresh(login.refresh()).statusCode()).isEqualTo(401);
 
-    HttpResponse<Buffer> successor = Users.refresh(app, rotated.refresh());
+    HttpResponse<Buffer> successor = actors.refresh(rotated.refresh());
 
     assertThat(successor.statusCode()).isEqualTo(401);
     assertThat(successor.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -109,13 +98,13 @@ class TokenRotationTest {
   @Test
   @DisplayName("reuse revokes only its own family: a refresh token from another login of the same user keeps working")
   void reuseSparesOtherFamilies() {
-    Users.Account account = Users.register(app);
-    Tokens stolen = Users.login(app, account);
-    Tokens otherDevice = Users.login(app, account);
-    Users.refresh(app, stolen.refresh());
-    assertThat(Users.refresh(app, stolen.refresh()).statusCode()).isEqualTo(401);
+    Actor account = actors.signUp("user");
+    Tokens stolen = actors.login(account);
+    Tokens otherDevice = actors.login(account);
+    actors.refresh(stolen.refresh());
+    assertThat(actors.refresh(stolen.refresh()).statusCode()).isEqualTo(401);
 
-    HttpResponse<Buffer> response = Users.refresh(app, otherDevice.refresh());
+    HttpResponse<Buffer> response = actors.refresh(otherDevice.refresh());
 
     assertThat(response.statusCode()).isEqualTo(200);
   }
@@ -123,7 +112,7 @@ class TokenRotationTest {
   @Test
   @DisplayName("two simultaneous refreshes with the same token: exactly one gets a new pair, and the family is revoked")
   void concurrentReuse() {
-    Tokens login = Users.registerAndLogin(app);
+    Tokens login = actors.loginNewUser();
     JsonObject body = new JsonObject().put("refresh", login.refresh());
 
     Future<HttpResponse<Buffer>> first = app.web.post("/api/auth/refresh/").sendJsonObject(body);
@@ -133,18 +122,18 @@ class TokenRotationTest {
     List<Integer> statuses = List.of(first.result().statusCode(), second.result().statusCode());
     assertThat(statuses).containsExactlyInAnyOrder(200, 401);
     HttpResponse<Buffer> winner = first.result().statusCode() == 200 ? first.result() : second.result();
-    assertThat(Users.refresh(app, Tokens.of(winner).refresh()).statusCode()).isEqualTo(401);
+    assertThat(actors.refresh(Tokens.of(winner).refresh()).statusCode()).isEqualTo(401);
   }
 
   @Test
   @DisplayName("an expired refresh token, signed with the service's key, gets 401 token_expired")
   void expiredRefreshToken() {
-    Tokens login = Users.registerAndLogin(app);
+    Tokens login = actors.loginNewUser();
     long now = Instant.now().getEpochSecond();
     String stale = Jwt.signHs256(app.vertx, app.config.getJsonObject("jwt").getString("secret"),
         Jwt.payload(login.refresh()).put("iat", now - 7200).put("exp", now - 60));
 
-    HttpResponse<Buffer> response = Users.refresh(app, stale);
+    HttpResponse<Buffer> response = actors.refresh(stale);
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_expired");
@@ -154,9 +143,9 @@ class TokenRotationTest {
   @Test
   @DisplayName("an access token is not accepted as a refresh token: 401 token_invalid")
   void accessTokenIsNotARefreshToken() {
-    Tokens login = Users.registerAndLogin(app);
+    Tokens login = actors.loginNewUser();
 
-    HttpResponse<Buffer> response = Users.refresh(app, login.access());
+    HttpResponse<Buffer> response = actors.refresh(login.access());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -166,7 +155,7 @@ class TokenRotationTest {
   @Test
   @DisplayName("a malformed refresh token gets 401 token_invalid")
   void malformedRefreshToken() {
-    HttpResponse<Buffer> response = Users.refresh(app, "abc");
+    HttpResponse<Buffer> response = actors.refresh("abc");
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -177,17 +166,15 @@ class TokenRotationTest {
   void missingRefreshField() {
     HttpResponse<Buffer> response = app.post("/api/auth/refresh/", new JsonObject());
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
-    assertThat(response.bodyAsJsonObject().getJsonObject("fields").fieldNames()).contains("refresh");
+    assertValidationFailed(response, "refresh");
   }
 
   @Test
   @DisplayName("refresh tokens are stored hashed: token_hash is 64 hex characters, never the token itself")
   void storedHashed() {
-    Users.Account account = Users.register(app);
-    Tokens login = Users.login(app, account);
-    Tokens rotated = Tokens.of(Users.refresh(app, login.refresh()));
+    Actor account = actors.signUp("user");
+    Tokens login = actors.login(account);
+    Tokens rotated = Tokens.of(actors.refresh(login.refresh()));
     List<String> issued = List.of(login.refresh(), rotated.refresh());
 
     List<String> hashes = new ArrayList<>();
@@ -207,9 +194,9 @@ class TokenRotationTest {
   @Test
   @DisplayName("logout with a refresh token answers 204 with no body")
   void logout() {
-    Tokens login = Users.registerAndLogin(app);
+    Tokens login = actors.loginNewUser();
 
-    HttpResponse<Buffer> response = Users.logout(app, login.refresh());
+    HttpResponse<Buffer> response = actors.logout(login.refresh());
 
     assertThat(response.statusCode()).isEqualTo(204);
     assertThat(response.body() == null || response.body().length() == 0).isTrue();
@@ -218,7 +205,7 @@ class TokenRotationTest {
   @Test
   @DisplayName("logout works without the trailing slash: POST /api/auth/logout")
   void logoutWithoutTrailingSlash() {
-    Tokens login = Users.registerAndLogin(app);
+    Tokens login = actors.loginNewUser();
 
     HttpResponse<Buffer> response = app.post("/api/auth/logout", new JsonObject().put("refresh", login.refresh()));
 
@@ -228,10 +215,10 @@ class TokenRotationTest {
   @Test
   @DisplayName("after logout the refresh token gets 401 token_invalid")
   void logoutRevokesToken() {
-    Tokens login = Users.registerAndLogin(app);
-    assertThat(Users.logout(app, login.refresh()).statusCode()).isEqualTo(204);
+    Tokens login = actors.loginNewUser();
+    assertThat(actors.logout(login.refresh()).statusCode()).isEqualTo(204);
 
-    HttpResponse<Buffer> response = Users.refresh(app, login.refresh());
+    HttpResponse<Buffer> response = actors.refresh(login.refresh());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -241,11 +228,11 @@ class TokenRotationTest {
   @Test
   @DisplayName("logout with a rotated refresh token revokes it: refreshing with it gets 401")
   void logoutWithRotatedToken() {
-    Tokens login = Users.registerAndLogin(app);
-    Tokens rotated = Tokens.of(Users.refresh(app, login.refresh()));
-    assertThat(Users.logout(app, rotated.refresh()).statusCode()).isEqualTo(204);
+    Tokens login = actors.loginNewUser();
+    Tokens rotated = Tokens.of(actors.refresh(login.refresh()));
+    assertThat(actors.logout(rotated.refresh()).statusCode()).isEqualTo(204);
 
-    HttpResponse<Buffer> response = Users.refresh(app, rotated.refresh());
+    HttpResponse<Buffer> response = actors.refresh(rotated.refresh());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -254,11 +241,11 @@ class TokenRotationTest {
   @Test
   @DisplayName("logout revokes the whole family: the token rotated from the same login then fails with 401")
   void logoutRevokesFamily() {
-    Tokens login = Users.registerAndLogin(app);
-    Tokens rotated = Tokens.of(Users.refresh(app, login.refresh()));
-    assertThat(Users.logout(app, login.refresh()).statusCode()).isEqualTo(204);
+    Tokens login = actors.loginNewUser();
+    Tokens rotated = Tokens.of(actors.refresh(login.refresh()));
+    assertThat(actors.logout(login.refresh()).statusCode()).isEqualTo(204);
 
-    HttpResponse<Buffer> response = Users.refresh(app, rotated.refresh());
+    HttpResponse<Buffer> response = actors.refresh(rotated.refresh());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");
@@ -267,12 +254,12 @@ class TokenRotationTest {
   @Test
   @DisplayName("logout spares other logins: a refresh token from another login of the same user keeps working")
   void logoutSparesOtherFamilies() {
-    Users.Account account = Users.register(app);
-    Tokens leaving = Users.login(app, account);
-    Tokens staying = Users.login(app, account);
-    assertThat(Users.logout(app, leaving.refresh()).statusCode()).isEqualTo(204);
+    Actor account = actors.signUp("user");
+    Tokens leaving = actors.login(account);
+    Tokens staying = actors.login(account);
+    assertThat(actors.logout(leaving.refresh()).statusCode()).isEqualTo(204);
 
-    HttpResponse<Buffer> response = Users.refresh(app, staying.refresh());
+    HttpResponse<Buffer> response = actors.refresh(staying.refresh());
 
     assertThat(response.statusCode()).isEqualTo(200);
   }
@@ -280,9 +267,9 @@ class TokenRotationTest {
   @Test
   @DisplayName("logout with something that is not a refresh token gets 401 token_invalid")
   void logoutWithAccessToken() {
-    Tokens login = Users.registerAndLogin(app);
+    Tokens login = actors.loginNewUser();
 
-    HttpResponse<Buffer> response = Users.logout(app, login.access());
+    HttpResponse<Buffer> response = actors.logout(login.access());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("token_invalid");

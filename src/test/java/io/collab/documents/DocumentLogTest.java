@@ -2,8 +2,9 @@ package io.collab.documents;
 
 import io.collab.common.Bus;
 import io.collab.support.Actors;
-import io.collab.support.Pause;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
+import io.collab.support.Pause;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
@@ -17,11 +18,8 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Transaction;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -36,29 +34,17 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The persistence side of the editing protocol, through the event bus as the socket layer calls it: DOCS_OPEN,
  * DOCS_PUSH (the authority step under the file's row lock) and DOCS_PULL.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"files.maxBytes=" + DocumentLogTest.MAX_BYTES, "files.historyLength=" + DocumentLogTest.HISTORY})
 @DisplayName("Document log (DOCS_OPEN, DOCS_PUSH, DOCS_PULL on the event bus)")
 class DocumentLogTest {
 
-  private static final int MAX_BYTES = 64;
-  private static final int HISTORY = 4;
+  static final int MAX_BYTES = 64;
+  static final int HISTORY = 4;
 
   /** files.maxBytes = 64, files.historyLength = 4 (so the log is trimmed after a handful of pushes). */
   private TestApp app;
   private Actors actors;
   private Team team;
-
-  @BeforeAll
-  void deploy() {
-    app = start(null);
-    actors = new Actors(app);
-    team = Teams.create(actors);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   private static TestApp start(String pgUrl) {
     return TestApp.start(config -> {

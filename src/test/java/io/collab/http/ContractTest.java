@@ -1,18 +1,16 @@
 package io.collab.http;
 
+import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.TestInstance;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
@@ -29,7 +27,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("The contract: Swagger UI, the served openapi.yaml/json, and every operation it declares")
 class ContractTest {
 
@@ -37,16 +35,6 @@ class ContractTest {
   private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
 
   private TestApp app;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("GET /swagger/ serves the Swagger UI page, which loads swagger-ui-bundle.js")

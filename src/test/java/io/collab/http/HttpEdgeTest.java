@@ -1,35 +1,23 @@
 package io.collab.http;
 
+import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"http.bodyLimit=1024"})
 @DisplayName("The HTTP edge")
 class HttpEdgeTest {
 
   private TestApp app;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("http").put("bodyLimit", 1024));
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("GET /health/live answers 200 while the process is up")

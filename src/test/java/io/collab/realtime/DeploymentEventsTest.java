@@ -3,6 +3,7 @@ package io.collab.realtime;
 import io.collab.common.Bus;
 import io.collab.common.ClusterEvents;
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Pause;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
@@ -10,11 +11,9 @@ import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the publisher's deployment id, and a node acts only on those of its own deployment: the second line behind the
  * cluster join check.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Cluster-wide events of another deployment are ignored")
 class DeploymentEventsTest {
 
@@ -37,16 +36,9 @@ class DeploymentEventsTest {
   private String deployment;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
+  void readDeploymentId() {
     deployment = app.config.getJsonObject("deployment").getString("id");
     assertThat(deployment).as("the id recorded in the app's database").isNotEmpty();
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   @Test

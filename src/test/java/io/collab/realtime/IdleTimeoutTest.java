@@ -1,6 +1,8 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
+import io.collab.support.Pause;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.RawSocket;
@@ -8,13 +10,9 @@ import io.collab.support.Sockets.RawSocket.Frame;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
-import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -23,24 +21,12 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"realtime.pingIntervalSeconds=1", "realtime.idleTimeoutSeconds=2"})
 @DisplayName("Idle sockets (realtime.pingIntervalSeconds = 1, idleTimeoutSeconds = 2)")
 class IdleTimeoutTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("realtime")
-        .put("pingIntervalSeconds", 1).put("idleTimeoutSeconds", 2));
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("the server pings, and a client that neither answers nor sends is closed with 4000")

@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Database;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
@@ -9,33 +10,19 @@ import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"realtime.userCheckSeconds=1"})
 @DisplayName("Sockets of a user deactivated or deleted since they opened close with 4001 token_invalid")
 class InactiveUserSocketTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("realtime").put("userCheckSeconds", 1));
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   private void sql(String statement, Object... params) {
     try (Database db = Database.of(app)) {

@@ -3,22 +3,20 @@ package io.collab.realtime;
 import io.collab.config.CollabConfig;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
+import io.collab.support.Pause;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.Closed;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
-import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,26 +25,13 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Roles on a workspace socket, checked on every message and following membership changes")
 class SocketRolesTest {
 
   private TestApp app;
   private Actors actors;
   private Redis redis;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    redis = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
-  }
-
-  @AfterAll
-  void undeploy() {
-    redis.close();
-    app.stop();
-  }
 
   @ParameterizedTest(name = "the owner may send {0}")
   @ValueSource(strings = {"edit", "file.save", "run", "ping", "cursor"})

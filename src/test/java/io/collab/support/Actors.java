@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 /**
  * The people a test talks to the service as: each one is registered and logged in through the real identity endpoints
  * ({@code POST /api/auth/register/}, {@code POST /api/auth/login/}) and calls the API with its own bearer token.
- * Every call goes over real HTTP; nothing is asserted here, so a test reads its own expectations.
+ * Every call goes over real HTTP; nothing is asserted here but the success of the conveniences that say so, so a test
+ * reads its own expectations. {@link Actor} is the one name the tests give a user; every user has {@link #PASSWORD}.
  */
 public final class Actors {
 
@@ -28,8 +29,13 @@ public final class Actors {
   private static final AtomicLong SEQUENCE = new AtomicLong();
   private static final Pattern NEXT_LINK = Pattern.compile("<([^>]*)>\\s*;\\s*rel=\"?next\"?");
 
-  /** A registered, logged-in user. */
+  /** A registered user and the access token of its login ({@code null} for one {@link #signUp signed up} only). */
   public record Actor(long id, String email, String username, String access) {
+
+    public Actor withAccess(String token) {
+      return new Actor(id, email, username, token);
+    }
+
     @Override
     public String toString() {
       return username + "#" + id;
@@ -44,16 +50,71 @@ public final class Actors {
 
   // ---- people ------------------------------------------------------------------------------------------------------
 
+  /** What a login or a refresh hands out. */
+  public record Tokens(String access, String refresh) {
+
+    public static Tokens of(HttpResponse<Buffer> response) {
+      JsonObject body = response.bodyAsJsonObject();
+      return new Tokens(body.getString("access"), body.getString("refresh"));
+    }
+  }
+
   /** Registers a new user whose email and username start with {@code label}, logs it in and returns it. */
   public Actor register(String label) {
-    String unique = label + "-" + SEQUENCE.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
-    String email = unique + "@example.test";
-    HttpResponse<Buffer> registered = app.post("/api/auth/register/",
-        new JsonObject().put("email", email).put("username", unique).put("password", PASSWORD));
-    JsonObject user = expect(registered, 201);
-    HttpResponse<Buffer> login = app.post("/api/auth/login/", new JsonObject().put("email", email).put("password", PASSWORD));
-    String access = expect(login, 200).getString("access");
-    return new Actor(user.getLong("id"), user.getString("email"), user.getString("username"), access);
+    Actor actor = signUp(label);
+    return actor.withAccess(login(actor).access());
+  }
+
+  /** Registers a new user as {@link #register} does but does not log it in, for tests of logging in. */
+  public Actor signUp(String label) {
+    JsonObject user = expect(app.post("/api/auth/register/", registration(label)), 201);
+    return new Actor(user.getLong("id"), user.getString("email"), user.getString("username"), null);
+  }
+
+  /** Registers a new user and logs it in: the tokens of that login, for tests of the tokens themselves. */
+  public Tokens loginNewUser() {
+    return login(signUp("user"));
+  }
+
+  /** Logs {@code actor} in once more, expecting success. */
+  public Tokens login(Actor actor) {
+    return Tokens.of(expectStatus(app.post("/api/auth/login/", credentials(actor)), 200));
+  }
+
+  /** The body of a valid registration of a new, unique user whose email and username start with {@code label}. */
+  public static JsonObject registration(String label) {
+    String unique = uniqueName(label);
+    return new JsonObject().put("email", unique + "@example.test").put("username", unique).put("password", PASSWORD);
+  }
+
+  /** An email address no user has. */
+  public static String unknownEmail() {
+    return uniqueName("nobody") + "@example.test";
+  }
+
+  /** A username no user has yet, starting with {@code label}; usable as the local part of an email as well. */
+  public static String uniqueName(String label) {
+    return label + "-" + SEQUENCE.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** The body of a login of {@code actor} with its password. */
+  public static JsonObject credentials(Actor actor) {
+    return new JsonObject().put("email", actor.email()).put("password", PASSWORD);
+  }
+
+  /** {@code GET /api/auth/me/} with {@code access} as the bearer token. */
+  public HttpResponse<Buffer> me(String access) {
+    return app.send(app.web.get("/api/auth/me/").putHeader("Authorization", "Bearer " + access));
+  }
+
+  /** {@code POST /api/auth/refresh/} with {@code {"refresh": <refresh>}}. */
+  public HttpResponse<Buffer> refresh(String refresh) {
+    return app.post("/api/auth/refresh/", new JsonObject().put("refresh", refresh));
+  }
+
+  /** {@code POST /api/auth/logout/} with {@code {"refresh": <refresh>}}. */
+  public HttpResponse<Buffer> logout(String refresh) {
+    return app.post("/api/auth/logout/", new JsonObject().put("refresh", refresh));
   }
 
   // ---- raw calls with the bearer token ---------------------------------------------------------------------------
@@ -191,9 +252,14 @@ public final class Actors {
 
   /** The JSON object of a response with the expected status, or an {@link AssertionError} naming what came instead. */
   public static JsonObject expect(HttpResponse<Buffer> response, int status) {
+    expectStatus(response, status);
+    return response.body() == null || response.body().length() == 0 ? new JsonObject() : response.bodyAsJsonObject();
+  }
+
+  private static HttpResponse<Buffer> expectStatus(HttpResponse<Buffer> response, int status) {
     if (response.statusCode() != status) {
       throw new AssertionError("expected HTTP " + status + " but got " + response.statusCode() + ": " + response.bodyAsString());
     }
-    return response.body() == null || response.body().length() == 0 ? new JsonObject() : response.bodyAsJsonObject();
+    return response;
   }
 }

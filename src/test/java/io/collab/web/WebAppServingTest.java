@@ -1,13 +1,11 @@
 package io.collab.web;
 
+import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,21 +14,11 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("The service serves the browser app built into the jar")
 class WebAppServingTest {
 
   private TestApp app;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @ParameterizedTest
   @ValueSource(strings = {"/", "/login", "/register", "/projects", "/projects/", "/workspaces/12",

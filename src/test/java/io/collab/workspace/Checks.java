@@ -1,5 +1,6 @@
 package io.collab.workspace;
 
+import io.collab.support.Errors;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -7,8 +8,6 @@ import io.vertx.ext.web.client.HttpResponse;
 
 import java.util.ArrayList;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /** Expectations shared by the project and workspace tests. */
 final class Checks {
@@ -20,22 +19,9 @@ final class Checks {
 
   private Checks() {}
 
-  /** 400 {@code validation_failed} with a detail and a reason for {@code field} in {@code fields}. */
-  static void assertValidationFailed(HttpResponse<Buffer> response, String field) {
-    assertThat(response.statusCode()).as("status (body %s)", response.bodyAsString()).isEqualTo(400);
-    JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.getString("error")).isEqualTo("validation_failed");
-    assertThat(body.getString("detail")).isNotBlank();
-    assertThat(body.getJsonObject("fields")).as("fields of %s", body).isNotNull();
-    assertThat(body.getJsonObject("fields").fieldNames()).contains(field);
-  }
-
-  /** The status and the stable error code of an error answer. */
+  /** {@link Errors#assertError}, under the name {@code ConcurrencyTest} imports it by. */
   static void assertError(HttpResponse<Buffer> response, int status, String code) {
-    assertThat(response.statusCode()).as("status (body %s)", response.bodyAsString()).isEqualTo(status);
-    JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.getString("error")).as("error code of %s", body).isEqualTo(code);
-    assertThat(body.getString("detail")).as("detail of %s", body).isNotBlank();
+    Errors.assertError(response, status, code);
   }
 
   /** The {@code id}s of a list answer, in order. */

@@ -1,6 +1,7 @@
 package io.collab.workspace;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
@@ -9,37 +10,23 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
 
-import static io.collab.workspace.Checks.assertError;
+import static io.collab.support.Errors.assertError;
 import static io.collab.workspace.FilesTest.file;
 import static io.collab.workspace.FilesTest.files;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"files.maxBytes=16", "files.maxPerWorkspace=3"})
 @DisplayName("Workspace file limits (files.maxBytes = 16, files.maxPerWorkspace = 3)")
 class FileLimitsTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("files").put("maxBytes", 16).put("maxPerWorkspace", 3));
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("a create of more than files.maxBytes UTF-8 bytes is 413 payload_too_large and stores nothing; exactly the limit fits")

@@ -2,20 +2,19 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
-import io.collab.support.TestApp;
+import io.collab.support.CollabTest;
+import io.collab.workspace.Cast.Who;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static io.collab.workspace.FilesTest.file;
@@ -27,29 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * write, anyone else gets 404 for everything (the list included), and a caller without a token 401. Every cell gets
  * a fresh workspace holding one file.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("The files permission matrix")
 class FilePermissionsTest {
-
-  enum Who {
-    PROJECT_OWNER("project owner"),
-    WORKSPACE_OWNER("workspace owner"),
-    COLLABORATOR("collaborator"),
-    VIEWER("viewer"),
-    OUTSIDER("anyone else"),
-    ANONYMOUS("caller without a token");
-
-    final String label;
-
-    Who(String label) {
-      this.label = label;
-    }
-
-    @Override
-    public String toString() {
-      return label;
-    }
-  }
 
   enum Operation {
     LIST("GET files/"),
@@ -73,47 +52,17 @@ class FilePermissionsTest {
 
   record Fixture(long workspaceId, long fileId) {}
 
-  private TestApp app;
   private Actors actors;
-  private Actor projectOwner;
-  private Actor workspaceOwner;
-  private Actor collaborator;
-  private Actor viewer;
-  private Actor outsider;
+  private Cast cast;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    projectOwner = actors.register("projectowner");
-    workspaceOwner = actors.register("wsowner");
-    collaborator = actors.register("collaborator");
-    viewer = actors.register("viewer");
-    outsider = actors.register("outsider");
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
-
-  private Actor actor(Who who) {
-    return switch (who) {
-      case PROJECT_OWNER -> projectOwner;
-      case WORKSPACE_OWNER -> workspaceOwner;
-      case COLLABORATOR -> collaborator;
-      case VIEWER -> viewer;
-      case OUTSIDER, ANONYMOUS -> outsider;
-    };
+  void cast() {
+    cast = new Cast(actors);
   }
 
   private Fixture fixture() {
-    long project = actors.createProject(projectOwner, "Files matrix").getLong("id");
-    long workspace = actors.createWorkspace(projectOwner, project, "Files matrix").getLong("id");
-    actors.addMember(projectOwner, workspace, workspaceOwner, "owner");
-    actors.addMember(projectOwner, workspace, collaborator, "collaborator");
-    actors.addMember(projectOwner, workspace, viewer, "viewer");
-    long file = Actors.expect(actors.post(projectOwner, files(workspace),
+    long workspace = cast.stage("Files matrix").workspaceId();
+    long file = Actors.expect(actors.post(cast.projectOwner, files(workspace),
         new JsonObject().put("path", "main.py").put("content", "print(1)")), 201).getLong("id");
     return new Fixture(workspace, file);
   }
@@ -130,7 +79,7 @@ class FilePermissionsTest {
   }
 
   private static Stream<Arguments> row(Operation op, int... statuses) {
-    return Arrays.stream(Who.values()).map(who -> Arguments.of(op, who, statuses[who.ordinal()]));
+    return Cast.row(op, List.of(Who.values()), statuses);
   }
 
   static Stream<Arguments> matrix() {
@@ -153,16 +102,11 @@ class FilePermissionsTest {
     Fixture f = fixture();
     String before = state(f);
 
-    HttpResponse<Buffer> response = who == Who.ANONYMOUS ? perform(op, null, f) : perform(op, actor(who), f);
+    HttpResponse<Buffer> response = perform(op, cast.actor(who), f);
 
     assertThat(response.statusCode()).as("%s by the %s: %s", op, who, response.bodyAsString()).isEqualTo(expected);
     if (expected >= 400) {
-      String code = switch (expected) {
-        case 401 -> "token_invalid";
-        case 403 -> "forbidden";
-        default -> "not_found";
-      };
-      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(code);
+      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(Cast.refusal(expected));
       assertThat(state(f)).as("files after a refused %s by the %s", op, who).isEqualTo(before);
     }
   }
@@ -174,8 +118,8 @@ class FilePermissionsTest {
     Fixture hidden = fixture();
     Fixture missing = new Fixture(hidden.workspaceId() + 1_000_000, hidden.fileId() + 1_000_000);
 
-    HttpResponse<Buffer> forHidden = perform(op, outsider, hidden);
-    HttpResponse<Buffer> forMissing = perform(op, outsider, missing);
+    HttpResponse<Buffer> forHidden = perform(op, cast.outsider, hidden);
+    HttpResponse<Buffer> forMissing = perform(op, cast.outsider, missing);
 
     assertThat(forHidden.statusCode()).isEqualTo(404);
     assertThat(forMissing.statusCode()).isEqualTo(404);
@@ -184,8 +128,8 @@ class FilePermissionsTest {
 
   /** The files as the project owner sees them, contents included. */
   private String state(Fixture f) {
-    StringBuilder out = new StringBuilder(actors.get(projectOwner, files(f.workspaceId())).bodyAsString());
-    out.append(actors.get(projectOwner, file(f.workspaceId(), f.fileId())).bodyAsString());
+    StringBuilder out = new StringBuilder(actors.get(cast.projectOwner, files(f.workspaceId())).bodyAsString());
+    out.append(actors.get(cast.projectOwner, file(f.workspaceId(), f.fileId())).bodyAsString());
     return out.toString();
   }
 }

@@ -3,17 +3,15 @@ package io.collab.workspace;
 import io.collab.common.Bus;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import static io.collab.workspace.FilesTest.file;
 import static io.collab.workspace.FilesTest.files;
@@ -21,23 +19,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** FILES_SNAPSHOT, what a job that runs a workspace file gets: every file of the workspace at its current version. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Workspace snapshot for jobs (FILES_SNAPSHOT on the event bus)")
 class FileSnapshotTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   private long create(Team team, String path, String content) {
     return Actors.expect(actors.post(team.owner(), files(team.workspaceId()),

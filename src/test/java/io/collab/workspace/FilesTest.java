@@ -3,7 +3,7 @@ package io.collab.workspace;
 import io.collab.common.Bus;
 import io.collab.documents.ChangeSet;
 import io.collab.support.Actors;
-import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
@@ -14,11 +14,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -29,12 +26,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import static io.collab.support.Errors.assertError;
+import static io.collab.support.Errors.assertValidationFailed;
 import static io.collab.workspace.Checks.UTC_TIMESTAMP;
-import static io.collab.workspace.Checks.assertError;
-import static io.collab.workspace.Checks.assertValidationFailed;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Workspace files (/api/projects/workspaces/{id}/files/)")
 class FilesTest {
 
@@ -44,18 +41,6 @@ class FilesTest {
   private TestApp app;
   private Actors actors;
   private Team team;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    team = Teams.create(actors);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   static String files(long workspaceId) {
     return Actors.workspace(workspaceId) + "files/";

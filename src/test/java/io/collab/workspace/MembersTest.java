@@ -2,16 +2,15 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,14 +20,14 @@ import java.util.List;
 import static io.collab.support.Actors.member;
 import static io.collab.support.Actors.members;
 import static io.collab.support.Actors.workspace;
+import static io.collab.support.Errors.assertError;
+import static io.collab.support.Errors.assertValidationFailed;
 import static io.collab.workspace.Checks.MEMBER_KEYS;
-import static io.collab.workspace.Checks.assertError;
-import static io.collab.workspace.Checks.assertValidationFailed;
 import static io.collab.workspace.Checks.ids;
 import static io.collab.workspace.Checks.longs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Workspace members (/api/projects/workspaces/{id}/members/)")
 class MembersTest {
 
@@ -38,16 +37,8 @@ class MembersTest {
   private long projectId;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    owner = actors.register("owner");
+  void createProject() {
     projectId = actors.createProject(owner, "Members home").getLong("id");
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   private long newWorkspace() {
@@ -252,8 +243,7 @@ class MembersTest {
 
     HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("role", "viewer"));
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
+    assertError(response, 400, "validation_failed");
   }
 
   // ---- changing roles ------------------------------------------------------------------------------------------------

@@ -3,17 +3,16 @@ package io.collab.workspace;
 import io.collab.common.Bus;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Membership changes are published on {@link Bus#WORKSPACE_EVENTS} so that every instance can close or downgrade the
  * sockets of removed or demoted members. The test listens on the (non-clustered) test Vert.x instance's bus.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Membership changes are published on Bus.WORKSPACE_EVENTS")
 class MembershipEventsTest {
 
@@ -42,16 +41,8 @@ class MembershipEventsTest {
   private MessageConsumer<Object> consumer;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    owner = actors.register("owner");
+  void createProject() {
     projectId = actors.createProject(owner, "Events").getLong("id");
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   @BeforeEach
@@ -205,7 +196,6 @@ class MembershipEventsTest {
     }
     received.clear();
   }
-
 
   /** Waits the whole window, then returns the JSON events naming this workspace. */
   private List<JsonObject> eventsOf(long workspaceId) {

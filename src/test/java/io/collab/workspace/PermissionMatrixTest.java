@@ -2,22 +2,21 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
-import io.collab.support.TestApp;
+import io.collab.support.CollabTest;
+import io.collab.workspace.Cast.Stage;
+import io.collab.workspace.Cast.Who;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -35,32 +34,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * created both, and the workspace has a workspace owner (owner role, not the project owner), a collaborator, a viewer
  * and a spare viewer ({@code target}) whom member changes are aimed at.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("The permission matrix (README, \"Projects, workspaces and roles\")")
 class PermissionMatrixTest {
 
-  /** The table's columns. */
-  enum Who {
-    PROJECT_OWNER("project owner"),
-    WORKSPACE_OWNER("workspace owner"),
-    COLLABORATOR("collaborator"),
-    VIEWER("viewer"),
-    OUTSIDER("anyone else");
-
-    final String label;
-
-    Who(String label) {
-      this.label = label;
-    }
-
-    @Override
-    public String toString() {
-      return label;
-    }
-  }
-
-  /** One project and workspace with everybody in place. */
-  record Fixture(long projectId, long workspaceId) {}
+  /** The table's columns: every caller here has a token. */
+  private static final List<Who> COLUMNS = List.of(Who.PROJECT_OWNER, Who.WORKSPACE_OWNER, Who.COLLABORATOR, Who.VIEWER,
+      Who.OUTSIDER);
 
   /** The table's rows (the ones about HTTP resources). */
   enum Operation {
@@ -93,55 +73,26 @@ class PermissionMatrixTest {
     }
   }
 
-  private TestApp app;
   private Actors actors;
-  private Actor projectOwner;
-  private Actor workspaceOwner;
-  private Actor collaborator;
-  private Actor viewer;
-  private Actor outsider;
+  private Cast cast;
+  /** A spare viewer, whom member changes are aimed at. */
   private Actor target;
+  /** Someone who is added to the workspace. */
   private Actor newcomer;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    projectOwner = actors.register("projectowner");
-    workspaceOwner = actors.register("wsowner");
-    collaborator = actors.register("collaborator");
-    viewer = actors.register("viewer");
-    outsider = actors.register("outsider");
-    target = actors.register("target");
-    newcomer = actors.register("newcomer");
+  void cast() {
+    cast = new Cast(actors);
   }
 
-  @AfterAll
-  void undeploy() {
-    app.stop();
+  /** The cast's stage, with the target as a second viewer. */
+  private Stage fixture() {
+    Stage stage = cast.stage("Matrix");
+    actors.addMember(cast.projectOwner, stage.workspaceId(), target, "viewer");
+    return stage;
   }
 
-  private Actor actor(Who who) {
-    return switch (who) {
-      case PROJECT_OWNER -> projectOwner;
-      case WORKSPACE_OWNER -> workspaceOwner;
-      case COLLABORATOR -> collaborator;
-      case VIEWER -> viewer;
-      case OUTSIDER -> outsider;
-    };
-  }
-
-  private Fixture fixture() {
-    long projectId = actors.createProject(projectOwner, "Matrix project", "matrix").getLong("id");
-    long workspaceId = actors.createWorkspace(projectOwner, projectId, "Matrix workspace").getLong("id");
-    actors.addMember(projectOwner, workspaceId, workspaceOwner, "owner");
-    actors.addMember(projectOwner, workspaceId, collaborator, "collaborator");
-    actors.addMember(projectOwner, workspaceId, viewer, "viewer");
-    actors.addMember(projectOwner, workspaceId, target, "viewer");
-    return new Fixture(projectId, workspaceId);
-  }
-
-  private HttpResponse<Buffer> perform(Operation op, Actor caller, Fixture f) {
+  private HttpResponse<Buffer> perform(Operation op, Actor caller, Stage f) {
     return switch (op) {
       case GET_PROJECT -> actors.get(caller, project(f.projectId()));
       case PUT_PROJECT -> actors.put(caller, project(f.projectId()), new JsonObject().put("name", "renamed").put("description", "changed"));
@@ -152,9 +103,9 @@ class PermissionMatrixTest {
       case PUT_WORKSPACE -> actors.put(caller, workspace(f.workspaceId()), new JsonObject().put("project", f.projectId()).put("name", "renamed"));
       case PATCH_WORKSPACE -> actors.patch(caller, workspace(f.workspaceId()), new JsonObject().put("name", "renamed"));
       case PATCH_WORKSPACE_ROLES -> actors.patch(caller, workspace(f.workspaceId()),
-          new JsonObject().put("viewers", new JsonArray().add(viewer.id()).add(target.id()).add(newcomer.id())));
+          new JsonObject().put("viewers", new JsonArray().add(cast.viewer.id()).add(target.id()).add(newcomer.id())));
       case PUT_WORKSPACE_ROLES -> actors.put(caller, workspace(f.workspaceId()), new JsonObject().put("project", f.projectId())
-          .put("name", "renamed").put("collaborators", new JsonArray().add(collaborator.id()).add(target.id())));
+          .put("name", "renamed").put("collaborators", new JsonArray().add(cast.collaborator.id()).add(target.id())));
       case DELETE_WORKSPACE -> actors.delete(caller, workspace(f.workspaceId()));
       case GET_MEMBERS -> actors.get(caller, members(f.workspaceId()));
       case POST_MEMBER -> actors.post(caller, members(f.workspaceId()), new JsonObject().put("user_id", newcomer.id()).put("role", "viewer"));
@@ -164,9 +115,9 @@ class PermissionMatrixTest {
     };
   }
 
-  /** One row of the table: the expected status for each column, in {@link Who} order. */
+  /** One row of the table: the expected status for each column, in {@link #COLUMNS} order. */
   private static Stream<Arguments> row(Operation op, int... statuses) {
-    return Arrays.stream(Who.values()).map(who -> Arguments.of(op, who, statuses[who.ordinal()]));
+    return Cast.row(op, COLUMNS, statuses);
   }
 
   static Stream<Arguments> matrix() {
@@ -196,25 +147,25 @@ class PermissionMatrixTest {
   @MethodSource("matrix")
   @DisplayName("Each operation answers each role as the table says; refusals are 403 forbidden or 404 not_found and change nothing")
   void cell(Operation op, Who who, int expected) {
-    Fixture f = fixture();
+    Stage f = fixture();
     Snapshot before = snapshot(f);
 
-    HttpResponse<Buffer> response = perform(op, actor(who), f);
+    HttpResponse<Buffer> response = perform(op, cast.actor(who), f);
 
     assertThat(response.statusCode()).as("%s by the %s: %s", op, who, response.bodyAsString()).isEqualTo(expected);
     if (expected == 403 || expected == 404) {
-      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(expected == 403 ? "forbidden" : "not_found");
+      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(Cast.refusal(expected));
       assertThat(snapshot(f)).as("state after a refused %s by the %s", op, who).isEqualTo(before);
     }
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(Who.class)
+  @EnumSource(value = Who.class, mode = EnumSource.Mode.EXCLUDE, names = "ANONYMOUS")
   @DisplayName("Listing projects: every role sees the project, anyone else does not")
   void listProjects(Who who) {
-    Fixture f = fixture();
+    Stage f = fixture();
 
-    HttpResponse<Buffer> response = actors.get(actor(who), PROJECTS);
+    HttpResponse<Buffer> response = actors.get(cast.actor(who), PROJECTS);
 
     assertThat(response.statusCode()).isEqualTo(200);
     if (who == Who.OUTSIDER) {
@@ -225,12 +176,12 @@ class PermissionMatrixTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @EnumSource(Who.class)
+  @EnumSource(value = Who.class, mode = EnumSource.Mode.EXCLUDE, names = "ANONYMOUS")
   @DisplayName("Listing workspaces: every role sees the workspace, anyone else does not")
   void listWorkspaces(Who who) {
-    Fixture f = fixture();
+    Stage f = fixture();
 
-    HttpResponse<Buffer> response = actors.get(actor(who), WORKSPACES);
+    HttpResponse<Buffer> response = actors.get(cast.actor(who), WORKSPACES);
 
     assertThat(response.statusCode()).isEqualTo(200);
     if (who == Who.OUTSIDER) {
@@ -244,11 +195,11 @@ class PermissionMatrixTest {
   @EnumSource(Operation.class)
   @DisplayName("An outsider's 404 for a hidden resource is indistinguishable from the 404 for one that does not exist")
   void hiddenLooksMissing(Operation op) {
-    Fixture hidden = fixture();
-    Fixture missing = new Fixture(hidden.projectId() + 1_000_000, hidden.workspaceId() + 1_000_000);
+    Stage hidden = fixture();
+    Stage missing = new Stage(hidden.projectId() + 1_000_000, hidden.workspaceId() + 1_000_000);
 
-    HttpResponse<Buffer> forHidden = perform(op, outsider, hidden);
-    HttpResponse<Buffer> forMissing = perform(op, outsider, missing);
+    HttpResponse<Buffer> forHidden = perform(op, cast.outsider, hidden);
+    HttpResponse<Buffer> forMissing = perform(op, cast.outsider, missing);
 
     assertThat(forHidden.statusCode()).isEqualTo(404);
     assertThat(forMissing.statusCode()).isEqualTo(404);
@@ -260,9 +211,9 @@ class PermissionMatrixTest {
   @Test
   @DisplayName("A viewer cannot promote itself: PATCH of its own role is 403 forbidden")
   void viewerCannotPromoteItself() {
-    Fixture f = fixture();
+    Stage f = fixture();
 
-    HttpResponse<Buffer> response = actors.patch(viewer, member(f.workspaceId(), viewer.id()), new JsonObject().put("role", "owner"));
+    HttpResponse<Buffer> response = actors.patch(cast.viewer, member(f.workspaceId(), cast.viewer.id()), new JsonObject().put("role", "owner"));
 
     assertThat(response.statusCode()).isEqualTo(403);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("forbidden");
@@ -271,10 +222,10 @@ class PermissionMatrixTest {
   @Test
   @DisplayName("A collaborator cannot add itself to another workspace of the project it can see")
   void collaboratorCannotJoinSiblingWorkspace() {
-    Fixture f = fixture();
-    long sibling = actors.createWorkspace(projectOwner, f.projectId(), "sibling").getLong("id");
+    Stage f = fixture();
+    long sibling = actors.createWorkspace(cast.projectOwner, f.projectId(), "sibling").getLong("id");
 
-    HttpResponse<Buffer> response = actors.post(collaborator, members(sibling), new JsonObject().put("user_id", collaborator.id()).put("role", "owner"));
+    HttpResponse<Buffer> response = actors.post(cast.collaborator, members(sibling), new JsonObject().put("user_id", cast.collaborator.id()).put("role", "owner"));
 
     assertThat(response.statusCode()).isEqualTo(404);
   }
@@ -282,23 +233,23 @@ class PermissionMatrixTest {
   @Test
   @DisplayName("A workspace owner who is not the project owner sees only its own workspaces of the project")
   void workspaceOwnerDoesNotSeeSiblings() {
-    Fixture f = fixture();
-    long sibling = actors.createWorkspace(projectOwner, f.projectId(), "sibling").getLong("id");
+    Stage f = fixture();
+    long sibling = actors.createWorkspace(cast.projectOwner, f.projectId(), "sibling").getLong("id");
 
-    assertThat(actors.get(workspaceOwner, workspace(sibling)).statusCode()).isEqualTo(404);
-    assertThat(ids(actors.get(workspaceOwner, WORKSPACES).bodyAsJsonArray())).contains(f.workspaceId()).doesNotContain(sibling);
+    assertThat(actors.get(cast.workspaceOwner, workspace(sibling)).statusCode()).isEqualTo(404);
+    assertThat(ids(actors.get(cast.workspaceOwner, WORKSPACES).bodyAsJsonArray())).contains(f.workspaceId()).doesNotContain(sibling);
   }
 
   @Test
   @DisplayName("The project owner owns every workspace of its project, even after its own membership was removed")
   void projectOwnerOwnsEveryWorkspace() {
-    Fixture f = fixture();
+    Stage f = fixture();
     // The workspace owner removes the project owner's membership; the project owner still owns the workspace.
-    Actors.expect(actors.delete(workspaceOwner, member(f.workspaceId(), projectOwner.id())), 204);
+    Actors.expect(actors.delete(cast.workspaceOwner, member(f.workspaceId(), cast.projectOwner.id())), 204);
 
-    assertThat(actors.get(projectOwner, workspace(f.workspaceId())).statusCode()).isEqualTo(200);
-    assertThat(ids(actors.get(projectOwner, WORKSPACES).bodyAsJsonArray())).contains(f.workspaceId());
-    assertThat(actors.patch(projectOwner, workspace(f.workspaceId()), new JsonObject().put("name", "still mine")).statusCode())
+    assertThat(actors.get(cast.projectOwner, workspace(f.workspaceId())).statusCode()).isEqualTo(200);
+    assertThat(ids(actors.get(cast.projectOwner, WORKSPACES).bodyAsJsonArray())).contains(f.workspaceId());
+    assertThat(actors.patch(cast.projectOwner, workspace(f.workspaceId()), new JsonObject().put("name", "still mine")).statusCode())
         .isEqualTo(200);
   }
 
@@ -307,11 +258,11 @@ class PermissionMatrixTest {
   /** What the project owner sees of the fixture, to prove a refused call changed nothing. */
   record Snapshot(int projectStatus, String project, int workspaceStatus, String workspace, String members, String projectWorkspaces) {}
 
-  private Snapshot snapshot(Fixture f) {
-    HttpResponse<Buffer> p = actors.get(projectOwner, project(f.projectId()));
-    HttpResponse<Buffer> w = actors.get(projectOwner, workspace(f.workspaceId()));
-    HttpResponse<Buffer> m = actors.get(projectOwner, members(f.workspaceId()));
-    HttpResponse<Buffer> all = actors.get(projectOwner, WORKSPACES);
+  private Snapshot snapshot(Stage f) {
+    HttpResponse<Buffer> p = actors.get(cast.projectOwner, project(f.projectId()));
+    HttpResponse<Buffer> w = actors.get(cast.projectOwner, workspace(f.workspaceId()));
+    HttpResponse<Buffer> m = actors.get(cast.projectOwner, members(f.workspaceId()));
+    HttpResponse<Buffer> all = actors.get(cast.projectOwner, WORKSPACES);
     return new Snapshot(p.statusCode(), p.bodyAsString(), w.statusCode(), w.bodyAsString(), m.bodyAsString(),
         String.valueOf(ids(all.bodyAsJsonArray())));
   }

@@ -2,21 +2,17 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
+import io.collab.support.Database;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,37 +26,22 @@ import java.util.stream.Stream;
 
 import static io.collab.support.Actors.PROJECTS;
 import static io.collab.support.Actors.WORKSPACES;
-import static io.collab.support.Actors.expect;
 import static io.collab.support.Actors.project;
+import static io.collab.support.Errors.assertError;
+import static io.collab.support.Errors.assertValidationFailed;
 import static io.collab.workspace.Checks.PROJECT_KEYS;
 import static io.collab.workspace.Checks.UTC_TIMESTAMP;
-import static io.collab.workspace.Checks.assertError;
-import static io.collab.workspace.Checks.assertValidationFailed;
 import static io.collab.workspace.Checks.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Projects (/api/projects/projects/)")
 class ProjectsTest {
 
   private TestApp app;
   private Actors actors;
-  private Pool db;
+  private Database db;
   private Actor alice;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    db = PgBuilder.pool().connectingTo(app.config.getJsonObject("pg").getString("url")).using(app.vertx).build();
-    alice = actors.register("alice");
-  }
-
-  @AfterAll
-  void undeploy() {
-    db.close().await();
-    app.stop();
-  }
 
   // ---- create and read -----------------------------------------------------------------------------------------------
 
@@ -384,8 +365,7 @@ class ProjectsTest {
   void badLimit(String limit) {
     HttpResponse<Buffer> response = actors.get(alice, PROJECTS + "?limit=" + limit);
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
+    assertError(response, 400, "validation_failed");
   }
 
   // ---- validation ----------------------------------------------------------------------------------------------------
@@ -484,8 +464,7 @@ class ProjectsTest {
   void arrayBody() {
     HttpResponse<Buffer> response = actors.sendRaw(alice, HttpMethod.POST, PROJECTS, "[{\"name\": \"x\"}]");
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
+    assertError(response, 400, "validation_failed");
   }
 
   // ---- strings are kept exactly --------------------------------------------------------------------------------------
@@ -519,8 +498,7 @@ class ProjectsTest {
     JsonObject read = actors.get(alice, project(id)).bodyAsJsonObject();
     assertThat(read.getString("name")).isEqualTo(value);
     assertThat(read.getString("description")).isEqualTo(value);
-    Row row = db.preparedQuery("SELECT name, description FROM projects WHERE id = $1").execute(Tuple.of(id)).await()
-        .iterator().next();
+    Row row = db.query("SELECT name, description FROM projects WHERE id = $1", id).iterator().next();
     assertThat(row.getString("name")).isEqualTo(value);
     assertThat(row.getString("description")).isEqualTo(value);
   }
@@ -582,19 +560,17 @@ class ProjectsTest {
   /** Rows, in any table of the schema that has a column named {@code column}, whose value is {@code id}. */
   private long rowsReferencing(String column, long id) {
     List<String> tables = new ArrayList<>();
-    db.preparedQuery("SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = $1")
-        .execute(Tuple.of(column)).await().forEach(row -> tables.add(row.getString(0)));
+    db.query("SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name = $1", column)
+        .forEach(row -> tables.add(row.getString(0)));
     assertThat(tables).as("tables with a %s column", column).isNotEmpty();
     long total = 0;
     for (String table : tables) {
-      total += db.preparedQuery("SELECT count(*) FROM \"" + table + "\" WHERE " + column + " = $1")
-          .execute(Tuple.of(id)).await().iterator().next().getLong(0);
+      total += db.query("SELECT count(*) FROM \"" + table + "\" WHERE " + column + " = $1", id).iterator().next().getLong(0);
     }
     return total;
   }
 
   private long rowsWithId(String table, long id) {
-    return db.preparedQuery("SELECT count(*) FROM " + table + " WHERE id = $1").execute(Tuple.of(id)).await()
-        .iterator().next().getLong(0);
+    return db.query("SELECT count(*) FROM " + table + " WHERE id = $1", id).iterator().next().getLong(0);
   }
 }

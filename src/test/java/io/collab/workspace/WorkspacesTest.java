@@ -2,16 +2,15 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -25,15 +24,15 @@ import java.util.stream.Stream;
 import static io.collab.support.Actors.WORKSPACES;
 import static io.collab.support.Actors.members;
 import static io.collab.support.Actors.workspace;
+import static io.collab.support.Errors.assertError;
+import static io.collab.support.Errors.assertValidationFailed;
 import static io.collab.workspace.Checks.UTC_TIMESTAMP;
 import static io.collab.workspace.Checks.WORKSPACE_KEYS;
-import static io.collab.workspace.Checks.assertError;
-import static io.collab.workspace.Checks.assertValidationFailed;
 import static io.collab.workspace.Checks.ids;
 import static io.collab.workspace.Checks.longs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Workspaces (/api/projects/workspaces/)")
 class WorkspacesTest {
 
@@ -43,16 +42,8 @@ class WorkspacesTest {
   private long projectId;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    owner = actors.register("owner");
+  void createProject() {
     projectId = actors.createProject(owner, "Home").getLong("id");
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   // ---- create and read -----------------------------------------------------------------------------------------------
@@ -456,8 +447,7 @@ class WorkspacesTest {
   void badLimit(String limit) {
     HttpResponse<Buffer> response = actors.get(owner, WORKSPACES + "?limit=" + limit);
 
-    assertThat(response.statusCode()).isEqualTo(400);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("validation_failed");
+    assertError(response, 400, "validation_failed");
   }
 
   // ---- validation ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+package io.collab.workspace;
+
+import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
+import org.junit.jupiter.params.provider.Arguments;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * The people of the permission matrices ({@link PermissionMatrixTest}, {@link FilePermissionsTest}), one for each
+ * column of the README's table, and the fresh workspace each cell is played in.
+ */
+final class Cast {
+
+  /** The columns of a permission table. */
+  enum Who {
+    PROJECT_OWNER, WORKSPACE_OWNER, COLLABORATOR, VIEWER, OUTSIDER, ANONYMOUS;
+
+    @Override
+    public String toString() {
+      return switch (this) {
+        case PROJECT_OWNER -> "project owner";
+        case WORKSPACE_OWNER -> "workspace owner";
+        case OUTSIDER -> "anyone else";
+        case ANONYMOUS -> "caller without a token";
+        default -> name().toLowerCase(Locale.ROOT);
+      };
+    }
+  }
+
+  /** A project and its one workspace, everybody in place. */
+  record Stage(long projectId, long workspaceId) {}
+
+  final Actor projectOwner;
+  final Actor workspaceOwner;
+  final Actor collaborator;
+  final Actor viewer;
+  final Actor outsider;
+  private final Actors actors;
+
+  Cast(Actors actors) {
+    this.actors = actors;
+    projectOwner = actors.register("projectowner");
+    workspaceOwner = actors.register("wsowner");
+    collaborator = actors.register("collaborator");
+    viewer = actors.register("viewer");
+    outsider = actors.register("outsider");
+  }
+
+  /** Who calls in a column; {@code null}, which sends no token, for {@link Who#ANONYMOUS}. */
+  Actor actor(Who who) {
+    return switch (who) {
+      case PROJECT_OWNER -> projectOwner;
+      case WORKSPACE_OWNER -> workspaceOwner;
+      case COLLABORATOR -> collaborator;
+      case VIEWER -> viewer;
+      case OUTSIDER -> outsider;
+      case ANONYMOUS -> null;
+    };
+  }
+
+  /**
+   * A new project of the project owner with one workspace in it, where the workspace owner has the owner role (without
+   * owning the project), the collaborator and the viewer theirs, and the outsider none.
+   */
+  Stage stage(String name) {
+    long project = actors.createProject(projectOwner, name, name).getLong("id");
+    long workspace = actors.createWorkspace(projectOwner, project, name).getLong("id");
+    actors.addMember(projectOwner, workspace, workspaceOwner, "owner");
+    actors.addMember(projectOwner, workspace, collaborator, "collaborator");
+    actors.addMember(projectOwner, workspace, viewer, "viewer");
+    return new Stage(project, workspace);
+  }
+
+  /** One row of a table as (operation, who, expected status) arguments: {@code statuses} in {@code columns} order. */
+  static Stream<Arguments> row(Object operation, List<Who> columns, int... statuses) {
+    return IntStream.range(0, columns.size()).mapToObj(i -> Arguments.of(operation, columns.get(i), statuses[i]));
+  }
+
+  /** The error code of a refusal with {@code status}. */
+  static String refusal(int status) {
+    return switch (status) {
+      case 401 -> "token_invalid";
+      case 403 -> "forbidden";
+      case 404 -> "not_found";
+      default -> throw new IllegalArgumentException("not a refusal: " + status);
+    };
+  }
+}
