@@ -1,47 +1,30 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Two instances sharing PostgreSQL and Redis serve one workspace as one")
 class CrossInstanceTest {
 
   private TestApp first;
+  /** Another instance of the same deployment. */
   private TestApp second;
+  /** Users of the first instance. */
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    first = TestApp.start();
-    second = TestApp.start(config -> {
-      config.getJsonObject("pg").put("url", first.config.getJsonObject("pg").getString("url"));
-      config.getJsonObject("redis").put("url", first.config.getJsonObject("redis").getString("url"));
-      config.getJsonObject("jwt").put("secret", first.config.getJsonObject("jwt").getString("secret"));
-    });
-    actors = new Actors(first);
-  }
-
-  @AfterAll
-  void undeploy() {
-    second.stop();
-    first.stop();
-  }
 
   @Test
   @DisplayName("sockets on both instances see the same broadcasts, with the same seqs, in the same order")

@@ -22,55 +22,91 @@ public final class CollabExtension implements BeforeAllCallback, AfterAllCallbac
   @Override
   public void beforeAll(ExtensionContext context) throws IllegalAccessException {
     Class<?> testClass = context.getRequiredTestClass();
+    Started started = new Started(testClass.getAnnotation(CollabTest.class).settings());
     // Kept before anything starts, so that whatever did start is closed even when a later step fails.
-    Deque<AutoCloseable> opened = new ArrayDeque<>();
-    context.getStore(NAMESPACE).put(Deque.class, opened);
-    TestApp app = TestApp.start(config -> apply(config, testClass.getAnnotation(CollabTest.class).settings()));
-    opened.push(app::stop);
-    Actors actors = new Actors(app);
+    context.getStore(NAMESPACE).put(Started.class, started);
+    started.start();
     Object test = context.getRequiredTestInstance();
     for (Field field : testClass.getDeclaredFields()) {
-      if (!Modifier.isStatic(field.getModifiers())) {
-        Object value = valueFor(field, app, actors, opened);
-        if (value != null) {
-          field.setAccessible(true);
-          field.set(test, value);
-        }
+      Object value = Modifier.isStatic(field.getModifiers()) ? null : started.valueFor(field);
+      if (value != null) {
+        field.setAccessible(true);
+        field.set(test, value);
       }
     }
   }
 
-  /** Closes in the reverse order of opening: clients first, the service last. */
   @Override
   public void afterAll(ExtensionContext context) throws Exception {
-    @SuppressWarnings("unchecked")
-    Deque<AutoCloseable> opened = context.getStore(NAMESPACE).remove(Deque.class, Deque.class);
-    while (opened != null && !opened.isEmpty()) {
-      opened.pop().close();
+    Started started = context.getStore(NAMESPACE).remove(Started.class, Started.class);
+    if (started != null) {
+      started.close();
     }
   }
 
-  /** What a field of the test class is filled with, or null for a field this extension leaves alone. */
-  private static Object valueFor(Field field, TestApp app, Actors actors, Deque<AutoCloseable> opened) {
-    Class<?> type = field.getType();
-    if (type == TestApp.class) {
-      return app;
-    } else if (type == Actors.class) {
-      return actors;
-    } else if (type == Actor.class) {
-      return actors.register(field.getName().toLowerCase(Locale.ROOT));
-    } else if (type == Team.class) {
-      return Teams.create(actors);
-    } else if (type == Database.class) {
-      Database db = Database.of(app);
-      opened.push(db);
-      return db;
-    } else if (type == Redis.class) {
-      Redis redis = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
-      opened.push(redis::close);
-      return redis;
+  /** What one test class started, closed in the reverse order of opening: clients first, the service last. */
+  private static final class Started implements AutoCloseable {
+
+    private final String[] settings;
+    private final Deque<AutoCloseable> opened = new ArrayDeque<>();
+    private TestApp app;
+    private Actors actors;
+    private boolean appGiven;
+
+    Started(String[] settings) {
+      this.settings = settings;
     }
-    return null;
+
+    void start() {
+      app = TestApp.start(config -> apply(config, settings));
+      opened.push(app::stop);
+      actors = new Actors(app);
+    }
+
+    /** What a field of the test class is filled with, or null for a field this extension leaves alone. */
+    Object valueFor(Field field) {
+      Class<?> type = field.getType();
+      if (type == TestApp.class) {
+        return appGiven ? another() : first();
+      } else if (type == Actors.class) {
+        return actors;
+      } else if (type == Actor.class) {
+        return actors.register(field.getName().toLowerCase(Locale.ROOT));
+      } else if (type == Team.class) {
+        return Teams.create(actors);
+      } else if (type == Database.class) {
+        return opened(Database.of(app));
+      } else if (type == Redis.class) {
+        Redis redis = Redis.createClient(app.vertx, app.config.getJsonObject("redis").getString("url"));
+        opened.push(redis::close);
+        return redis;
+      }
+      return null;
+    }
+
+    private TestApp first() {
+      appGiven = true;
+      return app;
+    }
+
+    /** Another instance of the same deployment, for a class that has a second {@link TestApp} field. */
+    private TestApp another() {
+      TestApp another = TestApp.startAlongside(app, config -> apply(config, settings));
+      opened.push(another::stop);
+      return another;
+    }
+
+    private <T extends AutoCloseable> T opened(T resource) {
+      opened.push(resource);
+      return resource;
+    }
+
+    @Override
+    public void close() throws Exception {
+      while (!opened.isEmpty()) {
+        opened.pop().close();
+      }
+    }
   }
 
   /** Applies {@code path=value} settings; a path the defaults do not have fails the class, as a typo should. */

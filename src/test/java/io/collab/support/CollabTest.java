@@ -12,7 +12,8 @@ import java.lang.annotation.Target;
  * A test class that talks to the real service: before its first test the service is deployed against a database and
  * a Redis database of its own ({@link TestApp#start}), and the test instance's fields are filled by type:
  * <ul>
- *   <li>{@link TestApp} the service, {@link Actors} its users, {@link Database} SQL on its database,
+ *   <li>{@link TestApp} the service (a second field of that type: another instance of the same deployment, with
+ *       the same settings, {@link TestApp#startAlongside}), {@link Actors} its users, {@link Database} SQL on its database,
  *       {@link io.vertx.redis.client.Redis} a client of its Redis database;</li>
  *   <li>{@link Actors.Actor}: a new registered, logged-in user, named after the field;</li>
  *   <li>{@link Teams.Team}: a new workspace with an owner, a collaborator and a viewer.</li>

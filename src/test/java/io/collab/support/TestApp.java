@@ -52,6 +52,19 @@ public final class TestApp {
   }
 
   /**
+   * Another instance of {@code first}'s deployment: its database, Redis database and JWT secret, its own HTTP port and
+   * Vert.x instance; {@code tweak} may change the rest.
+   */
+  public static TestApp startAlongside(TestApp first, Consumer<JsonObject> tweak) {
+    return start(config -> {
+      config.getJsonObject("pg").put("url", first.config.getJsonObject("pg").getString("url"));
+      config.getJsonObject("redis").put("url", first.config.getJsonObject("redis").getString("url"));
+      config.getJsonObject("jwt").put("secret", first.config.getJsonObject("jwt").getString("secret"));
+      tweak.accept(config);
+    });
+  }
+
+  /**
    * A client of a service that runs elsewhere ({@link ServiceProcess}) on {@code port} of 127.0.0.1, so that
    * {@link Actors}, {@link Teams} and {@link Sockets} work with it too. {@link #stop()} closes the client only.
    */
