@@ -66,8 +66,7 @@ class LoginTest {
   @Test
   @DisplayName("an unknown email gets 401 invalid_credentials")
   void unknownEmail() {
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", new JsonObject()
-        .put("email", Actors.unknownEmail()).put("password", "whatever password"));
+    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.unknownUser());
 
     assertThat(response.statusCode()).isEqualTo(401);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
@@ -78,10 +77,8 @@ class LoginTest {
   void sameAnswerForBothFailures() {
     Actor account = actors.signUp("user");
 
-    HttpResponse<Buffer> wrongPassword = app.post("/api/auth/login/",
-        Actors.credentials(account).put("password", "not the password"));
-    HttpResponse<Buffer> unknownEmail = app.post("/api/auth/login/", new JsonObject()
-        .put("email", Actors.unknownEmail()).put("password", "not the password"));
+    HttpResponse<Buffer> wrongPassword = app.post("/api/auth/login/", Actors.wrongPassword(account));
+    HttpResponse<Buffer> unknownEmail = app.post("/api/auth/login/", Actors.unknownUser());
 
     assertThat(unknownEmail.statusCode()).isEqualTo(wrongPassword.statusCode());
     assertThat(unknownEmail.bodyAsJsonObject()).isEqualTo(wrongPassword.bodyAsJsonObject());

@@ -102,6 +102,16 @@ public final class Actors {
     return new JsonObject().put("email", actor.email()).put("password", PASSWORD);
   }
 
+  /** The body of a login of {@code actor} with a wrong password. */
+  public static JsonObject wrongPassword(Actor actor) {
+    return credentials(actor).put("password", "not the password");
+  }
+
+  /** The body of a login as an email no user has. */
+  public static JsonObject unknownUser() {
+    return new JsonObject().put("email", unknownEmail()).put("password", "not the password");
+  }
+
   /** {@code GET /api/auth/me/} with {@code access} as the bearer token. */
   public HttpResponse<Buffer> me(String access) {
     return app.send(app.web.get("/api/auth/me/").putHeader("Authorization", "Bearer " + access));

@@ -2,12 +2,17 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.params.provider.Arguments;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The people of the permission matrices ({@link PermissionMatrixTest}, {@link FilePermissionsTest}), one for each
@@ -80,8 +85,23 @@ final class Cast {
     return IntStream.range(0, columns.size()).mapToObj(i -> Arguments.of(operation, columns.get(i), statuses[i]));
   }
 
-  /** The error code of a refusal with {@code status}. */
-  static String refusal(int status) {
+  /**
+   * Plays one cell of a table: {@code call} answers {@code expected}, and a refusal carries its error code and leaves
+   * what {@code state} sees as it was.
+   */
+  static void assertCell(String cell, int expected, Supplier<?> state, Supplier<HttpResponse<Buffer>> call) {
+    Object before = state.get();
+
+    HttpResponse<Buffer> response = call.get();
+
+    assertThat(response.statusCode()).as("%s: %s", cell, response.bodyAsString()).isEqualTo(expected);
+    if (expected >= 400) {
+      assertThat(response.bodyAsJsonObject().getString("error")).as("error code of %s", cell).isEqualTo(refusal(expected));
+      assertThat(state.get()).as("state after a refused %s", cell).isEqualTo(before);
+    }
+  }
+
+  private static String refusal(int status) {
     return switch (status) {
       case 401 -> "token_invalid";
       case 403 -> "forbidden";

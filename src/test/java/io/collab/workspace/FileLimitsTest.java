@@ -4,7 +4,6 @@ import io.collab.support.Actors;
 import io.collab.support.CollabTest;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
-import io.collab.support.TestApp;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -25,7 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Workspace file limits (files.maxBytes = 16, files.maxPerWorkspace = 3)")
 class FileLimitsTest {
 
-  private TestApp app;
   private Actors actors;
 
   @Test

@@ -100,15 +100,7 @@ class FilePermissionsTest {
   @DisplayName("each files operation answers each role as the matrix says; refusals change nothing")
   void cell(Operation op, Who who, int expected) {
     Fixture f = fixture();
-    String before = state(f);
-
-    HttpResponse<Buffer> response = perform(op, cast.actor(who), f);
-
-    assertThat(response.statusCode()).as("%s by the %s: %s", op, who, response.bodyAsString()).isEqualTo(expected);
-    if (expected >= 400) {
-      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(Cast.refusal(expected));
-      assertThat(state(f)).as("files after a refused %s by the %s", op, who).isEqualTo(before);
-    }
+    Cast.assertCell(op + " by the " + who, expected, () -> state(f), () -> perform(op, cast.actor(who), f));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -3,7 +3,6 @@ package io.collab.workspace;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
-import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,7 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Workspace members (/api/projects/workspaces/{id}/members/)")
 class MembersTest {
 
-  private TestApp app;
   private Actors actors;
   private Actor owner;
   private long projectId;

@@ -148,15 +148,7 @@ class PermissionMatrixTest {
   @DisplayName("Each operation answers each role as the table says; refusals are 403 forbidden or 404 not_found and change nothing")
   void cell(Operation op, Who who, int expected) {
     Stage f = fixture();
-    Snapshot before = snapshot(f);
-
-    HttpResponse<Buffer> response = perform(op, cast.actor(who), f);
-
-    assertThat(response.statusCode()).as("%s by the %s: %s", op, who, response.bodyAsString()).isEqualTo(expected);
-    if (expected == 403 || expected == 404) {
-      assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(Cast.refusal(expected));
-      assertThat(snapshot(f)).as("state after a refused %s by the %s", op, who).isEqualTo(before);
-    }
+    Cast.assertCell(op + " by the " + who, expected, () -> snapshot(f), () -> perform(op, cast.actor(who), f));
   }
 
   @ParameterizedTest(name = "{0}")

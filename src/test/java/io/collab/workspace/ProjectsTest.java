@@ -4,7 +4,6 @@ import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
 import io.collab.support.Database;
-import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -38,7 +37,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Projects (/api/projects/projects/)")
 class ProjectsTest {
 
-  private TestApp app;
   private Actors actors;
   private Database db;
   private Actor alice;

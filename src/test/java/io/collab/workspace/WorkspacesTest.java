@@ -3,7 +3,6 @@ package io.collab.workspace;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
-import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +35,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Workspaces (/api/projects/workspaces/)")
 class WorkspacesTest {
 
-  private TestApp app;
   private Actors actors;
   private Actor owner;
   private long projectId;
