@@ -37,8 +37,8 @@ final class JobReconciler {
   private final long periodMs;
   private final long graceMs;
   private long timer = -1;
+  private final Outage reconciling = new Outage(log, "reconciling the job stream with PostgreSQL");
   private boolean passing;
-  private boolean failing;
 
   /**
    * @param commandTimeoutMs how long the API's enqueue of a new job may take: younger jobs are left to it, so a
@@ -72,7 +72,7 @@ final class JobReconciler {
     return page(null, 0)
         .onComplete(done -> passing = false)
         .onSuccess(this::passed)
-        .onFailure(this::failed);
+        .onFailure(reconciling::failed);
   }
 
   private Future<Integer> page(String after, int added) {
@@ -86,21 +86,10 @@ final class JobReconciler {
   }
 
   private void passed(int added) {
-    if (failing) {
-      log.info("job reconciliation works again");
-      failing = false;
-    }
+    reconciling.works();
     if (added > 0) {
       metrics.requeued(added);
       log.warn("{} job(s) missing from the job stream (Redis lost them) were queued again", added);
-    }
-  }
-
-  /** Once per outage, not once per pass. */
-  private void failed(Throwable err) {
-    if (!failing) {
-      log.warn("job reconciliation failed, retrying every {} ms: {}", periodMs, err.getMessage());
-      failing = true;
     }
   }
 }

@@ -66,6 +66,9 @@ public class JobWorkerVerticle extends VerticleBase {
   private boolean sandboxReady;
   private boolean polling;
   private long readRetryMs;  // 0 while reads succeed
+  private final Outage reading = new Outage(log, "reading the job stream");
+  private final Outage reclaiming = new Outage(log, "reclaiming the entries of dead workers");
+  private final Outage renewing = new Outage(log, "renewing the leases of running jobs");
   private boolean stopping;
 
   /** @param events how job events reach workspaces (the launcher ties it to the realtime layer) */
@@ -161,20 +164,14 @@ public class JobWorkerVerticle extends VerticleBase {
     });
   }
 
-  /** One warning per outage, then quiet retries with backoff until a read succeeds. */
   private void readFailed(Throwable err) {
-    if (readRetryMs == 0) {
-      log.warn("reading the job stream failed, retrying every {}-{} ms until Redis answers: {}", READ_RETRY_FIRST_MS,
-          READ_RETRY_MAX_MS, err.getMessage());
-    }
+    reading.failed(err);
     readRetryMs = readRetryMs == 0 ? READ_RETRY_FIRST_MS : Math.min(READ_RETRY_MAX_MS, readRetryMs * 2);
   }
 
   private void readsWork() {
-    if (readRetryMs > 0) {
-      log.info("the job stream is readable again");
-      readRetryMs = 0;
-    }
+    reading.works();
+    readRetryMs = 0;
   }
 
   /** Takes over entries of workers that stopped renewing them. */
@@ -184,8 +181,11 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     queue.reclaim(consumer, settings.leaseMs(), free)
-        .onSuccess(entries -> entries.stream().filter(e -> !runs.containsKey(e.id())).forEach(this::process))
-        .onFailure(err -> log.warn("reclaiming stale jobs failed: {}", err.getMessage()));
+        .onSuccess(entries -> {
+          reclaiming.works();
+          entries.stream().filter(e -> !runs.containsKey(e.id())).forEach(this::process);
+        })
+        .onFailure(reclaiming::failed);
   }
 
   // ---- leases -------------------------------------------------------------------------------------------------
@@ -214,6 +214,7 @@ public class JobWorkerVerticle extends VerticleBase {
     });
     return bus.request(Bus.JOBS_RENEW, new JsonObject().put("leases", leases).put("lease_ms", settings.leaseMs()))
         .onSuccess(reply -> {
+          renewing.works();
           List<Object> held = reply.getJsonArray("held").getList();
           tokens.forEach((run, token) -> {
             if (!token.equals(run.token)) {
@@ -226,8 +227,7 @@ public class JobWorkerVerticle extends VerticleBase {
             }
           });
         })
-        .onFailure(err -> log.warn("renewing the leases of {} running job(s) failed: {}", leased.size(),
-            err.getMessage()));
+        .onFailure(renewing::failed);
   }
 
   /** A run whose lease passed without a renewal may already be running elsewhere: it must stop here. */

@@ -92,7 +92,8 @@ final class JobStore {
       ORDER BY j.id LIMIT $3""";
   /** Why a start was refused: the row as it is (no row: gone), and whether a live lease holds it. */
   static final String REFUSED = "SELECT " + COLUMNS + """
-      , j.status IN ('running', 'retrying') AND j.lease_until >= now() AS held FROM jobs j WHERE j.id = $1""";
+      , coalesce(j.status IN ('running', 'retrying') AND j.lease_until >= now(), false) AS held
+      FROM jobs j WHERE j.id = $1""";
   static final String FIND = "SELECT " + COLUMNS + " FROM jobs j WHERE j.id = $1";
 
   private final Pool pool;
