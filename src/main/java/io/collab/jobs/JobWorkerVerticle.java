@@ -230,11 +230,14 @@ public class JobWorkerVerticle extends VerticleBase {
         .onFailure(renewing::failed);
   }
 
-  /** A run whose lease passed without a renewal may already be running elsewhere: it must stop here. */
+  /**
+   * A run whose lease passes without a renewal may then start elsewhere: it stops here at the last heartbeat before
+   * its lease ends (measured from when this worker asked, so never later than PostgreSQL's end of it).
+   */
   private void stopOverdueRuns() {
-    long now = System.nanoTime();
-    runs.values().stream().filter(run -> run.token != null && !run.lost && now - run.leaseUntilNanos > 0)
-        .toList().forEach(run -> lose(run, "its lease expired before it could be renewed"));
+    long nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(heartbeatMs());
+    runs.values().stream().filter(run -> run.token != null && !run.lost && nextHeartbeat - run.leaseUntilNanos > 0)
+        .toList().forEach(run -> lose(run, "its lease could not be renewed in time"));
   }
 
   /** Stops a run that is not this worker's any more; its result is not recorded and its entry not acknowledged. */
