@@ -16,6 +16,7 @@
 #   BENCH_PG_DB              database created afresh for the run (dropped at the end), default collab_bench
 #   BENCH_PG_ADMIN_URL       where to create it, default postgresql://postgres@127.0.0.1:5432/postgres
 #   BENCH_REDIS_DB           Redis database, flushed before and after the run, default 9
+#   BENCH_REDIS_PORT         port of that Redis server on 127.0.0.1, default 6379
 #   BENCH_PORTS              HTTP ports of the instances, default "8001 8002"
 #   BENCH_SERVER_JAVA_OPTS   default -Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
 #   BENCH_CLIENT_JAVA_OPTS   default -Xms1g -Xmx2g -XX:+AlwaysPreTouch -XX:+UseG1GC
@@ -35,7 +36,7 @@ PG_DB="${BENCH_PG_DB:-collab_bench}"
 PG_ADMIN_URL="${BENCH_PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 REDIS_MODE=shared
 REDIS_HOST=127.0.0.1
-REDIS_PORT=6379
+REDIS_PORT="${BENCH_REDIS_PORT:-6379}"
 REDIS_DB="${BENCH_REDIS_DB:-9}"
 read -r -a PORTS <<<"${BENCH_PORTS:-8001 8002}"
 read -r -a SERVER_OPTS <<<"${BENCH_SERVER_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError}"
@@ -178,7 +179,7 @@ main() {
   case "$scenario" in
     fanout) raise_file_limit; scenario_fanout "$@" ;;
     idle) raise_file_limit; scenario_idle "$@" ;;
-    help | -h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+    help | -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}" ;;
     *) die "unknown scenario '$scenario' (expected fanout, idle or help)" ;;
   esac
 }

@@ -35,24 +35,21 @@
 #   BENCH_CLUSTER_PORT      first Hazelcast port tried, default 5951
 #   BENCH_SERVER_JAVA_OPTS  default -Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError
 #   BENCH_CLIENT_JAVA_OPTS  default -Xms256m -Xmx1g -XX:+UseG1GC
-#   BENCH_JFR=1             record a JFR profile (CPU samples, locks) of both nodes into the run directory
+#   BENCH_JFR=1             record a JFR profile (CPU samples, locks, exceptions) of the nodes and the client into
+#                           the run directory
 #   BENCH_KEEP_DB=1         keep the database (and, with BENCH_REDIS=shared, the Redis database) after the run
 #   READY_TIMEOUT           seconds to wait for each ready line, default 120
 #   COLLAB_JOBS_CONCURRENCY, COLLAB_HTTP_INSTANCES, ... are passed through to both nodes.
 # Phase 1 also prints the CPU time per answered submit of each node, PostgreSQL (all its processes), the private
 # Redis, wrk and the whole machine, read from /proc over the same window.
-# Output: bench/jobs/target/run-<time>/ holds the nodes' logs, the benchmark's output and the SQL summary.
+# Output: bench/jobs/target/run-<time>/ holds the nodes' logs and GC logs, the benchmark's output and the SQL summary.
+# The database, Redis and node handling is scripts/lib/bench-servers.sh's, shared with bench/run-realtime.sh and
+# bench/run-docs.sh.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/../.." && pwd)"
 cd "$ROOT"
-
-if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
-  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$BENCH_DIR/run.sh"
-  mvn -q -B -f "$BENCH_DIR/pom.xml" compile exec:exec@bench -Dbench.args=--help 2>&1 | sed 's/\x1b\[0m//g'
-  exit 0
-fi
 
 JAR="target/collab.jar"
 RUN_DIR="$BENCH_DIR/target/run-$(date +%Y%m%d-%H%M%S)"
@@ -60,129 +57,57 @@ PG_DB="${BENCH_PG_DB:-collab_jobs_bench}"
 PG_ADMIN_URL="${BENCH_PG_ADMIN_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 PG_URL="postgresql://postgres@127.0.0.1:5432/$PG_DB"
 REDIS_MODE="${BENCH_REDIS:-private}"
-REDIS_DB="${BENCH_REDIS_DB:-11}"
-REDIS_PORT="${BENCH_REDIS_PORT:-6391}"
-REDIS_PID=""
-DB_CREATED=0
+REDIS_HOST=127.0.0.1
+if [[ "$REDIS_MODE" == private ]]; then
+  REDIS_PORT="${BENCH_REDIS_PORT:-6391}"
+  REDIS_DB=0
+else
+  REDIS_PORT=6379
+  REDIS_DB="${BENCH_REDIS_DB:-11}"
+fi
 read -r -a PORTS <<<"${BENCH_PORTS:-8001 8002}"
 read -r -a SERVER_OPTS <<<"${BENCH_SERVER_JAVA_OPTS:--Xms512m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError}"
 CLIENT_OPTS="${BENCH_CLIENT_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC}"
 READY_TIMEOUT="${READY_TIMEOUT:-120}"
+CLUSTER_NAME="collab-jobs-bench-$$"
+CLUSTER_PORT="${BENCH_CLUSTER_PORT:-5951}"
+BENCH_MAIN=io.collab.bench.JobsBench
+BENCH_POM="$BENCH_DIR/pom.xml"
 NAMES=(nodeA nodeB)
 read -r -a ROLES <<<"${BENCH_ROLES:-api,realtime,persistence,worker worker}"
-PIDS=()
-redis_cli() {
-  if [[ "$REDIS_MODE" == private ]]; then redis-cli -p "$REDIS_PORT" "$@"; else redis-cli -n "$REDIS_DB" "$@"; fi
-}
+
+NODE_NAMES=()
+NODE_PIDS=()
+LAST_READY=""
 
 log() { printf 'jobs-bench: %s\n' "$*" >&2; }
-# shellcheck source=../../scripts/lib/processes.sh
-source "$ROOT/scripts/lib/processes.sh"
 die() { log "$*"; exit 1; }
+# shellcheck source=../../scripts/lib/bench-servers.sh
+source "$ROOT/scripts/lib/bench-servers.sh"
+
+if [[ "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$BENCH_DIR/run.sh"
+  mvn_q "${BENCH_MVN[@]}" compile exec:exec@bench -Dbench.args=--help
+  exit 0
+fi
 
 [[ "${#PORTS[@]}" == 2 ]] || die "BENCH_PORTS must name two ports"
 [[ "${#ROLES[@]}" == 1 || "${#ROLES[@]}" == 2 ]] || die "BENCH_ROLES must name the roles of one or two nodes"
-[[ "$PG_DB" =~ ^[a-z_][a-z0-9_]*$ ]] || die "BENCH_PG_DB must be a plain lower-case identifier"
 [[ "$REDIS_MODE" == private || "$REDIS_MODE" == shared ]] || die "BENCH_REDIS must be private or shared"
 
-machine() {
-  echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -m | awk '/^Mem:/{print $2}') MiB memory"
-  echo "java: $(java -version 2>&1 | head -2 | tail -1)"
-  echo "redis ($REDIS_MODE, $COLLAB_REDIS_URL): $(redis_cli info server | tr -d '\r' | awk -F: '/^redis_version/{print $2}'), postgresql: $(psql "$PG_ADMIN_URL" -Atc 'show server_version'), bwrap: $(bwrap --version 2>&1 | head -1), python: $(/usr/bin/python3 --version 2>&1)"
-  echo "load: $(uptime)"
-}
-
-stop_nodes() {
-  stop_named NAMES PIDS
-  PIDS=()
-}
-
-cleanup() {
-  stop_nodes
-  if [[ "$DB_CREATED" == 1 && "${BENCH_KEEP_DB:-0}" != 1 ]]; then
-    psql "$PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
-    if [[ "$REDIS_MODE" == shared ]]; then redis_cli FLUSHDB >/dev/null 2>&1 || true; fi
-  elif [[ "$DB_CREATED" == 1 ]]; then
-    log "kept database $PG_DB (and, with BENCH_REDIS=shared, Redis database $REDIS_DB)"
-  fi
-  if [[ -n "$REDIS_PID" ]] && kill -0 "$REDIS_PID" 2>/dev/null; then
-    log "stopping the private redis-server (pid $REDIS_PID)"
-    kill -TERM "$REDIS_PID" 2>/dev/null || true
-  fi
-}
-
-prepare() {
-  command -v psql >/dev/null || die "psql is required"
-  command -v redis-cli >/dev/null || die "redis-cli is required"
+# bench-servers.sh's environment, and what this benchmark needs beyond it.
+prepare_jobs() {
   if [[ " $* " != *" --client vertx "* ]]; then
     command -v wrk >/dev/null || die "wrk is required for phase 1 (apt-get install wrk), or pass --client vertx"
   fi
-  for port in "${PORTS[@]:0:${#ROLES[@]}}"; do
-    port_busy "$port" && die "port $port is already in use (another benchmark or cluster running?)"
-  done
-  mkdir -p "$RUN_DIR"
-  if [[ ! -f "$JAR" ]]; then
-    log "$JAR is missing; building it (mvn -q -B -DskipTests package)"
-    mvn -q -B -DskipTests package 2>&1 | sed 's/\x1b\[0m//g' >&2
-  fi
-  log "compiling the load generator (bench/jobs/pom.xml)"
-  mvn -q -B -f "$BENCH_DIR/pom.xml" compile 2>&1 | sed 's/\x1b\[0m//g' >&2
-
-  create_database "$PG_ADMIN_URL" "$PG_DB"
-  if [[ "$REDIS_MODE" == private ]]; then
-    start_private_redis "$RUN_DIR" "$REDIS_PORT"
-    export COLLAB_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  else
-    log "flushing Redis database $REDIS_DB of 127.0.0.1:6379"
-    redis_cli FLUSHDB >/dev/null
-    export COLLAB_REDIS_URL="redis://127.0.0.1:6379/$REDIS_DB"
-  fi
-
-  export COLLAB_PG_URL="$PG_URL"
-  export COLLAB_JWT_SECRET="$(random_secret)"
+  prepare "${PORTS[@]:0:${#ROLES[@]}}"
   export COLLAB_JWT_ACCESS_TTL_SECONDS=7200  # phase 1 plus the drain can outlast the default 15 minutes
-  export COLLAB_CLUSTER_NAME="collab-jobs-bench-$$"
-  export COLLAB_CLUSTER_MEMBERS=127.0.0.1
-  export COLLAB_CLUSTER_HOST=127.0.0.1
-  export COLLAB_CLUSTER_PORT="${BENCH_CLUSTER_PORT:-5951}"
-  export COLLAB_HTTP_HOST=127.0.0.1
-  export COLLAB_RATE_LIMIT_LOGIN_PER_WINDOW=1000000
-  export COLLAB_RATE_LIMIT_REGISTER_PER_WINDOW=1000000
-  export COLLAB_RATE_LIMIT_USER_PER_WINDOW=1000000
   # Phase 1 queues --jobs / --users jobs per user before the workers catch up (10 with the documented 5000 over
   # 500 users); the quota leaves room for that, and for a warm-up job still running. The quota check counts at most
   # this many rows.
   export COLLAB_JOBS_MAX_ACTIVE_PER_USER="${COLLAB_JOBS_MAX_ACTIVE_PER_USER:-20}"
-  export COLLAB_LOG_FORMAT=json
 }
 
-# Starts node $1 (index) and waits for its ready line, which goes to the output and to bench.txt. Not run in a
-# subshell (no pipe): PIDS must keep the pid for cleanup.
-start_node() {
-  local i="$1" name="${NAMES[$1]}" port="${PORTS[$1]}" pid line deadline jfr=()
-  if [[ "${BENCH_JFR:-0}" == 1 ]]; then
-    jfr=("-XX:StartFlightRecording=filename=$RUN_DIR/$name.jfr,settings=profile,dumponexit=true")
-  fi
-  (
-    export COLLAB_HTTP_PORT="$port"
-    export COLLAB_ROLES="${ROLES[$i]}"
-    exec java "${SERVER_OPTS[@]}" "${jfr[@]}" -Dhazelcast.tcp.join.port.try.count=10 -jar "$JAR" start
-  ) >"$RUN_DIR/$name.log" 2>&1 </dev/null &
-  pid=$!
-  PIDS+=("$pid")
-  log "started $name (pid $pid, port $port, roles ${ROLES[$i]}); log $RUN_DIR/$name.log"
-  deadline=$((SECONDS + READY_TIMEOUT))
-  while ((SECONDS < deadline)); do
-    line="$(grep -m1 '^collab ready: ' "$RUN_DIR/$name.log" || true)"
-    if [[ -n "$line" ]]; then
-      echo "$name: $line" | tee -a "$RUN_DIR/bench.txt"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || { tail -n 5 "$RUN_DIR/$name.log" >&2; die "$name exited before it was ready"; }
-    sleep 0.5
-  done
-  die "$name was not ready after $READY_TIMEOUT s; see $RUN_DIR/$name.log"
-}
 
 # What the jobs table says about the run (server-side timestamps, microseconds).
 summary() {
@@ -215,18 +140,21 @@ SQL
 main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM HUP
-  prepare "$@"
+  prepare_jobs "$@"
   {
     echo "command: bench/jobs/run.sh $*"
     machine
+    echo "bwrap: $(bwrap --version 2>&1 | head -1), python: $(/usr/bin/python3 --version 2>&1)"
     echo "server JVM: ${SERVER_OPTS[*]}; jobs.concurrency ${COLLAB_JOBS_CONCURRENCY:-2} per worker; http.instances ${COLLAB_HTTP_INSTANCES:-0 (one per core)}; jobs.maxActivePerUser $COLLAB_JOBS_MAX_ACTIVE_PER_USER"
     echo "wrk: $(wrk --version 2>&1 | head -1)"
   } | tee "$RUN_DIR/bench.txt"
-  start_node 0
+  # not in a pipe: start_node keeps each pid in NODE_PIDS for cleanup
+  start_node "${NAMES[0]}" "${PORTS[0]}" "${ROLES[0]}" >>"$RUN_DIR/ready.txt"
   if [[ "${#ROLES[@]}" == 2 ]]; then
-    start_node 1
-    grep -q "cluster_size=2" "$RUN_DIR/bench.txt" || die "node B did not report cluster_size=2; see $RUN_DIR"
+    start_node "${NAMES[1]}" "${PORTS[1]}" "${ROLES[1]}" >>"$RUN_DIR/ready.txt"
+    [[ "$LAST_READY" == *"cluster_size=2"* ]] || die "node B did not report cluster_size=2; see $RUN_DIR"
   fi
+  tee -a "$RUN_DIR/bench.txt" <"$RUN_DIR/ready.txt"
   # A fresh member's event-bus registrations take a moment to reach the other node.
   for port in "${PORTS[@]:0:${#ROLES[@]}}"; do
     for _ in $(seq 1 20); do
@@ -236,14 +164,13 @@ main() {
   done
   echo "load before the bench: $(uptime)" | tee -a "$RUN_DIR/bench.txt"
   local args=(--host "127.0.0.1:${PORTS[0]}" --work-dir "$RUN_DIR" "$@")
-  set +e
   # what JobsBench reads CPU time of in /proc around phase 1 (PostgreSQL's processes it finds by name)
   local watched=() i
-  for i in "${!PIDS[@]}"; do watched+=("${NAMES[$i]}=${PIDS[$i]}"); done
+  for i in "${!NODE_PIDS[@]}"; do watched+=("${NODE_NAMES[$i]}=${NODE_PIDS[$i]}"); done
   [[ -n "$REDIS_PID" ]] && watched+=("redis=$REDIS_PID")
   export BENCH_WATCH="${watched[*]}"
-  mvn -q -B -f "$BENCH_DIR/pom.xml" exec:exec@bench -Dbench.jvm="$CLIENT_OPTS" -Dbench.args="${args[*]}" 2>&1 \
-    | sed -u 's/\x1b\[0m//g' | tee -a "$RUN_DIR/bench.txt"
+  set +e
+  bench "${args[*]}" 2>&1 | tee -a "$RUN_DIR/bench.txt"
   local status="${PIPESTATUS[0]}"
   set -e
   echo "load after the bench: $(uptime)" | tee -a "$RUN_DIR/bench.txt"

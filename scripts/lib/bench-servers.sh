@@ -1,6 +1,6 @@
-# Shared by the benchmark scripts under bench/ (run-realtime.sh, run-docs.sh): a fresh database, Redis, collab
-# instances started as plain processes on loopback, the load generator of bench/pom.xml, and what the logs say
-# afterwards. Source it after defining log() (one line to stderr) and die(), and after setting:
+# Shared by the benchmark scripts under bench/ (run-realtime.sh, run-docs.sh, jobs/run.sh): a fresh database, Redis,
+# collab instances started as plain processes on loopback, the load generator of bench/pom.xml (or BENCH_POM), and
+# what the logs say afterwards. Source it after defining log() (one line to stderr) and die(), and after setting:
 #
 #   ROOT RUN_DIR JAR PG_DB PG_ADMIN_URL REDIS_HOST REDIS_PORT REDIS_DB READY_TIMEOUT CLIENT_OPTS
 #   SERVER_OPTS (array)  CLUSTER_NAME  CLUSTER_PORT (first Hazelcast port tried)
@@ -8,6 +8,7 @@
 #                        after; private: a redis-server of the run's own on REDIS_PORT (no persistence), stopped at
 #                        the end
 #   BENCH_MAIN           main class of the load generator (bench/pom.xml's bench.main)
+#   BENCH_POM            the load generator's project, default ROOT/bench/pom.xml
 #   BUILD_WHEN_STALE     1: rebuild JAR when anything under src/main or pom.xml is newer than it (0: only when missing)
 #   COLLAB_DIR           the checkout whose build runs (JAR is its target/collab.jar); default ROOT. The load
 #                        generator always comes from ROOT's bench/, compiled against COLLAB_DIR's plain jar
@@ -21,7 +22,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/processes.sh"
 COLLAB_DIR="${COLLAB_DIR:-$ROOT}"
 MVN=(mvn -q -B -Dstyle.color=never)
 # the service's plain jar, which bench/pom.xml puts on the load generator's class path (io.collab.documents)
-BENCH_MVN=(-f "$ROOT/bench/pom.xml" "-Dcollab.jar=$COLLAB_DIR/target/collab-0.1.0-SNAPSHOT.jar")
+BENCH_POM="${BENCH_POM:-$ROOT/bench/pom.xml}"
+BENCH_MVN=(-f "$BENCH_POM" "-Dcollab.jar=$COLLAB_DIR/target/collab-0.1.0-SNAPSHOT.jar")
 REDIS_PID=""
 DB_CREATED=0
 
@@ -77,7 +79,7 @@ prepare() {
   if jar_stale; then
     build_jar
   fi
-  log "compiling the load generator (bench/pom.xml)"
+  log "compiling the load generator (${BENCH_POM#"$ROOT/"})"
   mvn_q "${BENCH_MVN[@]}" compile >&2
 
   create_database "$PG_ADMIN_URL" "$PG_DB"
@@ -109,11 +111,12 @@ prepare() {
   export COLLAB_LOG_FORMAT=json
 }
 
-# Starts instance $1 on port $2 and waits for its ready line.
+# Starts instance $1 on port $2 (with roles $3, default COLLAB_ROLES) and waits for its ready line.
 start_node() {
-  local name="$1" port="$2" pid line deadline
+  local name="$1" port="$2" roles="${3:-$COLLAB_ROLES}" pid line deadline
   (
     export COLLAB_HTTP_PORT="$port"
+    export COLLAB_ROLES="$roles"
     # shellcheck disable=SC2046
     exec java "${SERVER_OPTS[@]}" "-Xlog:gc:file=$RUN_DIR/$name-gc.log:timemillis,uptime" $(jfr_opts "$name") \
       -Dhazelcast.tcp.join.port.try.count=10 -jar "$JAR" start
@@ -121,10 +124,10 @@ start_node() {
   pid=$!
   NODE_NAMES+=("$name")
   NODE_PIDS+=("$pid")
-  log "started $name (pid $pid, port $port); log $RUN_DIR/$name.log"
+  log "started $name (pid $pid, port $port, roles $roles); log $RUN_DIR/$name.log"
   deadline=$((SECONDS + READY_TIMEOUT))
   while ((SECONDS < deadline)); do
-    line="$(grep -m1 '^collab ready: ' "$RUN_DIR/$name.log" || true)"
+    line="$(grep -m1 '^collab ready: ' "$RUN_DIR/$name.log" 2>/dev/null || true)"  # the log may not exist yet
     if [[ -n "$line" ]]; then
       echo "$name: $line"
       LAST_READY="$line"

@@ -165,7 +165,8 @@ public final class Bus {
   /** Request {@code {"actor", "workspace_id", "file_id"}}; reply {@code {"file_id", "path", "version", "content"}}. */
   public static final String DOCS_OPEN = "collab.docs.open";
   /**
-   * The authority step of collaborative editing, in one transaction under the file's row lock. Request
+   * The authority step of collaborative editing, under the file's row lock, in the transaction of the node's next
+   * batch of pushes ({@code files.pushBatchSize}). Request
    * {@code {"actor", "workspace_id", "file_id", "version", "updates": [update...]}} ({@code version}: the document
    * version the first pushed update applies to, possibly older than the current one); reply {@code {"file_id",
    * "from", "version", "updates": [update...]}}: the accepted updates, rebased over those accepted since

@@ -152,8 +152,9 @@ public record CollabConfig(
    * @param maxPerWorkspace most files one workspace holds
    * @param historyLength updates kept per file for {@code doc_pull} (older ones are trimmed; a pull from before them
    *     answers {@code doc_reload})
+   * @param pushBatchSize most pushes one node commits in one transaction ({@code DocumentStore})
    */
-  public record Files(int maxBytes, int maxPerWorkspace, int historyLength) {}
+  public record Files(int maxBytes, int maxPerWorkspace, int historyLength, int pushBatchSize) {}
 
   public record Cluster(String name, List<String> members, String host, int port) {}
 
@@ -296,7 +297,8 @@ public record CollabConfig(
     return new Files(
         atLeast("files.maxBytes", f.getInteger("maxBytes"), 1),
         atLeast("files.maxPerWorkspace", f.getInteger("maxPerWorkspace"), 1),
-        atLeast("files.historyLength", f.getInteger("historyLength"), 1));
+        atLeast("files.historyLength", f.getInteger("historyLength"), 1),
+        atLeast("files.pushBatchSize", f.getInteger("pushBatchSize"), 1));
   }
 
   private static String deploymentId(String value) {

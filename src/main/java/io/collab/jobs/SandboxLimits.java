@@ -7,7 +7,7 @@ package io.collab.jobs;
  * @param wallTimeMs     real time before the whole run is killed ({@link SandboxResult#timedOut()})
  * @param cpuSeconds     CPU time of each process (RLIMIT_CPU); past it the process gets SIGXCPU, one second later
  *                       SIGKILL ({@link SandboxResult#timedOut()} too)
- * @param memoryBytes    address space of each process (RLIMIT_AS); node gets {@value Sandbox#NODE_EXTRA_MIB} MiB
+ * @param memoryBytes    address space of each process (RLIMIT_AS); node gets {@value SandboxCommand#NODE_EXTRA_MIB} MiB
  *                       more, reserved by V8 for JIT code and never touched, and a heap capped at this size
  * @param maxProcesses   processes and threads of the run (RLIMIT_NPROC counted in the run's own user namespace)
  * @param maxOutputBytes bytes kept of stdout and of stderr each; the rest is read and dropped

@@ -2,10 +2,8 @@ package io.collab.persistence;
 
 import io.collab.common.BusFailure;
 import io.collab.config.CollabConfig;
-import io.collab.documents.Authority;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.DocumentText;
-import io.collab.documents.InvalidChangeException;
 import io.collab.documents.Update;
 import io.collab.realtime.Protocol;
 import io.collab.workspace.Access;
@@ -17,21 +15,19 @@ import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
-import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Workspace files and the log of their edits: every statement about them, for the REST operations (FILES_*) and the
- * editing protocol (DOCS_*). The caller's effective role ({@link Access}) decides: none → 404 for everything, a
+ * Workspace files over REST (FILES_*): every statement about them except the editing protocol's
+ * ({@link DocumentStore}). The caller's effective role ({@link Access}) decides: none → 404 for everything, a
  * reader that writes → 403.
  *
- * <p>A file's text only changes under its row lock ({@code FOR UPDATE}), in the transaction that appends the updates
- * that lead to it, so its versions form one sequence with no gap and no fork, whichever instance runs the push.
+ * <p>A replace changes the text as a push does: as one logged update from client {@code rest}, under the file's row
+ * lock, stored by {@link DocumentStore#store}.
  */
 final class FileStore {
 
@@ -57,22 +53,6 @@ final class FileStore {
   static final String INSERT = "INSERT INTO files AS f (workspace_id, path, content, size, updated_by)"
       + " SELECT $1, $3, $4, $5, $2 WHERE (SELECT count(*) FROM files WHERE workspace_id = $1) < $6"
       + " RETURNING " + COLUMNS + ", f.content";
-  /** Appends updates (versions, client ids, changes as JSON text) and moves the file to the text they lead to. */
-  static final String APPEND = "WITH logged AS ("
-      + "INSERT INTO file_updates (file_id, version, client_id, changes, user_id)"
-      + " SELECT $1, u.version, u.client_id, u.changes, $2"
-      + " FROM unnest($3::bigint[], $4::text[], $5::text[]) AS u(version, client_id, changes))"
-      + " UPDATE files AS f SET content = $6, size = $7, version = $8, updated_at = now(), updated_by = $2"
-      + " WHERE f.id = $1 RETURNING " + COLUMNS + ", f.content";
-  static final String TRIM = "WITH gone AS (DELETE FROM file_updates WHERE file_id = $1 AND version <= $2)"
-      + " UPDATE files SET log_start = $2 WHERE id = $1";
-  static final String SINCE = "SELECT client_id, changes FROM file_updates WHERE file_id = $1 AND version > $2"
-      + " ORDER BY version";
-  /** One statement, so the version, log start and updates agree; the updates only when the log reaches back. */
-  static final String PULL = "SELECT " + ROLE + ", f.version, f.log_start, u.client_id, u.changes"
-      + " FROM files f LEFT JOIN file_updates u ON u.file_id = f.id AND u.version > $4"
-      + " AND $4 >= f.log_start AND $4 <= f.version"
-      + " WHERE f.id = $3 AND f.workspace_id = $1 ORDER BY u.version";
   static final String RENAME = "UPDATE files AS f SET path = $2, updated_at = now(), updated_by = $3 WHERE f.id = $1"
       + " RETURNING " + COLUMNS;
   static final String DELETE = "DELETE FROM files WHERE id = $1";
@@ -165,10 +145,14 @@ final class FileStore {
           if (bytes > limits.maxBytes()) {
             return Future.failedFuture(tooLarge("payload_too_large", bytes));
           }
-          long from = row.getLong("version");
-          return append(conn, row, actor(request), List.of(update), after, bytes).map(file -> new JsonObject()
-              .put("file", file)
-              .put("update", update.toJson().put("version", from)));
+          DocumentStore.LockedFile file = new DocumentStore.LockedFile(row);
+          long from = file.version;
+          file.advance(List.of(update), actor(request), after, bytes);
+          return DocumentStore.store(conn, List.of(file), limits.historyLength())
+              .compose(stored -> conn.preparedQuery(FIND).execute(fileKey(request)))
+              .map(rows -> new JsonObject()
+                  .put("file", fileWithContent(rows.iterator().next()))
+                  .put("update", update.toJson().put("version", from)));
         }));
   }
 
@@ -222,178 +206,9 @@ final class FileStore {
         });
   }
 
-  // ---- editing protocol: DOCS_* -------------------------------------------------------------------------------
-
-  Future<JsonObject> open(JsonObject request) {
-    return pool.preparedQuery(FIND).execute(docKey(request)).compose(rows -> readable(rows))
-        .map(row -> new JsonObject()
-            .put("file_id", row.getLong("id"))
-            .put("path", row.getString("path"))
-            .put("version", row.getLong("version"))
-            .put("content", row.getString("content")));
-  }
-
-  /** Every update after {@code version}, as a {@code doc_updates} from that version. */
-  Future<JsonObject> pull(JsonObject request) {
-    long version;
-    try {
-      version = version(request);
-    } catch (InvalidChangeException e) {
-      return Future.failedFuture(invalidChange(e.getMessage()));
-    }
-    return pool.preparedQuery(PULL).execute(docKey(request).addLong(version)).compose(rows -> {
-      Row first = rows.size() == 0 ? null : rows.iterator().next();
-      if (first == null || !Access.mayRead(role(first))) {
-        return Future.failedFuture(Rows.notFound("file"));
-      }
-      Future<Void> fits = reaches(version, first.getLong("version"), first.getLong("log_start"));
-      if (fits.failed()) {
-        return Future.failedFuture(fits.cause());
-      }
-      JsonArray updates = new JsonArray();
-      for (Row row : rows) {
-        if (row.getString("client_id") != null) {
-          updates.add(new JsonObject().put("clientID", row.getString("client_id"))
-              .put("changes", new JsonArray(row.getString("changes"))));
-        }
-      }
-      return Future.succeededFuture(new JsonObject().put("file_id", request.getLong("file_id"))
-          .put("version", version).put("updates", updates));
-    });
-  }
-
-  /**
-   * The authority step: under the file's row lock, rebases the pushed updates over those accepted since their
-   * version, dropping the ones the log already holds (re-sent after a lost reply), appends the rest and stores the
-   * text, all in one transaction ({@link Authority#push}). The pushed JSON is parsed before the lock is taken: a
-   * malformed push never holds a row.
-   */
-  Future<JsonObject> push(JsonObject request) {
-    long version;
-    List<Update> pushed;
-    try {
-      version = version(request);
-      pushed = updates(request);
-    } catch (InvalidChangeException e) {
-      return Future.failedFuture(invalidChange(e.getMessage()));
-    }
-    long actor = actor(request);
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK).execute(docKey(request))
-        .compose(rows -> writable(rows, request))
-        .compose(row -> {
-          long current = row.getLong("version");
-          Future<Void> fits = reaches(version, current, row.getLong("log_start"));
-          if (fits.failed()) {
-            return Future.failedFuture(fits.cause());
-          }
-          Future<List<Update>> over = version == current
-              ? Future.succeededFuture(List.of()) : since(conn, row.getLong("id"), version);
-          return over.compose(since -> accept(conn, row, actor, since, pushed));
-        }));
-  }
-
-  private Future<JsonObject> accept(SqlConnection conn, Row row, long actor, List<Update> over, List<Update> pushed) {
-    long from = row.getLong("version");
-    JsonObject reply = new JsonObject().put("file_id", row.getLong("id")).put("from", from);
-    Authority.Accepted accepted;
-    try {
-      accepted = Authority.push(row.getString("content"), over, pushed);
-    } catch (InvalidChangeException e) {
-      return Future.failedFuture(invalidChange(e.getMessage()));
-    } catch (IllegalStateException e) {
-      // the stored log does not lead to the stored text: our bug, not the database's absence (which serve says 503)
-      log.error("file {}: the log after version {} does not fit the text", row.getLong("id"), from, e);
-      return Future.failedFuture(new BusFailure(500, "internal_error", "the document's log is inconsistent"));
-    }
-    if (accepted.updates().isEmpty()) {
-      return Future.succeededFuture(reply.put("version", from).put("updates", new JsonArray()));
-    }
-    String refusal = DocumentText.unstorable(accepted.text());
-    if (refusal != null) {
-      return Future.failedFuture(invalidChange(refusal));
-    }
-    long bytes = DocumentText.utf8Bytes(accepted.text());
-    if (bytes > limits.maxBytes()) {
-      return Future.failedFuture(tooLarge(Protocol.DOC_TOO_LARGE, bytes));
-    }
-    JsonArray updates = new JsonArray();
-    accepted.updates().forEach(update -> updates.add(update.toJson()));
-    return append(conn, row, actor, accepted.updates(), accepted.text(), bytes)
-        .map(file -> reply.put("version", file.getLong("version")).put("updates", updates));
-  }
-
-  // ---- the log ------------------------------------------------------------------------------------------------
-
-  /**
-   * Appends {@code updates} after the locked file's version in one statement, stores {@code text}, then trims the
-   * log. Replies the file with its content.
-   */
-  private Future<JsonObject> append(SqlConnection conn, Row locked, long actor, List<Update> updates, String text,
-                                    long bytes) {
-    long id = locked.getLong("id");
-    long from = locked.getLong("version");
-    Long[] versions = new Long[updates.size()];
-    String[] clients = new String[updates.size()];
-    String[] changes = new String[updates.size()];
-    for (int i = 0; i < updates.size(); i++) {
-      versions[i] = from + i + 1;
-      clients[i] = updates.get(i).clientId();
-      changes[i] = updates.get(i).changes().toJson().encode();
-    }
-    long to = from + updates.size();
-    return conn.preparedQuery(APPEND).execute(Tuple.tuple().addLong(id).addLong(actor)
-            .addArrayOfLong(versions).addArrayOfString(clients).addArrayOfString(changes)
-            .addString(text).addInteger((int) bytes).addLong(to))
-        .compose(rows -> trim(conn, id, to, locked.getLong("log_start")).map(fileWithContent(rows.iterator().next())));
-  }
-
-  /**
-   * Keeps the newest {@code files.historyLength} updates. Trimming on every push would cost a DELETE per push on the
-   * hottest path; instead the log may grow by a slack of an eighth of the history (at least one update) and is then
-   * cut back in one statement, so a DELETE runs once per slack pushes and the log never holds fewer than
-   * {@code historyLength} updates (or all of them, for a younger file).
-   */
-  private Future<Void> trim(SqlConnection conn, long fileId, long version, long logStart) {
-    int keep = limits.historyLength();
-    int slack = Math.max(1, keep / 8);
-    if (version - logStart <= keep + slack) {
-      return Future.succeededFuture();
-    }
-    return conn.preparedQuery(TRIM).execute(Tuple.of(fileId, version - keep)).mapEmpty();
-  }
-
-  /** The log after {@code version}; an entry that no longer parses is our bug (500), not an outage (serve's 503). */
-  private static Future<List<Update>> since(SqlConnection conn, long fileId, long version) {
-    return conn.preparedQuery(SINCE).execute(Tuple.of(fileId, version)).compose(rows -> {
-      List<Update> updates = new ArrayList<>(rows.size());
-      try {
-        for (Row row : rows) {
-          ChangeSet changes = ChangeSet.fromJson(new JsonArray(row.getString("changes")));
-          updates.add(new Update(row.getString("client_id"), changes));
-        }
-      } catch (RuntimeException e) {
-        log.error("file {}: a logged update after version {} does not parse", fileId, version, e);
-        return Future.failedFuture(new BusFailure(500, "internal_error", "the document's log is inconsistent"));
-      }
-      return Future.succeededFuture(updates);
-    });
-  }
-
-  /** A version the client may pull from or push at: not ahead of the document, not before the retained log. */
-  private static Future<Void> reaches(long version, long current, long logStart) {
-    if (version > current) {
-      return Future.failedFuture(invalidChange("version " + version + " is ahead of the document's " + current));
-    }
-    if (version < logStart) {
-      return Future.failedFuture(new BusFailure(409, Protocol.DOC_RELOAD,
-          "the log no longer reaches back to version " + version + "; open the file again"));
-    }
-    return Future.succeededFuture();
-  }
-
   // ---- access and shapes --------------------------------------------------------------------------------------
 
-  private static Future<Row> readable(RowSet<Row> rows) {
+  static Future<Row> readable(RowSet<Row> rows) {
     Row row = rows.size() == 0 ? null : rows.iterator().next();
     return row == null || !Access.mayRead(role(row))
         ? Future.failedFuture(Rows.notFound("file")) : Future.succeededFuture(row);
@@ -412,7 +227,7 @@ final class FileStore {
     });
   }
 
-  private static WorkspaceRole role(Row row) {
+  static WorkspaceRole role(Row row) {
     return WorkspaceRole.of(row.getString("role"));
   }
 
@@ -428,39 +243,9 @@ final class FileStore {
     return Tuple.of(workspace(request), actor(request), request.getLong("id", 0L));
   }
 
-  private static Tuple docKey(JsonObject request) {
-    return Tuple.of(workspace(request), actor(request), request.getLong("file_id", 0L));
-  }
-
-  private static long version(JsonObject request) {
-    Object value = request.getValue("version");
-    if (!(value instanceof Number number) || number.doubleValue() != number.longValue() || number.longValue() < 0) {
-      throw new InvalidChangeException("version must be a non-negative integer");
-    }
-    return number.longValue();
-  }
-
-  private static List<Update> updates(JsonObject request) {
-    if (!(request.getValue("updates") instanceof JsonArray array)) {
-      throw new InvalidChangeException("updates must be an array of {clientID, changes}");
-    }
-    List<Update> updates = new ArrayList<>(array.size());
-    for (int i = 0; i < array.size(); i++) {
-      if (!(array.getValue(i) instanceof JsonObject update)) {
-        throw new InvalidChangeException("update " + i + " must be an object {clientID, changes}");
-      }
-      updates.add(Update.fromJson(update));
-    }
-    return updates;
-  }
-
   /** The API checks content first; this keeps text PostgreSQL would refuse (a 500) from any other caller. */
   private static BusFailure invalidContent(String why) {
     return new BusFailure(400, "validation_failed", why);
-  }
-
-  private static BusFailure invalidChange(String why) {
-    return new BusFailure(400, Protocol.DOC_INVALID_CHANGE, why);
   }
 
   private BusFailure tooLarge(String code, long bytes) {

@@ -34,6 +34,7 @@ public class PersistenceVerticle extends VerticleBase {
   private WorkspaceStore workspaces;
   private JobStore jobs;
   private FileStore files;
+  private DocumentStore documents;
 
   @Override
   public Future<?> start() {
@@ -50,6 +51,7 @@ public class PersistenceVerticle extends VerticleBase {
     workspaces = new WorkspaceStore(pool, events);
     jobs = new JobStore(pool);
     files = new FileStore(pool, config.files());
+    documents = new DocumentStore(pool, config.files(), config.busRequestTimeoutMs());
     return Migrations.apply(vertx, pool)
         .onSuccess(applied -> log.info("schema up to date ({} migration(s) applied now)", applied.size()))
         .compose(applied -> registerConsumers());
@@ -97,9 +99,9 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.FILES_RENAME, files::rename),
             serve(Bus.FILES_DELETE, files::delete),
             serve(Bus.FILES_SNAPSHOT, files::snapshot),
-            serve(Bus.DOCS_OPEN, files::open),
-            serve(Bus.DOCS_PUSH, files::push),
-            serve(Bus.DOCS_PULL, files::pull)))
+            serve(Bus.DOCS_OPEN, documents::open),
+            serve(Bus.DOCS_PUSH, documents::push),
+            serve(Bus.DOCS_PULL, documents::pull)))
         .mapEmpty();
   }
 

@@ -41,6 +41,13 @@ final class DocumentChannel {
    */
   static final long GAP_GRACE_MS = 20;
 
+  /**
+   * The longest pause between two tries of a gap fill the document service could not answer. The file stays open
+   * meanwhile (its updates wait), so a database hiccup costs the client a delay, not a reload that would drop its
+   * unconfirmed edits; the pause doubles from {@link #GAP_GRACE_MS} up to this.
+   */
+  static final long GAP_RETRY_MAX_MS = 2_000;
+
   /** The bus requests this class makes ({@link io.collab.common.BusClient#request}). */
   @FunctionalInterface
   interface Requests {
@@ -88,6 +95,8 @@ final class DocumentChannel {
     final List<Incoming> waiting = new ArrayList<>();
     boolean pulling;
     long gapTimer = -1;
+    /** Pause before the next try of a gap fill that failed {@code unavailable}; 0 while none failed. */
+    long retryDelay;
 
     OpenFile(long fileId) {
       this.fileId = fileId;
@@ -320,19 +329,37 @@ final class DocumentChannel {
       if (closed || open.get(file.fileId) != file) {
         return;
       }
-      if (result.failed()) {
-        // The client can no longer be brought up to date here: it has to open the file again.
-        closeFile(file.fileId);
-        Refusal refusal = Refusal.of(result.cause());
-        client.accept(Protocol.fileError(refusal.code(), refusal.detail(), file.fileId));
+      if (result.succeeded()) {
+        file.retryDelay = 0;
+        JsonArray updates = result.result().getJsonArray("updates");
+        if (!updates.isEmpty()) {
+          file.waiting.add(new Incoming(Protocol.DOC_UPDATES, file.fileId, from, updates,
+              Protocol.docUpdates(null, file.fileId, from, updates)));
+        }
+        drain(file);
         return;
       }
-      JsonArray updates = result.result().getJsonArray("updates");
-      if (!updates.isEmpty()) {
-        file.waiting.add(new Incoming(Protocol.DOC_UPDATES, file.fileId, from, updates,
-            Protocol.docUpdates(null, file.fileId, from, updates)));
+      Refusal refusal = Refusal.of(result.cause());
+      if (refusal.retriable()) {
+        retryGap(file);
+        return;
       }
-      drain(file);
+      // The client can no longer be brought up to date here (doc_reload, not_found...): it has to open the file again.
+      closeFile(file.fileId);
+      client.accept(Protocol.fileError(refusal.code(), refusal.detail(), file.fileId));
+    });
+  }
+
+  /** Pulls the gap again after a pause that doubles with each failure; updates that arrive meanwhile wait. */
+  private void retryGap(OpenFile file) {
+    file.retryDelay = Math.min(GAP_RETRY_MAX_MS, file.retryDelay == 0 ? GAP_GRACE_MS : file.retryDelay * 2);
+    file.pulling = true;  // keeps drain from starting another pull before this one
+    file.gapTimer = vertx.setTimer(file.retryDelay, t -> {
+      file.gapTimer = -1;
+      file.pulling = false;
+      if (!closed && open.get(file.fileId) == file) {
+        fillGap(file);
+      }
     });
   }
 
@@ -373,12 +400,19 @@ final class DocumentChannel {
     static Refusal of(Throwable cause) {
       BusFailure failure = BusFailure.from(cause);
       if (failure.status() >= 500) {
-        return new Refusal("unavailable", "the document service did not answer; retry");
+        return new Refusal(UNAVAILABLE, "the document service did not answer; retry");
       }
       return new Refusal(failure.code().equals("validation_failed") ? "bad_message" : failure.code(),
           failure.getMessage());
     }
+
+    /** The service could not answer (rather than refusing): asking again later may succeed. */
+    boolean retriable() {
+      return UNAVAILABLE.equals(code);
+    }
   }
+
+  private static final String UNAVAILABLE = "unavailable";
 
   /** A JSON integer above zero, or null (a fraction, a string or a number out of range is not one). */
   private static Long positive(Object value) {

@@ -196,8 +196,11 @@ public final class SocketHub {
           Set<Long> active = new HashSet<>();
           reply.getJsonArray("active").forEach(id -> active.add(((Number) id).longValue()));
           List<Member> gone = new ArrayList<>();
+          // only users that were asked about: one whose first socket here opened while the query ran is not in
+          // the reply because nobody asked, not because it went inactive
           rooms.values().forEach(room -> room.sessions.stream()
-              .filter(session -> !active.contains(session.user().id())).forEach(gone::add));
+              .filter(session -> connected.contains(session.user().id()) && !active.contains(session.user().id()))
+              .forEach(gone::add));
           gone.forEach(session -> session.close(CloseCode.USER_INACTIVE));
         });
   }

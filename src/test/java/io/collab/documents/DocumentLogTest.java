@@ -2,6 +2,7 @@ package io.collab.documents;
 
 import io.collab.common.Bus;
 import io.collab.support.Actors;
+import io.collab.support.Pause;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
@@ -11,6 +12,11 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Transaction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -337,6 +343,84 @@ class DocumentLogTest {
       }
     } finally {
       roomy.stop();
+    }
+  }
+
+  @Test
+  @DisplayName("pushes sent at once are committed together, each with its own outcome: one refused push fails alone")
+  void batchedPushesKeepTheirOwnOutcomes() {
+    Team other = Teams.create(actors);
+    long a = create("aaaa");
+    long b = create("bbbb");
+    long foreign = createIn(app, other, "zz");
+    List<Future<Message<JsonObject>>> sent = new ArrayList<>();
+    // all at once, so they share batches: good pushes to two files interleaved with every kind of refusal
+    sent.add(send(pushRequest(team.owner(), a, 0, update("a1", 4, 4, "1"))));
+    sent.add(send(pushRequest(team.viewer(), a, 0, update("v", 4, 0, "v"))));                  // forbidden
+    sent.add(send(pushRequest(team.collaborator(), b, 0, update("b1", 4, 0, "1"))));
+    sent.add(send(pushRequest(team.owner(), a, 0, update("bad", 9, 0, "x"))));                 // wrong length
+    sent.add(send(pushRequest(team.owner(), foreign, 0, update("f", 2, 0, "f"))));             // another team's
+    sent.add(send(pushRequest(team.owner(), a, 0, update("big", 4, 0, "x".repeat(MAX_BYTES))))); // too large
+    sent.add(send(pushRequest(team.collaborator(), a, 0, update("a2", 4, 0, "2"))));            // stale: rebased
+    sent.add(send(pushRequest(team.owner(), b, 5, update("ahead", 4, 0, "x"))));                // ahead
+    Future.join(sent).otherwiseEmpty().await();  // some fail on purpose; each is checked below
+
+    assertThat(sent.get(0).result().body().getLong("version")).isEqualTo(1);
+    assertFailure((ReplyException) sent.get(1).cause(), 403, "forbidden");
+    assertThat(sent.get(2).result().body().getLong("version")).isEqualTo(1);
+    assertFailure((ReplyException) sent.get(3).cause(), 400, "doc_invalid_change");
+    assertFailure((ReplyException) sent.get(4).cause(), 404, "not_found");
+    assertFailure((ReplyException) sent.get(5).cause(), 413, "doc_too_large");
+    JsonObject rebased = sent.get(6).result().body();
+    assertThat(rebased.getLong("from")).isEqualTo(1);
+    assertThat(rebased.getJsonArray("updates")).containsExactly(update("a2", 5, 0, "2"));
+    assertFailure((ReplyException) sent.get(7).cause(), 400, "doc_invalid_change");
+    assertThat(open(team.owner(), a).getString("content")).isEqualTo("2aaaa1")
+        .isEqualTo(replay("aaaa", pull(team.owner(), a, 0).getJsonArray("updates")));
+    assertThat(open(team.owner(), b).getString("content")).isEqualTo("1bbbb");
+    assertThat(open(app, other, foreign).getLong("version")).isZero();
+  }
+
+  private Future<Message<JsonObject>> send(JsonObject request) {
+    return app.vertx.eventBus().request(Bus.DOCS_PUSH, request);
+  }
+
+  @Test
+  @DisplayName("pushes queued behind a stuck commit longer than bus.requestTimeoutMs are dropped unapplied, not run late")
+  void pushesOutlivingTheirCallerAreDropped() {
+    TestApp quick = TestApp.start(config -> config.getJsonObject("bus").put("requestTimeoutMs", 300));
+    Pool direct = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(quick.config.getJsonObject("pg")
+        .getString("url"))).using(quick.vertx).build();
+    try {
+      Team t = Teams.create(new Actors(quick));
+      long file = createIn(quick, t, "");
+      JsonObject base = new JsonObject().put("actor", t.owner().id()).put("workspace_id", t.workspaceId())
+          .put("file_id", file).put("version", 0);
+      SqlConnection holder = direct.getConnection().await();
+      Transaction held = holder.begin().await();
+      holder.query("SELECT id FROM files WHERE id = " + file + " FOR UPDATE").execute().await();
+      // the first push's batch now waits for the row; the next ones queue behind it and outlive their callers
+      Future<Message<JsonObject>> stuck = quick.vertx.eventBus().request(Bus.DOCS_PUSH,
+          base.copy().put("updates", new JsonArray().add(update("first", 0, 0, "a"))));
+      List<Future<Message<JsonObject>>> queued = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        queued.add(quick.vertx.eventBus().request(Bus.DOCS_PUSH,
+            base.copy().put("updates", new JsonArray().add(update("late-" + i, 0, 0, "x")))));
+      }
+      Future.join(queued).otherwiseEmpty().await();
+      assertThat(queued).allMatch(Future::failed);
+      Pause.sleep(400);
+      held.commit().await();  // the stuck batch commits; the queue it left behind is past its callers' patience
+      holder.close().await();
+      assertThat(stuck.otherwiseEmpty().await()).isNull();  // its caller gave up too, but it was applied
+
+      JsonObject after = quick.vertx.eventBus().<JsonObject>request(Bus.DOCS_PUSH,
+          base.copy().put("version", 1).put("updates", new JsonArray().add(update("next", 1, 1, "b")))).await().body();
+      assertThat(after.getLong("version")).as("only the stuck push and this one were applied").isEqualTo(2);
+      assertThat(open(quick, t, file).getString("content")).isEqualTo("ab");
+    } finally {
+      direct.close().await();
+      quick.stop();
     }
   }
 

@@ -372,6 +372,27 @@ class SandboxTest {
     }
 
     @Test
+    @DisplayName("close() cancels the running jobs, refuses new ones and ends the sandbox's threads")
+    void close() throws Exception {
+      Sandbox closing = new Sandbox(Sandbox.Mode.BWRAP);
+      Future<SandboxResult> running = closing.run(vertx, "bash", "echo started; sleep 30.123", null,
+          new SandboxLimits(14_000, 5, 256L << 20, 64, 65536));
+      Pause.sleep(700);
+      closing.close();
+      SandboxResult result = await(running);
+      assertThat(result.cancelled()).isTrue();
+      assertThat(result.stdout()).isEqualTo("started\n");
+      SandboxResult refused = await(closing.run(vertx, "bash", "echo late", null, LIMITS));
+      assertThat(refused.error()).isEqualTo("the sandbox is closed");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (!closing.terminated() && System.nanoTime() < deadline) {
+        Pause.sleep(50);
+      }
+      assertThat(closing.terminated()).as("the sandbox's pool has ended").isTrue();
+      assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
     @DisplayName("jobs cancelled during start-up on a busy machine end at once and leave no process behind")
     void cancelDuringStartup() throws Exception {
       // Two busy threads at normal priority starve the sandboxes (niceness 10) and widen the start-up window in

@@ -42,7 +42,7 @@ class DocumentChannelTest {
   private final List<JsonObject> published = new CopyOnWriteArrayList<>();
   private final List<JsonObject> sent = new CopyOnWriteArrayList<>();
   private Promise<JsonObject> openAnswer;
-  private BusFailure pullFailure;
+  private volatile BusFailure pullFailure;
   private DocumentChannel channel;
   private String role = "collaborator";
 
@@ -156,6 +156,25 @@ class DocumentChannelTest {
     assertThat(types()).containsExactly("doc_state", "error");
     assertThat(sent.get(1).getString("error")).isEqualTo(Protocol.DOC_RELOAD);
     assertThat(sent.get(1).getLong("file_id")).isEqualTo(FILE);
+  }
+
+  @Test
+  @DisplayName("keeps the file open and pulls the gap again when the document service cannot answer, then sends it all once")
+  void retriesAGapFillThatFindsNoService() {
+    appendLog(4);
+    open(0);
+    pullFailure = new BusFailure(503, "service_unavailable", "the database did not answer; retry");
+    deliver(2, 4);  // 0 and 1 never arrive; the pull fails until the service is back
+    Pause.sleep(DocumentChannel.GAP_GRACE_MS * 15);
+    long failedPulls = requests.stream().filter(Bus.DOCS_PULL::equals).count();
+    assertThat(failedPulls).as("pulls retried with backoff, not a storm").isBetween(2L, 6L);
+    assertThat(types()).containsExactly("doc_state");
+
+    pullFailure = null;
+    Pause.sleep(DocumentChannel.GAP_RETRY_MAX_MS / 2);
+
+    assertThat(types()).doesNotContain("error");
+    assertThat(updatesSent()).containsExactlyElementsOf(log);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.collab.bench.docs;
 
+import io.collab.bench.common.Pacing;
 import io.vertx.core.Future;
 
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ final class Convergence {
       }
       Thread.sleep(200);
     }
-    r.quiescenceSeconds = DocsBench.secondsSince(start);
+    r.quiescenceSeconds = Pacing.secondsSince(start);
     compare(r, snapshots, stored);
     return r;
   }

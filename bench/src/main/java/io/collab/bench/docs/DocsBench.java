@@ -1,31 +1,25 @@
 package io.collab.bench.docs;
 
-import io.collab.bench.BenchRuns;
-import io.collab.bench.CpuSample;
-import io.collab.bench.docs.DocsOptions.Host;
+import io.collab.bench.common.BenchRuns;
+import io.collab.bench.common.EventLoops;
+import io.collab.bench.common.Host;
+import io.collab.bench.common.Machine;
+import io.collab.bench.common.MeasuredWindow;
+import io.collab.bench.common.Pacing;
 import io.vertx.core.Context;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -85,18 +79,18 @@ public final class DocsBench {
     say("run %s: scenario %s, %d files in %d workspaces, %d editors per file (%d in all) over %s, %.3g edits/s "
             + "per editor, warm-up %d s, measured %d s, seed %d", o.runId, o.scenario, o.files, o.workspaces,
         o.editorsPerFile, o.editors(), o.hosts, o.rate, o.warmup, o.duration, o.seed);
-    say("loadavg at start: %s", loadavg());
+    say("loadavg at start: %s", Machine.loadavg());
     deployLoops();
 
     long setupStart = System.nanoTime();
     String initial = RandomEdits.initialText(o.initialSize, o.seed);
     Rest.Fixture fixture = rest.setup(initial);
     say("setup done in %.1f s: %d users + owner, 1 project, %d workspaces, %d files of %d characters",
-        secondsSince(setupStart), o.users, o.workspaces, o.files, initial.length());
+        Pacing.secondsSince(setupStart), o.users, o.workspaces, o.files, initial.length());
 
     long connectStart = System.nanoTime();
     int opened = connectAll(fixture);
-    double connectSeconds = secondsSince(connectStart);
+    double connectSeconds = Pacing.secondsSince(connectStart);
     say("opened %d of %d editors in %.1f s (%s)", opened, o.editors(), connectSeconds,
         connectFailures.isEmpty() ? "no failures" : "failures " + connectFailures);
     if (opened < o.editors()) {
@@ -116,25 +110,8 @@ public final class DocsBench {
     return report.passed() ? 0 : 4;
   }
 
-  /** Deployed once per client loop, only to obtain an event-loop context of its own. */
-  private static final class Anchor extends VerticleBase {
-    private final List<Context> contexts;
-
-    Anchor(List<Context> contexts) {
-      this.contexts = contexts;
-    }
-
-    @Override
-    public Future<?> start() {
-      contexts.add(context);
-      return Future.succeededFuture();
-    }
-  }
-
   private void deployLoops() throws Exception {
-    List<Context> contexts = new CopyOnWriteArrayList<>();
-    vertx.deployVerticle(() -> new Anchor(contexts), new DeploymentOptions().setInstances(o.loops))
-        .await(30, TimeUnit.SECONDS);
+    List<Context> contexts = EventLoops.deploy(vertx, o.loops);
     for (int i = 0; i < o.loops; i++) {
       loops.add(new ClientLoop(i, contexts.get(i)));
     }
@@ -154,35 +131,22 @@ public final class DocsBench {
       editors.add(e);
       loop.editors.add(e);
     }
-    Semaphore permits = new Semaphore(o.concurrency);
-    List<Future<Void>> all = new ArrayList<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
-    for (Editor e : editors) {
-      if (!permits.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException("connecting took longer than 600 s");
-      }
+    List<Future<Void>> all = BenchRuns.throttled(editors, o.concurrency, 600, e -> {
       Promise<Void> done = Promise.promise();
       long workspaceId = fixture.fileWorkspaces()[e.file];
       String token = fixture.tokens()[e.user];
       e.loop.context.runOnContext(v -> e.connect(wsClient, workspaceId, token, done));
-      done.future().onComplete(r -> {
-        permits.release();
-        if (r.failed()) {
-          connectFailures.merge(r.cause().getMessage(), 1L, Long::sum);
-        }
-      });
-      all.add(done.future());
-    }
-    Future.join(all).await(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())), TimeUnit.SECONDS);
+      return done.future().onFailure(err -> connectFailures.merge(err.getMessage(), 1L, Long::sum));
+    });
     return (int) all.stream().filter(Future::succeeded).count();
   }
 
   private void type(DocsReport report) throws Exception {
-    long periodNanos = (long) (1e9 / o.rate);
-    long now = System.nanoTime();
-    window.start = now + TimeUnit.SECONDS.toNanos(o.warmup);
-    window.end = window.start + TimeUnit.SECONDS.toNanos(o.duration);
-    report.windowStartWallMillis = System.currentTimeMillis() + o.warmup * 1000L;
+    long periodNanos = Pacing.periodNanos(o.rate);
+    MeasuredWindow measured = new MeasuredWindow(o.warmup, o.duration);
+    window.start = measured.start;
+    window.end = measured.end;
+    report.windowStartWallMillis = measured.startWallMillis;
     window.typing = true;
     SplittableRandom seeds = new SplittableRandom(o.seed ^ 0x5eed);
     for (ClientLoop loop : loops) {
@@ -194,43 +158,17 @@ public final class DocsBench {
         }
       });
     }
-    long wallNow = System.currentTimeMillis();
     say("typing; warm-up %d s, then measuring %d s", o.warmup, o.duration);
-    System.out.printf(Locale.ROOT, "BENCH-WINDOW %d %d%n", wallNow + o.warmup * 1000L,
-        wallNow + (o.warmup + (long) o.duration) * 1000L);
-    long tick = now;
-    long lastTick = now;
-    boolean sampled = false;
-    while (System.nanoTime() < window.end) {
-      long wake = Math.min(tick + TimeUnit.SECONDS.toNanos(5), window.end);
-      if (!sampled && window.start < wake) {
-        wake = window.start;
-      }
-      sleepUntil(wake);
-      if (!sampled && wake == window.start) {
-        sampled = true;
-        report.cpuStart = CpuSample.take(o.watch);
-        report.loadStart = loadavg();
-        report.gcCount = -gcCount();
-        report.gcMillis = -gcMillis();
-        continue;
-      }
-      tick = wake;
-      double interval = (System.nanoTime() - lastTick) / 1e9;
-      lastTick = System.nanoTime();
+    measured.await(report.stats, (interval, elapsed, measuring) -> {
       long acks = progress.acks.sumThenReset();
       long ackNanos = progress.ackNanos.sumThenReset();
       say("  %s t=%3ds %-7s edits %6.1f/s  pushes %6.1f/s  acks %6.1f/s (push->ack mean %6.2f ms, max %7.2f ms)"
-              + "  updates received %8.1f/s", LocalTime.now().withNano(0), Math.round((System.nanoTime() - now) / 1e9),
-          System.nanoTime() > window.start ? "measure" : "warmup", progress.edits.sumThenReset() / interval,
-          progress.pushes.sumThenReset() / interval, acks / interval, acks == 0 ? 0.0 : ackNanos / (double) acks / 1e6,
-          progress.ackMax.getThenReset() / 1e6, progress.received.sumThenReset() / interval);
-    }
+              + "  updates received %8.1f/s", LocalTime.now().withNano(0), elapsed, measuring ? "measure" : "warmup",
+          progress.edits.sumThenReset() / interval, progress.pushes.sumThenReset() / interval, acks / interval,
+          acks == 0 ? 0.0 : ackNanos / (double) acks / 1e6, progress.ackMax.getThenReset() / 1e6,
+          progress.received.sumThenReset() / interval);
+    });
     window.typing = false;
-    report.cpuEnd = CpuSample.take(o.watch);
-    report.loadEnd = loadavg();
-    report.gcCount += gcCount();
-    report.gcMillis += gcMillis();
     say("typing stopped; waiting for quiescence (at most %d s)", o.drain);
   }
 
@@ -263,38 +201,7 @@ public final class DocsBench {
     return done.future();
   }
 
-  static long gcCount() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
-  }
-
-  static long gcMillis() {
-    return ManagementFactory.getGarbageCollectorMXBeans().stream()
-        .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
-  }
-
-  static String loadavg() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (Exception e) {
-      return "n/a";
-    }
-  }
-
-  private static void sleepUntil(long nanoTime) throws InterruptedException {
-    long left;
-    while ((left = nanoTime - System.nanoTime()) > 0) {
-      Thread.sleep(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-    }
-  }
-
-  static double secondsSince(long nanoTime) {
-    return (System.nanoTime() - nanoTime) / 1e9;
-  }
-
   static void say(String format, Object... args) {
-    System.out.println("docs bench: " + String.format(Locale.ROOT, format, args));
-    System.out.flush();
+    Machine.say("docs bench: ", format, args);
   }
 }

@@ -1,9 +1,8 @@
 package io.collab.bench.docs;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.ArrayList;
-import java.util.Arrays;
+import io.collab.bench.common.BenchOptions;
+import io.collab.bench.common.Host;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +37,6 @@ final class DocsOptions {
         --help
       """;
 
-  record Host(String host, int port) {
-    @Override
-    public String toString() {
-      return host + ":" + port;
-    }
-  }
-
   String scenario = "one-file";
   int files = -1;
   int workspaces = -1;
@@ -59,8 +51,7 @@ final class DocsOptions {
   int loops = 2;
   int concurrency = 50;
   Map<String, Long> watch = new LinkedHashMap<>();
-  String runId = Long.toString(System.currentTimeMillis(), 36)
-      + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36), 36);
+  String runId = BenchOptions.randomRunId();
   long seed = ThreadLocalRandom.current().nextLong();
   boolean selfCheck;
 
@@ -96,9 +87,7 @@ final class DocsOptions {
         case "--editors-per-file" -> o.editorsPerFile = Integer.parseInt(v);
         case "--rate" -> o.rate = Double.parseDouble(v);
         case "--users" -> o.users = Integer.parseInt(v);
-        case "--hosts" -> o.hosts = Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty())
-            .map(s -> new Host(s.substring(0, s.lastIndexOf(':')), Integer.parseInt(s.substring(s.lastIndexOf(':') + 1))))
-            .toList();
+        case "--hosts" -> o.hosts = Host.parseList(v);
         case "--initial-size" -> o.initialSize = Integer.parseInt(v);
         case "--warmup" -> o.warmup = Integer.parseInt(v);
         case "--duration" -> o.duration = Integer.parseInt(v);
@@ -107,14 +96,7 @@ final class DocsOptions {
         case "--concurrency" -> o.concurrency = Integer.parseInt(v);
         case "--run-id" -> o.runId = v;
         case "--seed" -> o.seed = Long.parseLong(v);
-        case "--watch" -> {
-          for (String part : v.split(",")) {
-            if (!part.isBlank()) {
-              String[] kv = part.split("=", 2);
-              o.watch.put(kv[0].trim(), Long.parseLong(kv[1].trim()));
-            }
-          }
-        }
+        case "--watch" -> o.watch = BenchOptions.watch(v);
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
     }
@@ -145,20 +127,7 @@ final class DocsOptions {
       throw new IllegalArgumentException("an option is out of range (workspaces <= files, duration <= 3600, "
           + "warmup <= 600, drain <= 300)");
     }
-    if (!runId.matches("[A-Za-z0-9]{1,40}")) {
-      throw new IllegalArgumentException("--run-id must be 1 to 40 letters or digits");
-    }
-    List<Host> targets = new ArrayList<>(hosts);
-    for (Host h : targets) {
-      try {
-        for (InetAddress address : InetAddress.getAllByName(h.host())) {
-          if (!address.isLoopbackAddress()) {
-            throw new IllegalArgumentException(h + " is not a loopback address; this benchmark only targets loopback");
-          }
-        }
-      } catch (UnknownHostException e) {
-        throw new IllegalArgumentException("unknown host " + h.host());
-      }
-    }
+    BenchOptions.requireRunId(runId);
+    Host.requireLoopback(hosts);
   }
 }

@@ -1,11 +1,14 @@
 package io.collab.bench.docs;
 
-import io.collab.bench.CpuSample;
+import io.collab.bench.common.WindowStats;
 
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+
+import static io.collab.bench.common.Machine.row;
+import static io.collab.bench.common.Percentiles.pct;
 
 /**
  * Gathers every loop's statistics once typing and the convergence check are over, matches each received update with
@@ -31,12 +34,7 @@ final class DocsReport {
 
   double connectSeconds;
   long windowStartWallMillis;
-  CpuSample cpuStart;
-  CpuSample cpuEnd;
-  String loadStart;
-  String loadEnd;
-  long gcCount;
-  long gcMillis;
+  final WindowStats stats;
   Convergence.Result convergence;
   private double pushOtherP99 = Double.NaN;
 
@@ -45,6 +43,7 @@ final class DocsReport {
     this.window = window;
     this.loops = loops;
     this.editors = editors;
+    this.stats = new WindowStats(o.watch);
   }
 
   boolean passed() {
@@ -210,16 +209,9 @@ final class DocsReport {
     }
     row(b, "errors", total.errors.isEmpty() ? "none" : total.errors.toString());
     row(b, "close codes", total.closes.isEmpty() ? "none before the end of the run" : total.closes.toString());
-    row(b, "client JVM", String.format(Locale.ROOT, "%d GC pauses, %d ms in all during the window", gcCount,
-        gcMillis));
-    if (cpuStart != null && cpuEnd != null) {
-      row(b, "cpu (window)", cpuEnd.describe(cpuStart, secs));
-      String waits = cpuEnd.describeWaits(cpuStart);
-      if (!waits.isEmpty()) {
-        row(b, "run-queue waits", waits);
-      }
-    }
-    row(b, "loadavg", "start of window " + loadStart + " | end " + loadEnd);
+    row(b, "client JVM", String.format(Locale.ROOT, "%d GC pauses, %d ms in all during the window",
+        stats.gcCount(), stats.gcMillis()));
+    stats.rows(b, secs);
     System.out.print(b);
     System.out.flush();
   }
@@ -235,16 +227,5 @@ final class DocsReport {
     return a;
   }
 
-  static long pct(long[] sorted, double p) {
-    if (sorted.length == 0) {
-      return 0;
-    }
-    int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
-  }
-
-  private static void row(StringBuilder b, String name, String value) {
-    b.append(String.format(Locale.ROOT, "%-18s %s%n", name, value));
-  }
 
 }

@@ -1,6 +1,7 @@
 package io.collab.bench.docs;
 
-import io.collab.bench.docs.DocsOptions.Host;
+import io.collab.bench.common.Host;
+import io.collab.bench.common.Pacing;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.Update;
 import io.vertx.core.Promise;
@@ -15,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One editor: a workspace socket with one file open, driven like a CodeMirror view with {@code @codemirror/collab}.
@@ -174,8 +174,7 @@ final class Editor {
 
   /** On the loop: types one edit every [0.5, 1.5] x period until the window's typing flag is cleared. */
   void startTyping(long periodNanos, SplittableRandom random) {
-    long first = (long) (periodNanos * random.nextDouble());
-    vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(first)), id -> type(periodNanos, random));
+    vertx.setTimer(Pacing.firstDelayMillis(periodNanos, random.nextDouble()), id -> type(periodNanos, random));
   }
 
   private void type(long periodNanos, SplittableRandom random) {
@@ -195,8 +194,7 @@ final class Editor {
       }
       maybePush();
     }
-    long gap = (long) (periodNanos * (0.5 + random.nextDouble()));
-    vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(gap)), id -> type(periodNanos, random));
+    vertx.setTimer(Pacing.gapMillis(periodNanos, random.nextDouble()), id -> type(periodNanos, random));
   }
 
   private void maybePush() {

@@ -1,4 +1,4 @@
-package io.collab.bench;
+package io.collab.bench.common;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -32,6 +32,14 @@ public final class CpuSample {
       }
       s.sched.put(name, threadSched(pid));
     });
+    long[] machine = machineTicks();
+    s.machineBusy = machine[0];
+    s.machineTotal = machine[1];
+    return s;
+  }
+
+  /** {busy, total} clock ticks of the whole machine (/proc/stat; busy: all but idle and iowait), or {-1, -1}. */
+  public static long[] machineTicks() {
     try {
       String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
       long total = 0;
@@ -39,12 +47,10 @@ public final class CpuSample {
         total += Long.parseLong(f[i]);
       }
       long idle = Long.parseLong(f[4]) + (f.length > 5 ? Long.parseLong(f[5]) : 0);
-      s.machineTotal = total;
-      s.machineBusy = total - idle;
+      return new long[] {total - idle, total};
     } catch (Exception ignored) {
-      // not Linux
+      return new long[] {-1, -1}; // not Linux
     }
-    return s;
   }
 
   public String describe(CpuSample start, double windowSeconds) {
@@ -118,7 +124,7 @@ public final class CpuSample {
   }
 
   /** utime + stime of every process whose command (comm) is {@code command}, in clock ticks. */
-  static long ticksOfCommand(String command) {
+  public static long ticksOfCommand(String command) {
     long sum = 0;
     try (var procs = Files.list(Path.of("/proc"))) {
       for (Path p : (Iterable<Path>) procs::iterator) {
@@ -141,7 +147,7 @@ public final class CpuSample {
   }
 
   /** utime + stime in clock ticks (USER_HZ, 100 on Linux), or -1. */
-  static long processTicks(long pid) {
+  public static long processTicks(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");

@@ -1,6 +1,7 @@
-package io.collab.bench;
+package io.collab.bench.common;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
@@ -8,9 +9,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
-/** What every load generator's run needs: a bounded lifetime, an exit status, and bounded setup concurrency. */
+/**
+ * What every load generator's run needs: a bounded lifetime, an exit status, and bounded concurrency (setup calls,
+ * handshakes, requests).
+ */
 public final class BenchRuns {
 
   private BenchRuns() {}
@@ -67,5 +73,58 @@ public final class BenchRuns {
       }
     }
     Future.all(all).await(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())), TimeUnit.SECONDS);
+  }
+
+  /**
+   * Starts {@code start(item)} for every item, at most {@code inFlight} unfinished at once, from the calling thread
+   * (which blocks for permits); waits (bounded) until all have ended, and returns their futures in order. Unlike
+   * {@link #bounded}, a failure does not stop the others: the caller counts them.
+   */
+  public static <T> List<Future<Void>> throttled(List<T> items, int inFlight, int timeoutSeconds,
+                                                 Function<T, Future<Void>> start) throws Exception {
+    Semaphore permits = new Semaphore(inFlight);
+    List<Future<Void>> all = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+    for (T item : items) {
+      if (!permits.tryAcquire(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+        throw new IllegalStateException("not done within " + timeoutSeconds + " s");
+      }
+      Future<Void> f = start.apply(item);
+      f.onComplete(r -> permits.release());
+      all.add(f);
+    }
+    Future.join(all).await(Math.max(1, TimeUnit.NANOSECONDS.toSeconds(deadline - System.nanoTime())), TimeUnit.SECONDS);
+    return all;
+  }
+
+  /**
+   * On an event loop: runs {@code task(0)} to {@code task(n - 1)}, at most {@code lanes} at once, each lane starting
+   * its next task when the previous one ends; completes when all have ended (a task's own outcome is the task's
+   * business).
+   */
+  public static Future<Void> inLanes(int n, int lanes, IntFunction<Future<?>> task) {
+    if (n == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    int[] next = {0};
+    int[] finished = {0};
+    Runnable[] lane = new Runnable[1];
+    lane[0] = () -> {
+      int i = next[0]++;
+      if (i < n) {
+        task.apply(i).onComplete(ended -> {
+          if (++finished[0] == n) {
+            done.complete();
+          } else {
+            lane[0].run();
+          }
+        });
+      }
+    };
+    for (int l = 0; l < Math.min(lanes, n); l++) {
+      lane[0].run();
+    }
+    return done.future();
   }
 }
