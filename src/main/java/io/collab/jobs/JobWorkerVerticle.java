@@ -132,7 +132,9 @@ public class JobWorkerVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     reconciler.stop();
-    sandbox.cancelAll();
+    // the runs killed now did not end: nothing is recorded, their entries stay pending and are reclaimed elsewhere
+    runs.values().forEach(run -> run.lost = true);
+    sandbox.close();
     return queue.retire(consumer).transform(v -> reader.close()).transform(v -> redis.close());
   }
 
@@ -258,7 +260,7 @@ public class JobWorkerVerticle extends VerticleBase {
     int attempts;
     String lastError;
     boolean held;  // another worker's live run holds the job
-    boolean lost;  // this worker's lease passed to another, or expired unrenewed
+    boolean lost;  // this worker's lease passed to another or expired unrenewed, or the worker stops
 
     Run(JobQueue.Entry entry) {
       this.entry = entry;
@@ -294,6 +296,9 @@ public class JobWorkerVerticle extends VerticleBase {
    * which the breaker retries.
    */
   private Future<JsonObject> attempt(Run run) {
+    if (stopping) {  // a retry after stop: the run was given up (see stop)
+      return Future.succeededFuture(null);
+    }
     Future<?> before = Future.succeededFuture();
     if (run.attempts++ > 0) {
       metrics.retried();
