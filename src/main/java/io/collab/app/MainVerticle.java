@@ -4,13 +4,19 @@ import io.collab.common.Bus;
 import io.collab.config.NodeRole;
 import io.collab.config.CollabConfig;
 import io.collab.http.HttpVerticle;
+import io.collab.jobs.JobEvents;
 import io.collab.jobs.JobWorkerVerticle;
 import io.collab.persistence.PersistenceVerticle;
+import io.collab.realtime.Broker;
+import io.collab.realtime.Protocol;
 import io.collab.realtime.RealtimeVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.shareddata.LocalMap;
+import io.vertx.redis.client.Redis;
+
+import java.util.function.Supplier;
 
 /**
  * Deploys the verticles this instance's roles call for, persistence first (it migrates the schema) and the HTTP
@@ -26,17 +32,17 @@ public class MainVerticle extends VerticleBase {
     config = CollabConfig.from(config());
     Future<?> chain = Future.succeededFuture();
     if (config.has(NodeRole.PERSISTENCE)) {
-      chain = chain.compose(v -> deploy(NodeRole.PERSISTENCE, PersistenceVerticle.class, 1));
+      chain = chain.compose(v -> deploy(NodeRole.PERSISTENCE, PersistenceVerticle::new, 1));
     }
     if (config.has(NodeRole.REALTIME)) {
-      chain = chain.compose(v -> deploy(NodeRole.REALTIME, RealtimeVerticle.class, 1));
+      chain = chain.compose(v -> deploy(NodeRole.REALTIME, RealtimeVerticle::new, 1));
     }
     if (config.has(NodeRole.WORKER)) {
-      chain = chain.compose(v -> deploy(NodeRole.WORKER, JobWorkerVerticle.class, 1));
+      chain = chain.compose(v -> deploy(NodeRole.WORKER, () -> new JobWorkerVerticle(MainVerticle::jobEvents), 1));
     }
     // The HTTP edge runs everywhere (health and metrics); it carries the REST API when the api role is on.
     NodeRole edgeRole = config.has(NodeRole.API) ? NodeRole.API : null;
-    return chain.compose(v -> deploy(edgeRole, HttpVerticle.class, httpInstances()));
+    return chain.compose(v -> deploy(edgeRole, HttpVerticle::new, httpInstances()));
   }
 
   @Override
@@ -50,7 +56,13 @@ public class MainVerticle extends VerticleBase {
     return configured > 0 ? configured : Runtime.getRuntime().availableProcessors();
   }
 
-  private Future<String> deploy(NodeRole role, Class<? extends VerticleBase> verticle, int instances) {
+  /** Job events reach workspaces as sequenced realtime broadcasts: the launcher ties the two features together. */
+  private static JobEvents jobEvents(Redis redis, CollabConfig config) {
+    Broker broker = new Broker(redis, config.redis(), config.realtime());
+    return (workspaceId, jobId, event) -> broker.publish(workspaceId, Protocol.job(jobId, event)).mapEmpty();
+  }
+
+  private Future<String> deploy(NodeRole role, Supplier<? extends VerticleBase> verticle, int instances) {
     DeploymentOptions options = new DeploymentOptions().setConfig(config.raw()).setInstances(instances);
     return vertx.deployVerticle(verticle, options).onSuccess(id -> {
       if (role != null) {

@@ -211,19 +211,34 @@ public final class Bus {
    */
   public static final String JOBS_CANCEL = "collab.jobs.cancel";
   /**
-   * Worker side: request {@code {"id"}}; moves a queued or retrying job to running and counts the attempt. Reply
-   * {@code {"proceed": bool, "job": {..., "code", "stdin", "timeout_ms", "kind", "file_path", "files"}}} (either
-   * {@code code} or {@code file_path} and {@code files}, the rest null); proceed is false for a job already finished
-   * or cancelled (a redelivered entry).
+   * Worker side: request {@code {"id", "lease_ms", "token"?}}; hands out a run of the job under a lease of
+   * {@code lease_ms}, a compare-and-set in PostgreSQL: it succeeds on a queued job, or on a running or retrying one
+   * whose lease expired or whose current {@code token} the caller presents (its own retry), and counts the attempt.
+   * Reply {@code {"proceed": true, "token", "job": {..., "code", "stdin", "timeout_ms", "kind", "file_path",
+   * "files"}}} (either {@code code} or {@code file_path} and {@code files}, the rest null), or {@code {"proceed":
+   * false, "held": bool, "job"}}: {@code held} while another worker's lease is live (leave the job to it), otherwise
+   * the job is settled (finished, cancelled, or gone: {@code job} null) and its entry may be acknowledged.
    */
   public static final String JOBS_START = "collab.jobs.start";
-  /** Worker side: request {@code {"id", "error"}}; a platform failure, another attempt follows. */
+  /** Worker side: request {@code {"id", "token", "error"}}; a platform failure, another attempt follows. */
   public static final String JOBS_RETRYING = "collab.jobs.retrying";
   /**
-   * Worker side: request {@code {"id", "status", "exit_code"?, "stdout"?, "stderr"?, "truncated", "error"?}}; records
-   * the final state once. Reply {@code {"recorded": bool, "job"}}: false when it was already final.
+   * Worker side: request {@code {"id", "token"?, "status", "exit_code"?, "stdout"?, "stderr"?, "truncated",
+   * "error"?}}; records the final state once, and only for the run's holder ({@code token}; without one, only a job
+   * nobody started). Reply {@code {"recorded": bool, "job"}}: false when it was already final or another run holds it.
    */
   public static final String JOBS_FINISH = "collab.jobs.finish";
+  /**
+   * Worker side: request {@code {"leases": [{"id", "token"}...], "lease_ms"}}; extends each lease still held by that
+   * token. Reply {@code {"held": [token...]}}: a run missing from it was taken over, and its worker must stop it.
+   */
+  public static final String JOBS_RENEW = "collab.jobs.renew";
+  /**
+   * Reconciler: request {@code {"after"?, "older_than_ms", "limit"}}; reply {@code {"ids": [job id...]}}: at most
+   * {@code limit} jobs nobody holds (queued, or running or retrying with an expired lease), created more than
+   * {@code older_than_ms} ago, after job id {@code after}, in id order.
+   */
+  public static final String JOBS_UNCLAIMED = "collab.jobs.unclaimed";
   /** Published (to every node, through {@link ClusterEvents}) when a running job must be killed: {@code {"job_id"}}. */
   public static final String JOBS_KILL = "collab.jobs.kill";
 

@@ -143,7 +143,7 @@ public record CollabConfig(
                      int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int niceness,
                      int concurrency, long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
                      int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength,
-                     long workspaceBytes) {}
+                     long workspaceBytes, int reconcileSeconds) {}
 
   /**
    * Workspace files and their collaborative editing.
@@ -284,7 +284,8 @@ public record CollabConfig(
         atLeast("jobs.breakerResetMs", j.getLong("breakerResetMs"), 100),
         atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
         atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100),
-        atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1));
+        atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1),
+        atLeast("jobs.reconcileSeconds", j.getInteger("reconcileSeconds"), 1));
     if (jobs.workspaceBytes() > jobs.tmpBytes()) {  // a job's copy of the workspace lives in its private /tmp
       throw new ConfigException("jobs.workspaceBytes must be at most jobs.tmpBytes (" + jobs.tmpBytes() + "), got "
           + jobs.workspaceBytes());

@@ -12,7 +12,9 @@ import java.util.Set;
 /**
  * What operators watch about jobs on {@code /metrics}, per worker: final results recorded by status and reason
  * ({@code collab_jobs_finished_total}), sandbox run times by language and outcome ({@code collab_jobs_sandbox_seconds}),
- * platform retries ({@code collab_jobs_retries_total}) and dead letters ({@code collab_jobs_dead_lettered_total}).
+ * platform retries ({@code collab_jobs_retries_total}), dead letters ({@code collab_jobs_dead_lettered_total}), jobs put
+ * back on the queue after Redis lost them ({@code collab_jobs_requeued_total}) and runs stopped because their lease
+ * passed to another worker ({@code collab_jobs_leases_lost_total}).
  * Tags take a few fixed values only: a failing program must not mint a new time series.
  */
 final class JobMetrics {
@@ -43,6 +45,14 @@ final class JobMetrics {
 
   void retried() {
     registry.counter("collab.jobs.retries").increment();
+  }
+
+  void requeued(int jobs) {
+    registry.counter("collab.jobs.requeued").increment(jobs);
+  }
+
+  void leaseLost() {
+    registry.counter("collab.jobs.leases_lost").increment();
   }
 
   void deadLettered() {

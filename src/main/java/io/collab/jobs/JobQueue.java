@@ -1,43 +1,82 @@
 package io.collab.jobs;
 
+import io.collab.common.BoundedRedis;
+import io.collab.common.RedisScript;
 import io.collab.config.CollabConfig;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The Redis side of the job queue: one stream of job ids read by one consumer group, a dead-letter stream, and a
- * sorted set of live workers. Everything else about a job lives in PostgreSQL.
+ * The Redis side of the job queue, and every command on it: one stream of job ids read by one consumer group, a hash
+ * of the entry that carries each queued job, a dead-letter stream, and a sorted set of live workers. Everything else
+ * about a job lives in PostgreSQL, the record of truth; Redis may lose all of this (a restart without persistence) and
+ * the reconciler ({@link JobReconciler}) puts the jobs back.
  *
- * <p>The keys start with the deployment's key prefix ({@code <prefix>:jobs}, {@code <prefix>:jobs:dead},
- * {@code <prefix>:jobs:workers}). A consumer group belongs to its stream, so the group keeps its plain name: the
- * workers of two deployments sharing a Redis database read two different streams.
+ * <p>The keys start with the deployment's key prefix ({@code <prefix>:jobs}, {@code <prefix>:jobs:entries},
+ * {@code <prefix>:jobs:dead}, {@code <prefix>:jobs:workers}). A consumer group belongs to its stream, so the group
+ * keeps its plain name: the workers of two deployments sharing a Redis database read two different streams.
  */
 public final class JobQueue {
 
   public static final String GROUP = "workers";
 
-  /** One delivered stream entry. */
+  /**
+   * Adds each job (ARGV[2..]) unless the stream still carries it: the entries hash names its entry and that entry
+   * is still in the stream (not trimmed, not lost). Atomic, so enqueueing is idempotent however many callers (the
+   * API, every worker's reconciler) race. Replies how many were added.
+   */
+  private static final RedisScript ENQUEUE = new RedisScript("""
+      local added = 0
+      for i = 2, #ARGV do
+        local entry = redis.call('HGET', KEYS[2], ARGV[i])
+        if not entry or #redis.call('XRANGE', KEYS[1], entry, entry) == 0 then
+          entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'job_id', ARGV[i])
+          redis.call('HSET', KEYS[2], ARGV[i], entry)
+          added = added + 1
+        end
+      end
+      return added""");
+
+  /**
+   * Acknowledges entry ARGV[2] of job ARGV[3] and forgets it as the job's entry (unless a newer one replaced it).
+   * pcall: a group Redis lost with its data (NOGROUP) has nothing left to acknowledge.
+   */
+  private static final RedisScript ACK = new RedisScript("""
+      redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
+      if redis.call('HGET', KEYS[2], ARGV[3]) == ARGV[2] then
+        redis.call('HDEL', KEYS[2], ARGV[3])
+      end
+      return 1""");
+
+  /** One delivered stream entry; {@code jobId} is null for an entry trimmed from the stream while it was pending. */
   public record Entry(String id, String jobId) {}
 
   private final Redis redis;
+  private final CollabConfig.RedisSettings server;
   private final long maxLength;
   private final String stream;
+  private final String entries;
   private final String deadLetters;
   private final String liveWorkers;
 
-  public JobQueue(Redis redis, CollabConfig.RedisSettings keys, long maxLength) {
+  public JobQueue(Redis redis, CollabConfig.RedisSettings server, long maxLength) {
     this.redis = redis;
+    this.server = server;
     this.maxLength = maxLength;
-    this.stream = keys.key("jobs");
-    this.deadLetters = keys.key("jobs:dead");
-    this.liveWorkers = keys.key("jobs:workers");
+    this.stream = server.key("jobs");
+    this.entries = server.key("jobs:entries");
+    this.deadLetters = server.key("jobs:dead");
+    this.liveWorkers = server.key("jobs:workers");
   }
 
   /** The stream of job ids the workers' group reads. */
@@ -50,9 +89,19 @@ public final class JobQueue {
     return deadLetters;
   }
 
-  public Future<String> enqueue(String jobId) {
-    return redis.send(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
-        .arg("job_id").arg(jobId)).map(Response::toString);
+  /** Queues the job, unless the stream carries it already. */
+  public Future<Void> enqueue(String jobId) {
+    return enqueue(List.of(jobId)).mapEmpty();
+  }
+
+  /** Queues each job the stream does not carry (any more); completes with how many that were. */
+  public Future<Integer> enqueue(List<String> jobIds) {
+    if (jobIds.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    Request call = ENQUEUE.call(2).arg(stream).arg(entries).arg(maxLength);
+    jobIds.forEach(call::arg);
+    return ENQUEUE.send(redis, call).map(Response::toInteger);
   }
 
   /** Creates the consumer group (and the stream) once; a group that exists already is fine. */
@@ -63,13 +112,124 @@ public final class JobQueue {
             ? Future.succeededFuture() : Future.failedFuture(err));
   }
 
-  Future<Void> ack(String entryId) {
-    return redis.send(Request.cmd(Command.XACK).arg(stream).arg(GROUP).arg(entryId)).mapEmpty();
+  Future<Void> ack(Entry entry) {
+    if (entry.jobId() == null) {
+      return redis.send(Request.cmd(Command.XACK).arg(stream).arg(GROUP).arg(entry.id())).mapEmpty();
+    }
+    return ACK.send(redis, ACK.call(2).arg(stream).arg(entries).arg(GROUP).arg(entry.id()).arg(entry.jobId()))
+        .mapEmpty();
   }
 
   Future<Void> deadLetter(String jobId, String reason) {
     return redis.send(Request.cmd(Command.XADD).arg(deadLetters).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
         .arg("job_id").arg(jobId).arg("reason").arg(reason)).mapEmpty();
+  }
+
+  /**
+   * A reader of the group for {@code consumer}, on a connection of its own: a blocking read would hold a pooled
+   * connection for its whole wait.
+   */
+  Reader reader(Vertx vertx, String consumer, long blockMs, long timeoutMs) {
+    return new Reader(vertx, consumer, blockMs, timeoutMs);
+  }
+
+  /**
+   * Reads the group for one consumer, one read at a time (its owner waits for each before the next). The connection
+   * is made on the first read and again after it broke: at most one connection attempt at a time, the owner paces
+   * them. Every read is bounded, so a frozen Redis fails it rather than holding the worker.
+   */
+  final class Reader {
+
+    private static final int OWN_PENDING_MAX = 1000;
+
+    private final Vertx vertx;
+    private final String consumer;
+    private final long blockMs;
+    private final long timeoutMs;
+    private Redis client;
+    private RedisConnection connection;
+    private boolean ownPendingFirst;
+
+    private Reader(Vertx vertx, String consumer, long blockMs, long timeoutMs) {
+      this.vertx = vertx;
+      this.consumer = consumer;
+      this.blockMs = blockMs;
+      this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Up to {@code count} entries; none when nothing came within the block time. The first read on a new connection
+     * returns instead this consumer's own pending entries (delivered, never acknowledged): a reply lost with the old
+     * connection would otherwise leave its jobs waiting for their lease to expire. Those include the entries the
+     * caller is running; it skips them. A group Redis lost with its data ({@code NOGROUP}) is created again.
+     */
+    Future<List<Entry>> read(int count) {
+      return connection()
+          .compose(conn -> {
+            boolean ownPending = ownPendingFirst;
+            ownPendingFirst = false;
+            return readGroup(conn, count, ownPending).recover(err -> isNoGroup(err)
+                ? ensureGroup().compose(v -> readGroup(conn, count, ownPending)) : Future.failedFuture(err));
+          })
+          .onFailure(err -> drop(connection));
+    }
+
+    Future<Void> close() {
+      return client == null ? Future.succeededFuture() : client.close();
+    }
+
+    private Future<List<Entry>> readGroup(RedisConnection conn, int count, boolean ownPending) {
+      Request read = Request.cmd(Command.XREADGROUP).arg("GROUP").arg(GROUP).arg(consumer);
+      read = ownPending ? read.arg("COUNT").arg(OWN_PENDING_MAX)
+          : read.arg("COUNT").arg(count).arg("BLOCK").arg(blockMs);
+      return conn.send(read.arg("STREAMS").arg(stream).arg(ownPending ? "0" : ">"))
+          .timeout(timeoutMs + (ownPending ? 0 : blockMs), TimeUnit.MILLISECONDS)
+          .map(this::delivered);
+    }
+
+    /** XREADGROUP replies a map {stream: entries} under RESP3, a list [[stream, entries]] under RESP2, null if none. */
+    private List<Entry> delivered(Response reply) {
+      if (reply == null) {
+        return List.of();
+      }
+      if (reply.isMap()) {
+        return entries(reply.get(stream));
+      }
+      List<Entry> out = new ArrayList<>();
+      for (Response perStream : reply) {
+        out.addAll(entries(perStream.get(1)));
+      }
+      return out;
+    }
+
+    private Future<RedisConnection> connection() {
+      if (connection != null) {
+        return Future.succeededFuture(connection);
+      }
+      Redis fresh = Redis.createClient(vertx, server.options());
+      client = fresh;
+      return new BoundedRedis(fresh, timeoutMs).connect()
+          .onSuccess(conn -> {
+            connection = conn;
+            ownPendingFirst = true;
+            // handled here, so a broken connection is not also logged as an unhandled error per pending command
+            conn.exceptionHandler(err -> drop(conn));
+            conn.endHandler(ended -> drop(conn));
+          })
+          .onFailure(err -> fresh.close());
+    }
+
+    /** Forgets a broken (or unanswering) connection; the next read makes a new one. */
+    private void drop(RedisConnection broken) {
+      if (broken != null && broken == connection) {
+        connection = null;
+        client.close();
+      }
+    }
+  }
+
+  private static boolean isNoGroup(Throwable err) {
+    return String.valueOf(err.getMessage()).startsWith("NOGROUP");
   }
 
   /** Entries whose worker stopped renewing them for {@code leaseMs}, now owned by {@code consumer}. */
@@ -126,7 +286,7 @@ public final class JobQueue {
   private static Future<Response> withoutGroup(Future<Response> reply) {
     return reply.recover(err -> {
       String message = String.valueOf(err.getMessage());
-      return message.startsWith("NOGROUP") || message.startsWith("ERR no such key")
+      return isNoGroup(err) || message.startsWith("ERR no such key")
           ? Future.succeededFuture(null) : Future.failedFuture(err);
     });
   }

@@ -6,8 +6,6 @@ import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.ClusterEvents;
 import io.collab.common.InOrder;
-import io.collab.realtime.Broker;
-import io.collab.realtime.Protocol;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.CircuitBreakerState;
@@ -17,15 +15,10 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,9 +29,11 @@ import java.util.concurrent.TimeUnit;
  * Takes jobs from the Redis {@code jobs} stream (one consumer group shared by every worker), runs each in the
  * sandbox, records every state change through persistence and streams progress to the job's workspace.
  *
- * <p>At least once: an entry is acknowledged only after the job's final state is stored; entries of a worker that
- * died are reclaimed after {@code jobs.leaseMs} ({@code XAUTOCLAIM}), while a living worker renews the entries of
- * the jobs it runs. State changes are guarded in SQL, so a job finishes once whatever the redeliveries.
+ * <p>At least once, never twice at the same time: a run is handed out by PostgreSQL under a lease ({@link
+ * Bus#JOBS_START}), which this worker renews while the job runs, and only the lease's holder records the result. A
+ * worker that cannot renew in time, or learns that another took the job over, stops its run and records nothing. An
+ * entry is acknowledged only after the job's final state is stored; entries of a worker that died are reclaimed after
+ * {@code jobs.leaseMs} ({@code XAUTOCLAIM}), and jobs Redis lost are queued again by the {@link JobReconciler}.
  *
  * <p>Platform failures (the sandbox could not start, PostgreSQL or Redis errors while recording) are retried through
  * the circuit breaker's retry policy with exponential backoff and jitter; what the program does (non-zero exit,
@@ -48,38 +43,51 @@ public class JobWorkerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(JobWorkerVerticle.class);
 
-  private final String consumer = "worker-" + UUID.randomUUID();
-  private final Map<String, String> runningEntries = new HashMap<>();  // entry id -> job id
   /** How long one XREADGROUP waits for new entries before the worker asks again. */
   private static final long READ_BLOCK_MS = 1000;
+  /** Backoff between failed reads (Redis down): doubling from the first to the last, so the reader is back soon. */
+  private static final long READ_RETRY_FIRST_MS = 100;
+  private static final long READ_RETRY_MAX_MS = 1000;
 
+  private final String consumer = "worker-" + UUID.randomUUID();
+  private final Map<String, Run> runs = new HashMap<>();  // entry id -> the run this worker has of it
   private final InOrder<String> announcements = new InOrder<>();  // per job id
+  private final JobEvents.Factory eventsFactory;
   private CollabConfig.Jobs settings;
   private Redis redis;
-  private Redis readerClient;
-  private RedisConnection reader;
   private JobQueue queue;
+  private JobQueue.Reader reader;
+  private JobReconciler reconciler;
   private BusClient bus;
-  private Broker broker;
+  private JobEvents events;
   private Sandbox sandbox;
   private JobMetrics metrics;
   private CircuitBreaker breaker;
   private boolean sandboxReady;
   private boolean polling;
-  private long commandTimeoutMs;
+  private long readRetryMs;  // 0 while reads succeed
+  private final Outage reading = new Outage(log, "reading the job stream");
+  private final Outage reclaiming = new Outage(log, "reclaiming the entries of dead workers");
+  private final Outage renewing = new Outage(log, "renewing the leases of running jobs");
   private boolean stopping;
+
+  /** @param events how job events reach workspaces (the launcher ties it to the realtime layer) */
+  public JobWorkerVerticle(JobEvents.Factory events) {
+    this.eventsFactory = events;
+  }
 
   @Override
   public Future<?> start() {
     CollabConfig config = CollabConfig.from(config());
     settings = config.jobs();
-    commandTimeoutMs = config.redis().commandTimeoutMs();
     metrics = new JobMetrics(config.metricsRegistry());
     redis = config.redis().client(vertx);
-    readerClient = Redis.createClient(vertx, config.redis().options());
     queue = new JobQueue(redis, config.redis(), settings.streamMaxLength());
+    reader = queue.reader(vertx, consumer, READ_BLOCK_MS, config.redis().commandTimeoutMs());
     bus = new BusClient(vertx, config.has(NodeRole.PERSISTENCE), config.busRequestTimeoutMs());
-    broker = new Broker(redis, config.redis(), config.realtime());
+    reconciler = new JobReconciler(vertx, bus, queue, metrics, settings.reconcileSeconds(),
+        config.redis().commandTimeoutMs());
+    events = eventsFactory.create(redis, config);
     sandbox = new Sandbox(settings);
     breaker = CircuitBreaker.create("jobs-" + consumer, vertx, new CircuitBreakerOptions()
             .setMaxFailures(settings.breakerMaxFailures())
@@ -93,6 +101,7 @@ public class JobWorkerVerticle extends VerticleBase {
     new ClusterEvents(vertx.eventBus(), config.deployment().id())
         .consumer(Bus.JOBS_KILL, message -> sandbox.cancel(message.body().getString("job_id")));
     return queue.ensureGroup()
+        .onSuccess(v -> reconciler.start())  // also where the sandbox is missing: it queues for every worker
         .compose(v -> sandbox.available(vertx))
         .compose(available -> {
           sandboxReady = available;
@@ -104,30 +113,35 @@ public class JobWorkerVerticle extends VerticleBase {
           if (settings.sandbox().equals("none")) {
             log.warn("jobs.sandbox is 'none': job code runs unconfined. For development only");
           }
-          return readerClient.connect().map(conn -> {
-            reader = conn;
-            heartbeat();
-            vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 3), t -> heartbeat());
-            vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 2), t -> reclaim());
-            poll();
-            log.info("job worker {} taking jobs ({} at a time, sandbox {})", consumer, settings.concurrency(),
-                settings.sandbox());
-            return null;
-          });
+          heartbeat();
+          vertx.setPeriodic(heartbeatMs(), t -> heartbeat());
+          vertx.setPeriodic(Math.max(1000, settings.leaseMs() / 2), t -> reclaim());
+          poll();
+          log.info("job worker {} taking jobs ({} at a time, sandbox {})", consumer, settings.concurrency(),
+              settings.sandbox());
+          return Future.succeededFuture();
         });
+  }
+
+  /** Leases are renewed four times per lease: a late renewal or two does not cost a run. */
+  private long heartbeatMs() {
+    return Math.max(250, settings.leaseMs() / 4);
   }
 
   @Override
   public Future<?> stop() {
     stopping = true;
-    sandbox.cancelAll();
-    return queue.retire(consumer).transform(v -> readerClient.close()).transform(v -> redis.close());
+    reconciler.stop();
+    // the runs killed now did not end: nothing is recorded, their entries stay pending and are reclaimed elsewhere
+    runs.values().forEach(run -> run.lost = true);
+    sandbox.close();
+    return queue.retire(consumer).transform(v -> reader.close()).transform(v -> redis.close());
   }
 
   // ---- taking jobs --------------------------------------------------------------------------------------------
 
   private void poll() {
-    int free = settings.concurrency() - runningEntries.size();
+    int free = settings.concurrency() - runs.size();
     if (stopping || polling || free <= 0) {
       return;
     }
@@ -136,106 +150,163 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
-    // Bounded like every other Redis call: a frozen Redis would otherwise hold this read, and the worker, forever
-    reader.send(Request.cmd(Command.XREADGROUP).arg("GROUP").arg(JobQueue.GROUP).arg(consumer)
-            .arg("COUNT").arg(free).arg("BLOCK").arg(READ_BLOCK_MS).arg("STREAMS").arg(queue.stream()).arg(">"))
-        .timeout(READ_BLOCK_MS + commandTimeoutMs, TimeUnit.MILLISECONDS)
-        .onComplete(result -> {
-          polling = false;
-          if (result.succeeded()) {
-            delivered(result.result()).forEach(this::process);
-            poll();
-          } else if (!stopping) {
-            log.warn("reading the job stream failed: {}", result.cause().getMessage());
-            // Redis may have restarted empty (it keeps nothing on disk here): recreate the group, then read again
-            vertx.setTimer(500, t -> queue.ensureGroup().onComplete(v -> reconnectReader()));
-          }
-        });
+    reader.read(free).onComplete(result -> {
+      polling = false;
+      if (stopping) {
+        return;
+      }
+      if (result.succeeded()) {
+        readsWork();
+        result.result().stream().filter(entry -> !runs.containsKey(entry.id())).forEach(this::process);
+        poll();
+      } else {
+        readFailed(result.cause());
+        vertx.setTimer(readRetryMs, t -> poll());
+      }
+    });
   }
 
-  private void reconnectReader() {
-    readerClient.close();
-    readerClient = Redis.createClient(vertx, CollabConfig.from(config()).redis().options());
-    readerClient.connect()
-        .onSuccess(conn -> {
-          reader = conn;
-          poll();
-        })
-        .onFailure(err -> vertx.setTimer(1000, t -> reconnectReader()));
+  private void readFailed(Throwable err) {
+    reading.failed(err);
+    readRetryMs = readRetryMs == 0 ? READ_RETRY_FIRST_MS : Math.min(READ_RETRY_MAX_MS, readRetryMs * 2);
   }
 
-  /** XREADGROUP replies a map {stream: entries} under RESP3, a list [[stream, entries]] under RESP2, null on timeout. */
-  private List<JobQueue.Entry> delivered(Response reply) {
-    if (reply == null) {
-      return List.of();
-    }
-    if (reply.isMap()) {
-      return JobQueue.entries(reply.get(queue.stream()));
-    }
-    List<JobQueue.Entry> out = new ArrayList<>();
-    for (Response stream : reply) {
-      out.addAll(JobQueue.entries(stream.get(1)));
-    }
-    return out;
+  private void readsWork() {
+    reading.works();
+    readRetryMs = 0;
   }
 
   /** Takes over entries of workers that stopped renewing them. */
   private void reclaim() {
-    int free = settings.concurrency() - runningEntries.size();
+    int free = settings.concurrency() - runs.size();
     if (stopping || free <= 0 || breaker.state() == CircuitBreakerState.OPEN) {
       return;
     }
     queue.reclaim(consumer, settings.leaseMs(), free)
-        .onSuccess(entries -> entries.stream().filter(e -> !runningEntries.containsKey(e.id())).forEach(this::process))
-        .onFailure(err -> log.warn("reclaiming stale jobs failed: {}", err.getMessage()));
+        .onSuccess(entries -> {
+          reclaiming.works();
+          entries.stream().filter(e -> !runs.containsKey(e.id())).forEach(this::process);
+        })
+        .onFailure(reclaiming::failed);
   }
 
+  // ---- leases -------------------------------------------------------------------------------------------------
+
+  /**
+   * Says this worker lives, renews the leases of its runs in PostgreSQL, stops the runs it no longer holds, and then
+   * keeps the stream entries of the rest owned by it, so they are not reclaimed under it.
+   */
   private void heartbeat() {
     queue.heartbeat(consumer, settings.leaseMs());
-    queue.renew(consumer, new ArrayList<>(runningEntries.keySet()));
+    stopOverdueRuns();
+    List<Run> leased = runs.values().stream().filter(run -> run.token != null && !run.lost).toList();
+    Future<JsonObject> renewed = leased.isEmpty() ? Future.succeededFuture(new JsonObject().put("held", new JsonArray()))
+        : renew(leased);
+    renewed.onComplete(done -> queue.renew(consumer, runs.values().stream().filter(run -> !run.lost)
+        .map(run -> run.entry.id()).toList()));
+  }
+
+  private Future<JsonObject> renew(List<Run> leased) {
+    long sentAt = System.nanoTime();
+    Map<Run, String> tokens = new HashMap<>();
+    JsonArray leases = new JsonArray();
+    leased.forEach(run -> {
+      tokens.put(run, run.token);
+      leases.add(new JsonObject().put("id", run.jobId()).put("token", run.token));
+    });
+    return bus.request(Bus.JOBS_RENEW, new JsonObject().put("leases", leases).put("lease_ms", settings.leaseMs()))
+        .onSuccess(reply -> {
+          renewing.works();
+          List<Object> held = reply.getJsonArray("held").getList();
+          tokens.forEach((run, token) -> {
+            if (!token.equals(run.token)) {
+              return;  // started again since (its own retry): the new lease is younger than this renewal
+            }
+            if (held.contains(token)) {
+              run.leaseUntilNanos = sentAt + TimeUnit.MILLISECONDS.toNanos(settings.leaseMs());
+            } else {
+              lose(run, "another worker took it over");
+            }
+          });
+        })
+        .onFailure(renewing::failed);
+  }
+
+  /**
+   * A run whose lease passes without a renewal may then start elsewhere: it stops here at the last heartbeat before
+   * its lease ends (measured from when this worker asked, so never later than PostgreSQL's end of it).
+   */
+  private void stopOverdueRuns() {
+    long nextHeartbeat = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(heartbeatMs());
+    runs.values().stream().filter(run -> run.token != null && !run.lost && nextHeartbeat - run.leaseUntilNanos > 0)
+        .toList().forEach(run -> lose(run, "its lease could not be renewed in time"));
+  }
+
+  /** Stops a run that is not this worker's any more; its result is not recorded and its entry not acknowledged. */
+  private void lose(Run run, String why) {
+    log.warn("job {} stops on this worker: {}", run.jobId(), why);
+    run.lost = true;
+    metrics.leaseLost();
+    sandbox.cancel(run.jobId());
   }
 
   // ---- running one job ----------------------------------------------------------------------------------------
 
+  /** What this worker has of one delivered entry: the lease token of its current run, and what became of it. */
+  private static final class Run {
+    final JobQueue.Entry entry;
+    String token;  // null until a start succeeded
+    long leaseUntilNanos;
+    int attempts;
+    String lastError;
+    boolean held;  // another worker's live run holds the job
+    boolean lost;  // this worker's lease passed to another or expired unrenewed, or the worker stops
+
+    Run(JobQueue.Entry entry) {
+      this.entry = entry;
+    }
+
+    String jobId() {
+      return entry.jobId();
+    }
+  }
+
   private void process(JobQueue.Entry entry) {
-    if (entry.jobId() == null) {
-      queue.ack(entry.id());
+    if (entry.jobId() == null) {  // trimmed from the stream while pending: nothing to run
+      acknowledge(entry);
       return;
     }
-    runningEntries.put(entry.id(), entry.jobId());
-    Attempts attempts = new Attempts();
-    breaker.<JsonObject>execute(() -> attempt(entry.jobId(), attempts))
-        .compose(outcome -> outcome == null ? Future.succeededFuture() : record(entry.jobId(), outcome))
-        .compose(recorded -> queue.ack(entry.id()))
-        .onFailure(err -> platformFailure(entry, err))
+    execute(new Run(entry));
+  }
+
+  private void execute(Run run) {
+    runs.put(run.entry.id(), run);
+    breaker.<JsonObject>execute(() -> attempt(run))
+        .compose(outcome -> settle(run, outcome))
+        .recover(err -> platformFailure(run, err))
         .onComplete(done -> {
-          runningEntries.remove(entry.id());
+          runs.remove(run.entry.id());
           poll();
         });
   }
 
-  /** Counts attempts across the breaker's retries. */
-  private static final class Attempts {
-    int made;
-    String lastError;
-  }
-
   /**
-   * One attempt: start the job (counting the attempt), run it, and return its final fields; null when the job was
-   * already final or cancelled (a redelivery). Fails only for platform failures, which the breaker retries.
+   * One attempt: start a run of the job (counting the attempt), run it, and return its final fields; null when
+   * there is nothing to record (the job is settled, or another worker holds it). Fails only for platform failures,
+   * which the breaker retries.
    */
-  private Future<JsonObject> attempt(String jobId, Attempts attempts) {
-    Future<?> before = Future.succeededFuture();
-    if (attempts.made++ > 0) {
-      metrics.retried();
-      before = bus.request(Bus.JOBS_RETRYING, new JsonObject().put("id", jobId).put("error", attempts.lastError));
+  private Future<JsonObject> attempt(Run run) {
+    if (stopping) {  // a retry after stop: the run was given up (see stop)
+      return Future.succeededFuture(null);
     }
-    return before.compose(v -> bus.request(Bus.JOBS_START, new JsonObject().put("id", jobId))).compose(started -> {
-      JsonObject job = started.getJsonObject("job");
-      if (!started.getBoolean("proceed")) {
-        if (job != null && JobStatus.CANCELLED.key().equals(job.getString("status"))) {
-          announce(job, new JsonObject().put("status", JobStatus.CANCELLED.key()));
-        }
+    Future<?> before = Future.succeededFuture();
+    if (run.attempts++ > 0) {
+      metrics.retried();
+      before = run.token == null ? before : bus.request(Bus.JOBS_RETRYING,
+          new JsonObject().put("id", run.jobId()).put("token", run.token).put("error", run.lastError));
+    }
+    return before.compose(v -> start(run)).compose(job -> {
+      if (job == null) {
         return Future.succeededFuture(null);
       }
       announce(job, new JsonObject().put("status", JobStatus.RUNNING.key()).put("attempt", job.getInteger("attempts")));
@@ -243,12 +314,12 @@ public class JobWorkerVerticle extends VerticleBase {
         return Future.succeededFuture(new JsonObject().put("status", JobStatus.SUCCEEDED.key()).put("exit_code", 0)
             .put("stdout", "pong from " + consumer + "\n").put("stderr", "").put("truncated", false));
       }
-      return run(jobId, job)
+      return run(run.jobId(), job)
           .compose(result -> {
             metrics.sandboxRun(job.getString("language"), result);
             if (result.error() != null) {
-              attempts.lastError = "sandbox could not run the job: " + result.error();
-              return Future.failedFuture(attempts.lastError);
+              run.lastError = "sandbox could not run the job: " + result.error();
+              return Future.failedFuture(run.lastError);
             }
             return Future.succeededFuture(outcome(result));
           }, err -> {
@@ -256,10 +327,34 @@ public class JobWorkerVerticle extends VerticleBase {
               return Future.succeededFuture(new JsonObject().put("status", JobStatus.FAILED.key()).put("error", err.getMessage())
                   .put("truncated", false));
             }
-            attempts.lastError = "the workspace could not be written: " + err.getMessage();
-            return Future.failedFuture(attempts.lastError);
+            run.lastError = "the workspace could not be written: " + err.getMessage();
+            return Future.failedFuture(run.lastError);
           });
     });
+  }
+
+  /**
+   * Asks PostgreSQL for a run of the job under a fresh lease (presenting the token of this worker's previous
+   * attempt, if any). Completes with the job to run, or null when it must not run here.
+   */
+  private Future<JsonObject> start(Run run) {
+    long sentAt = System.nanoTime();
+    return bus.request(Bus.JOBS_START, new JsonObject().put("id", run.jobId()).put("token", run.token)
+            .put("lease_ms", settings.leaseMs()))
+        .map(started -> {
+          JsonObject job = started.getJsonObject("job");
+          if (started.getBoolean("proceed")) {
+            run.token = started.getString("token");
+            run.leaseUntilNanos = sentAt + TimeUnit.MILLISECONDS.toNanos(settings.leaseMs());
+            run.lost = false;
+            return job;
+          }
+          run.held = started.getBoolean("held", false);
+          if (job != null && JobStatus.CANCELLED.key().equals(job.getString("status"))) {
+            announce(job, new JsonObject().put("status", JobStatus.CANCELLED.key()));
+          }
+          return null;
+        });
   }
 
   /**
@@ -283,11 +378,24 @@ public class JobWorkerVerticle extends VerticleBase {
             }, false)));
   }
 
-  private Future<JsonObject> record(String jobId, JsonObject outcome) {
-    return breaker.<JsonObject>execute(() -> bus.request(Bus.JOBS_FINISH, outcome.copy().put("id", jobId)))
+  /**
+   * After the attempts: record the outcome and acknowledge the entry. A run this worker does not hold (any more)
+   * records nothing and leaves its entry pending: should the holder die too, the entry is reclaimed after the lease.
+   */
+  private Future<Void> settle(Run run, JsonObject outcome) {
+    if (run.held || run.lost) {
+      return Future.succeededFuture();
+    }
+    Future<?> recorded = outcome == null ? Future.succeededFuture() : breaker.execute(() -> finish(run, outcome));
+    return recorded.compose(v -> acknowledge(run.entry));
+  }
+
+  /** The one way a job ends here: recorded (only by its run's holder), counted, and told to its workspace. */
+  private Future<JsonObject> finish(Run run, JsonObject outcome) {
+    return bus.request(Bus.JOBS_FINISH, outcome.copy().put("id", run.jobId()).put("token", run.token))
         .onSuccess(recorded -> {
           JsonObject job = recorded.getJsonObject("job");
-          if (recorded.getBoolean("recorded") && job != null) {
+          if (recorded.getBoolean("recorded", false) && job != null) {
             metrics.finished(job);
             announce(job, new JsonObject().put("status", job.getString("status"))
                 .put("exit_code", job.getInteger("exit_code")).put("error", job.getString("error")));
@@ -295,37 +403,44 @@ public class JobWorkerVerticle extends VerticleBase {
         });
   }
 
+  /** Never fails: an entry left unacknowledged comes back and is acknowledged then, its job being settled. */
+  private Future<Void> acknowledge(JobQueue.Entry entry) {
+    return queue.ack(entry).recover(err -> {
+      log.warn("job {} finished but its entry {} stays pending: {}", entry.jobId(), entry.id(), err.getMessage());
+      return Future.succeededFuture();
+    });
+  }
+
   /**
-   * Retries are exhausted, or the breaker was open before the job could start. The latter keeps the entry and
+   * Retries are exhausted, or the breaker was open before the job could start. The latter keeps the run and
    * tries again after the breaker's reset timeout. Otherwise the job fails for good and goes to the dead-letter
    * stream.
    */
-  private void platformFailure(JobQueue.Entry entry, Throwable err) {
-    String reason = String.valueOf(err.getMessage());
+  private Future<Void> platformFailure(Run run, Throwable err) {
     if (err instanceof OpenCircuitException) {
       // Not started: the entry stays pending with this worker and is tried again once the breaker half-opens.
-      log.warn("job {} waits: circuit breaker open", entry.jobId());
+      log.warn("job {} waits: circuit breaker open", run.jobId());
       vertx.setTimer(settings.breakerResetMs(), t -> {
-        if (!stopping && !runningEntries.containsKey(entry.id())) {
-          process(entry);
+        if (!stopping && !runs.containsKey(run.entry.id())) {
+          execute(run);
         }
       });
-      return;
+      return Future.succeededFuture();
     }
-    log.error("job {} failed on the platform after retries: {}", entry.jobId(), reason);
-    bus.request(Bus.JOBS_FINISH, new JsonObject().put("id", entry.jobId()).put("status", JobStatus.FAILED.key())
+    String reason = String.valueOf(err.getMessage());
+    log.error("job {} failed on the platform after retries: {}", run.jobId(), reason);
+    if (run.held || run.lost) {
+      return Future.succeededFuture();
+    }
+    return finish(run, new JsonObject().put("status", JobStatus.FAILED.key())
             .put("error", "platform failure: " + reason).put("truncated", false))
-        .onSuccess(recorded -> {
-          if (recorded.getBoolean("recorded", false) && recorded.getJsonObject("job") != null) {
-            metrics.finished(recorded.getJsonObject("job"));
-          }
-          if (recorded.getJsonObject("job") != null) {
-            announce(recorded.getJsonObject("job"), new JsonObject().put("status", JobStatus.FAILED.key()).put("error", reason));
-          }
-        })
-        .compose(recorded -> queue.deadLetter(entry.jobId(), reason).onSuccess(dead -> metrics.deadLettered()))
-        .compose(dead -> queue.ack(entry.id()))
-        .onFailure(again -> log.error("job {} stays pending: {}", entry.jobId(), again.getMessage()));
+        .compose(recorded -> !recorded.getBoolean("recorded", false) ? Future.succeededFuture()
+            : queue.deadLetter(run.jobId(), reason).onSuccess(dead -> metrics.deadLettered()))
+        .compose(dead -> acknowledge(run.entry))
+        .recover(again -> {
+          log.error("job {} stays pending: {}", run.jobId(), again.getMessage());
+          return Future.succeededFuture();
+        });
   }
 
   private SandboxLimits limits(int timeoutMs) {
@@ -358,8 +473,7 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     String jobId = job.getString("id");
-    String message = Protocol.job(jobId, event);
-    announcements.run(jobId, () -> broker.publish(workspaceId, message))
+    announcements.run(jobId, () -> events.publish(workspaceId, jobId, event))
         .onFailure(err -> log.warn("job {} progress not delivered: {}", jobId, err.getMessage()));
   }
 

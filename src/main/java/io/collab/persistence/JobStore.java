@@ -15,8 +15,9 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /**
- * Jobs: every statement about them. State changes are guarded in SQL ({@code WHERE status IN (...)}), so a
- * redelivered stream entry or a second worker can never record a second final result.
+ * Jobs: every statement about them. State changes are guarded in SQL ({@code WHERE status IN (...)}) and runs by a
+ * lease token ({@link #START}), so a redelivered or re-enqueued stream entry or a second worker can never run a job
+ * while another runs it, nor record a second final result.
  */
 final class JobStore {
 
@@ -44,21 +45,55 @@ final class JobStore {
       UPDATE jobs AS j SET status = 'cancelled', finished_at = now(), error = 'cancelled before it ran'
       WHERE id = $1 AND status IN ('queued', 'retrying') RETURNING\s""" + COLUMNS;
   static final String FLAG_CANCEL = "UPDATE jobs AS j SET cancel_requested = true WHERE id = $1 RETURNING " + COLUMNS;
+  /**
+   * The compare-and-set that hands out a run (V8__job_leases.sql): a queued job, or a running or retrying one whose
+   * lease expired or whose token the caller presents ($4, its own retry). $2 is the new token, $3 the lease in ms.
+   */
   static final String START = """
-      UPDATE jobs AS j SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-      WHERE id = $1 AND status IN ('queued', 'retrying', 'running') AND NOT cancel_requested
+      UPDATE jobs AS j SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+             lease_token = $2, lease_until = now() + $3::bigint * interval '1 millisecond'
+      WHERE id = $1 AND NOT cancel_requested
+        AND (status = 'queued'
+             OR (status IN ('running', 'retrying')
+                 AND (lease_token = $4 OR lease_until IS NULL OR lease_until < now())))
       RETURNING\s""" + COLUMNS + ", j.code, j.stdin, j.timeout_ms, j.file_path, j.files";
   static final String CANCEL_FLAGGED = """
       UPDATE jobs AS j SET status = 'cancelled', finished_at = now(), error = 'cancelled'
       WHERE id = $1 AND cancel_requested AND status NOT IN ('succeeded', 'failed', 'cancelled')""";
   static final String RETRYING = """
-      UPDATE jobs SET status = 'retrying', error = $2 WHERE id = $1 AND status = 'running'""";
+      UPDATE jobs SET status = 'retrying', error = $2 WHERE id = $1 AND status = 'running' AND lease_token = $3""";
+  /**
+   * Only the run's holder records the result ($8, its token); a worker that never started the job ($8 NULL) may
+   * fail it only while nobody holds it (queued).
+   */
   static final String FINISH = """
       UPDATE jobs AS j SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE $2 END,
              exit_code = $3, stdout = $4, stderr = $5, truncated = $6,
-             error = CASE WHEN cancel_requested THEN 'cancelled' ELSE $7 END, finished_at = now()
+             error = CASE WHEN cancel_requested THEN 'cancelled' ELSE $7 END, finished_at = now(), lease_until = NULL
       WHERE id = $1 AND status NOT IN ('succeeded', 'failed', 'cancelled')
+        AND (lease_token = $8 OR ($8::uuid IS NULL AND status = 'queued'))
       RETURNING\s""" + COLUMNS;
+  /** Extends the leases still held: pairs of job ids ($1) and tokens ($2), for $3 ms. Replies the tokens kept. */
+  static final String RENEW = """
+      UPDATE jobs AS j SET lease_until = now() + $3::bigint * interval '1 millisecond'
+      FROM unnest($1::uuid[], $2::uuid[]) AS held (id, token)
+      WHERE j.id = held.id AND j.lease_token = held.token AND j.status IN ('running', 'retrying')
+      RETURNING j.lease_token""";
+  /**
+   * Jobs nobody holds, created more than $2 ms ago, after id $1 (NULL: from the start), $3 at most: queued ones,
+   * and running or retrying ones whose lease expired. The reconciler checks each against the stream.
+   */
+  static final String UNCLAIMED = """
+      SELECT j.id FROM jobs j
+      WHERE j.status IN ('queued', 'running', 'retrying')
+        AND (j.status = 'queued' OR j.lease_until IS NULL OR j.lease_until < now())
+        AND j.created_at < now() - $2::bigint * interval '1 millisecond'
+        AND ($1::uuid IS NULL OR j.id > $1)
+      ORDER BY j.id LIMIT $3""";
+  /** Why a start was refused: the row as it is (no row: gone), and whether a live lease holds it. */
+  static final String REFUSED = "SELECT " + COLUMNS + """
+      , coalesce(j.status IN ('running', 'retrying') AND j.lease_until >= now(), false) AS held
+      FROM jobs j WHERE j.id = $1""";
   static final String FIND = "SELECT " + COLUMNS + " FROM jobs j WHERE j.id = $1";
 
   private final Pool pool;
@@ -149,26 +184,38 @@ final class JobStore {
         }));
   }
 
+  /**
+   * Hands out a run ({@link #START}). Reply {@code {"proceed": true, "token", "job"}}, or {@code {"proceed": false,
+   * "held": bool, "job"}}: held while another worker's lease is live (the caller must leave the job to it), otherwise
+   * the job is settled (finished, cancelled, or gone) and its entry may be acknowledged.
+   */
   Future<JsonObject> start(JsonObject r) {
     UUID id = uuid(r.getString("id"));
-    return pool.withTransaction(conn -> conn.preparedQuery(START).execute(Tuple.of(id)).compose(rows -> {
+    UUID token = UUID.randomUUID();
+    Tuple start = Tuple.of(id, token, r.getLong("lease_ms"), optionalUuid(r.getString("token")));
+    return pool.withTransaction(conn -> conn.preparedQuery(START).execute(start).compose(rows -> {
       if (rows.size() > 0) {
         Row row = rows.iterator().next();
-        return Future.succeededFuture(new JsonObject().put("proceed", true).put("job", job(row)
-            .put("code", row.getString("code")).put("stdin", row.getString("stdin"))
-            .put("timeout_ms", row.getInteger("timeout_ms")).put("kind", row.getString("kind"))
-            .put("file_path", row.getString("file_path")).put("files", row.getJsonArray("files"))));
+        return Future.succeededFuture(new JsonObject().put("proceed", true).put("token", token.toString())
+            .put("job", job(row)
+                .put("code", row.getString("code")).put("stdin", row.getString("stdin"))
+                .put("timeout_ms", row.getInteger("timeout_ms")).put("kind", row.getString("kind"))
+                .put("file_path", row.getString("file_path")).put("files", row.getJsonArray("files"))));
       }
-      // finished already, or cancelled while it waited: settle a pending cancellation and skip it
+      // finished already, held by a live run, or cancelled while it waited: settle a pending cancellation and skip it
       return conn.preparedQuery(CANCEL_FLAGGED).execute(Tuple.of(id))
-          .compose(v -> conn.preparedQuery(FIND).execute(Tuple.of(id)))
-          .map(found -> new JsonObject().put("proceed", false)
-              .put("job", found.size() == 0 ? null : job(found.iterator().next())));
+          .compose(v -> conn.preparedQuery(REFUSED).execute(Tuple.of(id)))
+          .map(found -> {
+            Row row = found.size() == 0 ? null : found.iterator().next();
+            return new JsonObject().put("proceed", false).put("held", row != null && row.getBoolean("held"))
+                .put("job", row == null ? null : job(row));
+          });
     }));
   }
 
   Future<JsonObject> retrying(JsonObject r) {
-    return pool.preparedQuery(RETRYING).execute(Tuple.of(uuid(r.getString("id")), r.getString("error")))
+    return pool.preparedQuery(RETRYING)
+        .execute(Tuple.of(uuid(r.getString("id")), r.getString("error"), optionalUuid(r.getString("token"))))
         .map(rows -> new JsonObject());
   }
 
@@ -176,11 +223,39 @@ final class JobStore {
     UUID id = uuid(r.getString("id"));
     return pool.preparedQuery(FINISH).execute(Tuple.tuple().addUUID(id).addString(r.getString("status"))
             .addInteger(r.getInteger("exit_code")).addString(r.getString("stdout")).addString(r.getString("stderr"))
-            .addBoolean(r.getBoolean("truncated", false)).addString(r.getString("error")))
+            .addBoolean(r.getBoolean("truncated", false)).addString(r.getString("error"))
+            .addUUID(optionalUuid(r.getString("token"))))
         .compose(rows -> rows.size() > 0
             ? Future.succeededFuture(new JsonObject().put("recorded", true).put("job", job(rows.iterator().next())))
             : pool.preparedQuery(FIND).execute(Tuple.of(id)).map(found -> new JsonObject().put("recorded", false)
                 .put("job", found.size() == 0 ? null : job(found.iterator().next()))));
+  }
+
+  /** Request {@code {"leases": [{"id", "token"}...], "lease_ms"}}; reply {@code {"held": [token...]}}. */
+  Future<JsonObject> renew(JsonObject r) {
+    JsonArray leases = r.getJsonArray("leases");
+    UUID[] ids = new UUID[leases.size()];
+    UUID[] tokens = new UUID[leases.size()];
+    for (int i = 0; i < leases.size(); i++) {
+      ids[i] = uuid(leases.getJsonObject(i).getString("id"));
+      tokens[i] = uuid(leases.getJsonObject(i).getString("token"));
+    }
+    return pool.preparedQuery(RENEW).execute(Tuple.of(ids, tokens, r.getLong("lease_ms"))).map(rows -> {
+      JsonArray held = new JsonArray();
+      rows.forEach(row -> held.add(row.getUUID("lease_token").toString()));
+      return new JsonObject().put("held", held);
+    });
+  }
+
+  /** Request {@code {"after"?, "older_than_ms", "limit"}}; reply {@code {"ids": [job id...]}} in id order. */
+  Future<JsonObject> unclaimed(JsonObject r) {
+    return pool.preparedQuery(UNCLAIMED).execute(Tuple.of(optionalUuid(r.getString("after")),
+            r.getLong("older_than_ms"), r.getInteger("limit")))
+        .map(rows -> {
+          JsonArray ids = new JsonArray();
+          rows.forEach(row -> ids.add(row.getUUID("id").toString()));
+          return new JsonObject().put("ids", ids);
+        });
   }
 
   static JsonObject job(Row row) {
@@ -206,6 +281,11 @@ final class JobStore {
 
   private static String time(OffsetDateTime value) {
     return value == null ? null : Rows.timestamp(value);
+  }
+
+  /** An optional id: null stays null. */
+  private static UUID optionalUuid(String id) {
+    return id == null ? null : uuid(id);
   }
 
   private static UUID uuid(String id) {

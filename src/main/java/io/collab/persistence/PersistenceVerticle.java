@@ -90,6 +90,8 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.JOBS_START, jobs::start),
             serve(Bus.JOBS_RETRYING, jobs::retrying),
             serve(Bus.JOBS_FINISH, jobs::finish),
+            serve(Bus.JOBS_RENEW, jobs::renew),
+            serve(Bus.JOBS_UNCLAIMED, jobs::unclaimed),
             serve(Bus.FILES_LIST, files::list),
             serve(Bus.FILES_CREATE, files::create),
             serve(Bus.FILES_GET, files::get),
