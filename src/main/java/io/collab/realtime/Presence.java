@@ -68,9 +68,10 @@ public final class Presence {
       end
       return gone""");
 
-  private static final RedisScript PRESENCE_STATE = new RedisScript("""
+  // presence_state carries the epoch of the sequence its broadcasts follow (Broker.CURRENT_EPOCH).
+  private static final RedisScript PRESENCE_STATE = new RedisScript(Broker.CURRENT_EPOCH + """
       local seen = {}
-      local out = {}
+      local out = {current_epoch(KEYS[3], KEYS[4], KEYS[5], ARGV[2])}
       for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
         local uid = string.match(m, '^(%d+)|')
         if uid and not seen[uid] then
@@ -154,17 +155,21 @@ public final class Presence {
     return settings.presenceTtlSeconds() * 2L;
   }
 
-  /** The users online in the workspace, one entry each, whichever hubs they are connected to. */
-  public Future<JsonArray> online(long workspaceId) {
+  /** What {@code presence_state} tells a joining socket: who is online, and the epoch of the workspace's sequence. */
+  public record Online(JsonArray users, String epoch) {}
+
+  /** The users online in the workspace, one entry each, whichever hubs they are connected to, and the epoch. */
+  public Future<Online> online(long workspaceId) {
     String tag = tag(workspaceId);
-    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(2).arg(tag + ":presence").arg(tag + ":who")
-            .arg(System.currentTimeMillis()))
+    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(5).arg(tag + ":presence").arg(tag + ":who")
+            .arg(tag + Broker.SEQ_KEY).arg(tag + Broker.EPOCH_KEY).arg(tag + Broker.HISTORY_KEY)
+            .arg(System.currentTimeMillis()).arg(Broker.newEpoch()))
         .map(reply -> {
           JsonArray users = new JsonArray();
-          for (Response info : reply) {
-            users.add(new JsonObject(info.toString()));
+          for (int i = 1; i < reply.size(); i++) {
+            users.add(new JsonObject(reply.get(i).toString()));
           }
-          return users;
+          return new Online(users, reply.get(0).toString());
         });
   }
 

@@ -24,7 +24,7 @@ import java.util.Map;
  * The node's bridge between Redis pub/sub and its sockets. Socket hubs (one per HTTP verticle instance) ask it to
  * {@link Bus#REALTIME_JOIN} a workspace when their first socket for it arrives and to {@link Bus#REALTIME_LEAVE}
  * when their last goes; it keeps one Redis subscription per workspace that has local sockets, and hands every
- * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code seq} in a header. A lost subscription
+ * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code epoch} and {@code seq} in headers. A lost subscription
  * connection is re-established with backoff and every channel resubscribed; sockets notice the gap by seq and refill
  * it from history.
  */
@@ -37,6 +37,7 @@ public class RealtimeVerticle extends VerticleBase {
    * anything else was sequenced by the broker: broadcasts, and job and workspace events too.
    */
   private static final String DOCUMENT_START = "{\"type\":\"doc_";
+  private static final String EPOCH_FIELD = ",\"epoch\":\"";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Map<Long, Integer> localSockets = new HashMap<>();
@@ -142,7 +143,7 @@ public class RealtimeVerticle extends VerticleBase {
       vertx.eventBus().publish(Bus.documentDelivery(workspaceId), message, LOCAL);
     } else {
       vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
-          .addHeader("seq", String.valueOf(seqOf(message))));
+          .addHeader("seq", String.valueOf(seqOf(message))).addHeader("epoch", epochOf(message)));
     }
   }
 
@@ -150,5 +151,16 @@ public class RealtimeVerticle extends VerticleBase {
   static long seqOf(String message) {
     int colon = message.lastIndexOf(':');
     return Long.parseLong(message.substring(colon + 1, message.length() - 1));
+  }
+
+  /**
+   * The sequencer writes {@code ,"epoch":"E","seq":N}} last (E is letters and digits): the nearest epoch field before
+   * the seq is the sequencer's, whatever the payload holds. Empty if there is none (sequenced by a version without
+   * epochs): sockets then see an epoch change, which they announce.
+   */
+  static String epochOf(String message) {
+    int seqField = message.lastIndexOf(",\"seq\":");
+    int epochField = message.lastIndexOf(EPOCH_FIELD, seqField);
+    return epochField < 0 ? "" : message.substring(epochField + EPOCH_FIELD.length(), seqField - 1);
   }
 }
