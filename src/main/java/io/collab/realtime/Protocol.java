@@ -39,11 +39,11 @@ public final class Protocol {
   public static final String ROLE_CHANGED = "role_changed";
 
   /**
-   * Progress of a job run in the workspace, sequenced like a broadcast (it has an {@code epoch} and a {@code seq}, is kept in the history
-   * and replayed with {@code since}, so a socket that reconnects misses no output): {@code {type, job_id, ..., epoch, seq}}
-   * with either {@code status} ({@code running} + {@code attempt}; {@code succeeded}/{@code failed}/{@code cancelled}
-   * + {@code exit_code}, {@code error}) or live output {@code stream} ({@code stdout}/{@code stderr}), {@code chunk}
-   * (from 0 per job) and {@code data}.
+   * Progress of a job run in the workspace, sequenced like a broadcast (it has an {@code epoch} and a {@code seq}, is
+   * kept in the history and replayed with {@code since}, so a socket that reconnects misses no output):
+   * {@code {type, job_id, ..., epoch, seq}} with either {@code status} ({@code running} + {@code attempt};
+   * {@code succeeded}/{@code failed}/{@code cancelled} + {@code exit_code}, {@code error}) or live output
+   * {@code stream} ({@code stdout}/{@code stderr}), {@code chunk} (from 0 per job) and {@code data}.
    */
   public static final String JOB = "job";
 
@@ -108,7 +108,7 @@ public final class Protocol {
         .encode();
   }
 
-  /** A job message without its {@code epoch} and {@code seq} (appended by the sequencer, as for {@link #unsequenced}). */
+  /** A job message without {@code epoch} and {@code seq}: the sequencer appends them (see {@link #unsequenced}). */
   public static String job(String jobId, JsonObject event) {
     return new JsonObject().put("type", JOB).put("job_id", jobId).mergeIn(event).encode();
   }

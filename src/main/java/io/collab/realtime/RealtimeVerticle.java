@@ -24,9 +24,9 @@ import java.util.Map;
  * The node's bridge between Redis pub/sub and its sockets. Socket hubs (one per HTTP verticle instance) ask it to
  * {@link Bus#REALTIME_JOIN} a workspace when their first socket for it arrives and to {@link Bus#REALTIME_LEAVE}
  * when their last goes; it keeps one Redis subscription per workspace that has local sockets, and hands every
- * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code epoch} and {@code seq} in headers. A lost subscription
- * connection is re-established with backoff and every channel resubscribed; sockets notice the gap by seq and refill
- * it from history.
+ * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code epoch} and {@code seq} in headers. A lost
+ * subscription connection is re-established with backoff and every channel resubscribed; sockets notice the gap by
+ * seq and refill it from history.
  */
 public class RealtimeVerticle extends VerticleBase {
 

@@ -68,7 +68,8 @@ class RedisResetTest {
   }
 
   @Test
-  @DisplayName("open sockets on both instances and the SockJS bridge get recovery_failed with the new epoch, then every broadcast of it, once")
+  @DisplayName("open sockets on both instances and the SockJS bridge get recovery_failed with the new epoch, then "
+      + "every broadcast of that epoch, once")
   void openSocketsAreToldAndKeepReceiving() {
     Team team = Teams.create(actors);
     try (Client a = Sockets.join(first, team.workspaceId(), team.owner().access());
@@ -112,7 +113,8 @@ class RedisResetTest {
   }
 
   @Test
-  @DisplayName("a reconnect with since from the old epoch gets recovery_failed; with a position of the new one, the replay")
+  @DisplayName("a reconnect with since from the old epoch gets recovery_failed; with a position of the new one, "
+      + "the replay")
   void reconnectFromTheOldEpoch() {
     Team team = Teams.create(actors);
     long since;
