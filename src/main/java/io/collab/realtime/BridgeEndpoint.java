@@ -72,8 +72,12 @@ public final class BridgeEndpoint {
       this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, client.user.id(),
           () -> this.role, message -> write(socket, workspaceId, message));
       this.delivery = new Delivery(broker, workspaceId, settings, message -> write(socket, workspaceId, message),
-          () -> close(CloseCode.GOING_AWAY), () -> clients.get(socket) != client
-          || client.registrations.get(workspaceId) != this);
+          () -> close(CloseCode.GOING_AWAY), this::left);
+    }
+
+    /** The socket closed, or unregistered from the workspace. */
+    private boolean left() {
+      return clients.get(socket) != client || client.registrations.get(workspaceId) != this;
     }
 
     @Override
