@@ -17,7 +17,9 @@ import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,6 +43,7 @@ public class RealtimeVerticle extends VerticleBase {
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Map<Long, Integer> localSockets = new HashMap<>();
+  private final List<Message<JsonObject>> joinsAwaitingConnection = new ArrayList<>();
   private CollabConfig config;
   private Channels channels;
   private BoundedRedis subscriberClient;
@@ -67,7 +70,7 @@ public class RealtimeVerticle extends VerticleBase {
   private Future<Void> connect() {
     subscriberClient = new BoundedRedis(Redis.createClient(vertx, config.redis().options()),
         config.redis().commandTimeoutMs());
-    return subscriberClient.connect().compose(conn -> {
+    return subscriberClient.connect().<Void>compose(conn -> {
       subscriber = conn;
       conn.handler(this::onPush);
       conn.exceptionHandler(err -> reconnect("error: " + err.getMessage()));
@@ -78,7 +81,7 @@ public class RealtimeVerticle extends VerticleBase {
       Request resubscribe = Request.cmd(Command.SUBSCRIBE);
       localSockets.keySet().forEach(id -> resubscribe.arg(channels.of(id)));
       return subscriberClient.bounded(conn.send(resubscribe)).mapEmpty();
-    });
+    }).onSuccess(v -> answerJoinsAwaitingConnection());
   }
 
   private void reconnect(String why) {
@@ -110,13 +113,27 @@ public class RealtimeVerticle extends VerticleBase {
   private void join(Message<JsonObject> request) {
     long workspaceId = request.body().getLong("workspace_id");
     int count = localSockets.merge(workspaceId, 1, Integer::sum);
-    if (count > 1 || subscriber == null) {
-      request.reply(null);  // already subscribed, or will be on reconnect
+    if (subscriber == null) {
+      joinsAwaitingConnection.add(request);  // subscribed with every other channel once the connection is back
+      return;
+    }
+    if (count > 1) {
+      request.reply(null);  // already subscribed
       return;
     }
     subscriberClient.bounded(subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId))))
         .onSuccess(ok -> request.reply(null))
         .onFailure(err -> request.fail(503, "redis_unavailable: " + err.getMessage()));
+  }
+
+  /**
+   * The hub answers a joining socket with {@code presence_state} once its join is answered, and the socket is then
+   * live: answered before the channel is subscribed again, it would miss what is published meanwhile until a later
+   * message revealed the gap. (A join that waits past the event bus's timeout fails, and the socket is closed 1001.)
+   */
+  private void answerJoinsAwaitingConnection() {
+    joinsAwaitingConnection.forEach(request -> request.reply(null));
+    joinsAwaitingConnection.clear();
   }
 
   private void leave(Message<JsonObject> request) {
