@@ -39,8 +39,12 @@ public final class Presence {
       end
       return others""");
 
+  // What is shown of each user is written again too: a Redis that restarted empty lost it, and the hubs still hold it.
   private static final RedisScript HEARTBEAT = new RedisScript("""
-      for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+      for i = 2, #ARGV, 4 do
+        redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+        redis.call('HSET', KEYS[2], ARGV[i + 2], ARGV[i + 3])
+      end
       redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
       return 1""");
 
@@ -112,17 +116,19 @@ public final class Presence {
   }
 
   /**
-   * Renews this hub's presence entries (and the keys holding them), so a hub that dies drops out after
-   * {@code presenceTtlSeconds} while a living one never does.
+   * Renews this hub's presence entries (and the keys holding them, and what is shown of each user), so a hub that
+   * dies drops out after {@code presenceTtlSeconds} while a living one never does, even through a Redis that
+   * restarted empty.
    */
-  public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<Long> userIds) {
+  public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<JsonObject> users) {
     String tag = tag(workspaceId);
     Request renew = HEARTBEAT.call(2).arg(tag + ":presence").arg(tag + ":who")
         .arg(presenceKeyTtl());
     long expiry = System.currentTimeMillis() + settings.presenceTtlSeconds() * 1000L;
     boolean any = false;
-    for (Long userId : userIds) {
-      renew.arg(expiry).arg(userId + "|" + hubId);
+    for (JsonObject user : users) {
+      long userId = user.getLong("user_id");
+      renew.arg(expiry).arg(userId + "|" + hubId).arg(userId).arg(user.encode());
       any = true;
     }
     return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();

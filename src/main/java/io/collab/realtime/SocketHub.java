@@ -168,7 +168,11 @@ public final class SocketHub {
   }
 
   private void heartbeat() {
-    rooms.values().forEach(room -> presence.heartbeat(room.workspaceId, id, room.perUser.keySet()));
+    rooms.values().forEach(room -> {
+      Map<Long, JsonObject> users = new HashMap<>();
+      room.sessions.forEach(session -> users.computeIfAbsent(session.user().id(), user -> identity(session)));
+      presence.heartbeat(room.workspaceId, id, users.values());
+    });
   }
 
   /**

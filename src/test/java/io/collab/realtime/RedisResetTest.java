@@ -37,6 +37,8 @@ class RedisResetTest {
 
   /** The apps reconnect to the restarted Redis by themselves, with backoff: a generous bound on a loaded machine. */
   private static final Duration RECOVERY = Duration.ofSeconds(30);
+  /** Hubs renew presence every TTL/3 s: here every 2 s. */
+  private static final int PRESENCE_TTL_SECONDS = 6;
 
   private RedisProcess redis;
   private TestApp first;
@@ -49,13 +51,15 @@ class RedisResetTest {
     redis = RedisProcess.start();
     first = TestApp.start(config -> {
       config.getJsonObject("redis").put("url", redis.url());
-      config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000);
+      config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000)
+          .put("presenceTtlSeconds", PRESENCE_TTL_SECONDS);
     });
     second = TestApp.start(config -> {
       config.getJsonObject("pg").put("url", first.config.getJsonObject("pg").getString("url"));
       config.getJsonObject("redis").put("url", redis.url());
       config.getJsonObject("jwt").put("secret", first.config.getJsonObject("jwt").getString("secret"));
-      config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000);
+      config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000)
+          .put("presenceTtlSeconds", PRESENCE_TTL_SECONDS);
     });
     actors = new Actors(first);
   }
@@ -164,6 +168,31 @@ class RedisResetTest {
         assertThat(replayed).noneMatch(Sockets.type("recovery_failed"));
         assertConsecutive(replayed, since + 1, newEpoch);
       }
+    }
+  }
+
+  @Test
+  @DisplayName("users whose sockets stayed open through the reset are back in presence_state within a heartbeat")
+  void presenceComesBack() {
+    Team team = Teams.create(actors);
+    try (Client a = Sockets.join(first, team.workspaceId(), team.owner().access());
+         Client b = Sockets.join(second, team.workspaceId(), team.collaborator().access())) {
+      a.await("the collaborator's user_join", Sockets.event("user_join")
+          .and(m -> team.collaborator().email().equals(m.getString("user"))));
+
+      redis.restartEmpty();
+      long deadline = System.nanoTime() + Duration.ofSeconds(PRESENCE_TTL_SECONDS * 3L).toNanos();
+      List<Object> online = List.of();
+      while (!online.containsAll(List.of(team.owner().id(), team.collaborator().id()))
+          && System.nanoTime() < deadline) {
+        Pause.sleep(500);
+        try (Client late = joinOnceRedisAnswers(first, team.workspaceId(), team.viewer().access())) {
+          online = late.presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getValue("user_id"))
+              .map(id -> (Object) ((Number) id).longValue()).toList();
+        }
+      }
+
+      assertThat(online).as("online after the reset").contains(team.owner().id(), team.collaborator().id());
     }
   }
 
