@@ -15,16 +15,19 @@ const FINAL: Record<number, string> = {
   4004: "This workspace was deleted.",
 };
 
+/** A position in the workspace's sequence: seq counts within an epoch, which changes when Redis loses the sequence. */
+type Position = { epoch: string; seq: number };
+
 /**
- * The workspace socket: `{event, payload, ref}` out, typed messages in. Reconnects with backoff and `since` (the seq
- * of the last broadcast received), renews its token with the `auth` event after every refresh, and matches replies
- * to requests by `ref`.
+ * The workspace socket: `{event, payload, ref}` out, typed messages in. Reconnects with backoff, `since` and `epoch`
+ * (the position of the last sequenced message received), renews its token with the `auth` event after every
+ * refresh, and matches replies to requests by `ref`.
  */
 export class WorkspaceSocket {
   status: Status = "connecting";
   statusDetail = "";
   private ws: WebSocket | null = null;
-  private lastSeq: number | null = null;
+  private last: Position | null = null;
   private attempt = 0;
   private nextRef = 1;
   private pending = new Map<string, { resolve: (m: Message) => void; reject: (e: Error) => void; timer: number }>();
@@ -90,7 +93,7 @@ export class WorkspaceSocket {
       if (!session.signedIn) return; // the session ended: the app is on its way to the login page
     }
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const since = this.lastSeq === null ? "" : `&since=${this.lastSeq}`;
+    const since = this.last === null ? "" : `&since=${this.last.seq}&epoch=${encodeURIComponent(this.last.epoch)}`;
     // The token in the URL is the one place the API requires it: browsers cannot set headers on a WebSocket.
     const ws = new WebSocket(`${scheme}://${location.host}/ws/workspaces/${this.workspaceId}/?token=${encodeURIComponent(session.access ?? "")}${since}`);
     this.ws = ws;
@@ -134,8 +137,10 @@ export class WorkspaceSocket {
       this.setStatus("online", "Live");
     }
     // Broadcasts and job progress share the workspace's sequence; an ack's seq may overtake earlier broadcasts.
-    if (m.type !== "ack" && typeof m.seq === "number") this.lastSeq = m.seq;
-    if (m.type === "recovery_failed") this.lastSeq = null;
+    // recovery_failed names where the socket goes on from (the app re-fetches state on it): a reconnect resumes there.
+    if (m.type !== "ack" && typeof m.seq === "number" && typeof m.epoch === "string") {
+      this.last = { epoch: m.epoch, seq: m.seq };
+    }
     const ref = m.ref === undefined || m.ref === null ? null : String(m.ref);
     const waiter = ref !== null && m.type !== "ack" ? this.pending.get(ref) : undefined;
     if (waiter) {

@@ -61,8 +61,8 @@ public final class BridgeEndpoint {
     final Client client;
     final long workspaceId;
     final DocumentChannel documents;
+    final Delivery delivery;
     String role;
-    long lastSeq;
 
     Registration(SockJSSocket socket, Client client, long workspaceId, String role) {
       this.socket = socket;
@@ -71,6 +71,13 @@ public final class BridgeEndpoint {
       this.role = role;
       this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, client.user.id(),
           () -> this.role, message -> write(socket, workspaceId, message));
+      this.delivery = new Delivery(broker, workspaceId, settings, message -> write(socket, workspaceId, message),
+          () -> close(CloseCode.GOING_AWAY), this::left);
+    }
+
+    /** The socket closed, or unregistered from the workspace. */
+    private boolean left() {
+      return clients.get(socket) != client || client.registrations.get(workspaceId) != this;
     }
 
     @Override
@@ -84,11 +91,8 @@ public final class BridgeEndpoint {
     }
 
     @Override
-    public void deliver(long seq, String message) {
-      if (seq > lastSeq) {
-        lastSeq = seq;
-        write(socket, workspaceId, message);
-      }
+    public void deliver(String epoch, long seq, String message) {
+      delivery.deliver(epoch, seq, message);
     }
 
     @Override
@@ -202,7 +206,8 @@ public final class BridgeEndpoint {
           client.registrations.put(workspaceId, registration);
           event.complete(true);
           hub.join(registration)
-              .onSuccess(users -> write(socket, workspaceId, Protocol.presenceState(users)))
+              .onSuccess(online -> write(socket, workspaceId, Protocol.presenceState(online)))
+              .onSuccess(online -> registration.delivery.start(online.epoch(), null, null))
               .onFailure(err -> registration.close(CloseCode.GOING_AWAY));
         });
   }
@@ -311,7 +316,8 @@ public final class BridgeEndpoint {
     String unsequenced = Protocol.unsequenced(body.getString("event"), body.getValue("payload"),
         message.headers().get("user"));
     publishes.run(workspaceId, () -> broker.publish(workspaceId, unsequenced))
-        .onSuccess(seq -> message.reply(new JsonObject().put("seq", seq)))
+        .onSuccess(position -> message.reply(new JsonObject().put("seq", position.seq())
+            .put("epoch", position.epoch())))
         .onFailure(err -> message.fail(503, "unavailable"));
   }
 

@@ -9,8 +9,8 @@ interface Member {
 
   long workspaceId();
 
-  /** A sequenced broadcast, in seq order. */
-  void deliver(long seq, String message);
+  /** A sequenced broadcast (or job message) at {@code epoch}/{@code seq}, in the order they were sequenced. */
+  void deliver(String epoch, long seq, String message);
 
   /** A document message of the workspace ({@code doc_updates}, {@code doc_renamed}, {@code doc_deleted}). */
   void deliverDocument(DocumentChannel.Incoming message);

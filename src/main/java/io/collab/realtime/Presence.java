@@ -39,8 +39,12 @@ public final class Presence {
       end
       return others""");
 
+  // What is shown of each user is written again too: a Redis that restarted empty lost it, and the hubs still hold it.
   private static final RedisScript HEARTBEAT = new RedisScript("""
-      for i = 2, #ARGV, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+      for i = 2, #ARGV, 4 do
+        redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+        redis.call('HSET', KEYS[2], ARGV[i + 2], ARGV[i + 3])
+      end
       redis.call('EXPIRE', KEYS[1], ARGV[1]); redis.call('EXPIRE', KEYS[2], ARGV[1])
       return 1""");
 
@@ -68,9 +72,10 @@ public final class Presence {
       end
       return gone""");
 
-  private static final RedisScript PRESENCE_STATE = new RedisScript("""
+  // presence_state carries the epoch of the sequence its broadcasts follow (Broker.CURRENT_EPOCH).
+  private static final RedisScript PRESENCE_STATE = new RedisScript(Broker.CURRENT_EPOCH + """
       local seen = {}
-      local out = {}
+      local out = {current_epoch(KEYS[3], KEYS[4], KEYS[5], ARGV[2])}
       for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
         local uid = string.match(m, '^(%d+)|')
         if uid and not seen[uid] then
@@ -111,17 +116,19 @@ public final class Presence {
   }
 
   /**
-   * Renews this hub's presence entries (and the keys holding them), so a hub that dies drops out after
-   * {@code presenceTtlSeconds} while a living one never does.
+   * Renews this hub's presence entries (and the keys holding them, and what is shown of each user), so a hub that
+   * dies drops out after {@code presenceTtlSeconds} while a living one never does, even through a Redis that
+   * restarted empty.
    */
-  public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<Long> userIds) {
+  public Future<Void> heartbeat(long workspaceId, String hubId, Iterable<JsonObject> users) {
     String tag = tag(workspaceId);
     Request renew = HEARTBEAT.call(2).arg(tag + ":presence").arg(tag + ":who")
         .arg(presenceKeyTtl());
     long expiry = System.currentTimeMillis() + settings.presenceTtlSeconds() * 1000L;
     boolean any = false;
-    for (Long userId : userIds) {
-      renew.arg(expiry).arg(userId + "|" + hubId);
+    for (JsonObject user : users) {
+      long userId = user.getLong("user_id");
+      renew.arg(expiry).arg(userId + "|" + hubId).arg(userId).arg(user.encode());
       any = true;
     }
     return any ? HEARTBEAT.send(redis, renew).mapEmpty() : Future.succeededFuture();
@@ -154,17 +161,21 @@ public final class Presence {
     return settings.presenceTtlSeconds() * 2L;
   }
 
-  /** The users online in the workspace, one entry each, whichever hubs they are connected to. */
-  public Future<JsonArray> online(long workspaceId) {
+  /** What {@code presence_state} tells a joining socket: who is online, and the epoch of the workspace's sequence. */
+  public record Online(JsonArray users, String epoch) {}
+
+  /** The users online in the workspace, one entry each, whichever hubs they are connected to, and the epoch. */
+  public Future<Online> online(long workspaceId) {
     String tag = tag(workspaceId);
-    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(2).arg(tag + ":presence").arg(tag + ":who")
-            .arg(System.currentTimeMillis()))
+    return PRESENCE_STATE.send(redis, PRESENCE_STATE.call(5).arg(tag + ":presence").arg(tag + ":who")
+            .arg(tag + Broker.SEQ_KEY).arg(tag + Broker.EPOCH_KEY).arg(tag + Broker.HISTORY_KEY)
+            .arg(System.currentTimeMillis()).arg(Broker.newEpoch()))
         .map(reply -> {
           JsonArray users = new JsonArray();
-          for (Response info : reply) {
-            users.add(new JsonObject(info.toString()));
+          for (int i = 1; i < reply.size(); i++) {
+            users.add(new JsonObject(reply.get(i).toString()));
           }
-          return users;
+          return new Online(users, reply.get(0).toString());
         });
   }
 

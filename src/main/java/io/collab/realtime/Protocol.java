@@ -12,15 +12,26 @@ import java.time.temporal.ChronoUnit;
  */
 public final class Protocol {
 
-  /** An event relayed to every member, the sender included: {@code {type, event, payload, user, seq, ts}}. */
+  /**
+   * An event relayed to every member, the sender included: {@code {type, event, payload, user, ts, epoch, seq}}.
+   * {@code epoch} and {@code seq} are the message's position in the workspace's sequence (see {@link Broker}).
+   */
   public static final String BROADCAST = "broadcast";
-  /** The sender's event was accepted and sequenced: {@code {type, ref, seq}}. */
+  /** The sender's event was accepted and sequenced: {@code {type, ref, seq, epoch}}. */
   public static final String ACK = "ack";
   /** A message was refused; the socket stays open: {@code {type, error, detail, ref?}}. */
   public static final String ERROR = "error";
-  /** Sent once on join: who is online in the workspace, across instances: {@code {type, users: [...]}}. */
+  /**
+   * Sent once on join: who is online in the workspace, across instances, and the epoch of the workspace's sequence:
+   * {@code {type, users: [...], epoch}}.
+   */
   public static final String PRESENCE_STATE = "presence_state";
-  /** The history no longer reaches back to the requested {@code since}: re-fetch state. {@code {type, since}} */
+  /**
+   * What the socket missed cannot be replayed: the history no longer reaches back to {@code since}, or the
+   * workspace's sequence was reset (Redis lost it) and {@code since} belongs to an older epoch. Re-fetch state.
+   * {@code {type, since, epoch, seq}}: the broadcasts that follow are those after {@code seq} in {@code epoch}, and
+   * a reconnect may resume from there.
+   */
   public static final String RECOVERY_FAILED = "recovery_failed";
   /** An {@code auth} message renewed the socket's token: {@code {type, exp}}. */
   public static final String AUTH_OK = "auth_ok";
@@ -28,11 +39,11 @@ public final class Protocol {
   public static final String ROLE_CHANGED = "role_changed";
 
   /**
-   * Progress of a job run in the workspace, sequenced like a broadcast (it has a {@code seq}, is kept in the history
-   * and replayed with {@code since}, so a socket that reconnects misses no output): {@code {type, job_id, seq, ...}}
-   * with either {@code status} ({@code running} + {@code attempt}; {@code succeeded}/{@code failed}/{@code cancelled}
-   * + {@code exit_code}, {@code error}) or live output {@code stream} ({@code stdout}/{@code stderr}), {@code chunk}
-   * (from 0 per job) and {@code data}.
+   * Progress of a job run in the workspace, sequenced like a broadcast (it has an {@code epoch} and a {@code seq}, is
+   * kept in the history and replayed with {@code since}, so a socket that reconnects misses no output):
+   * {@code {type, job_id, ..., epoch, seq}} with either {@code status} ({@code running} + {@code attempt};
+   * {@code succeeded}/{@code failed}/{@code cancelled} + {@code exit_code}, {@code error}) or live output
+   * {@code stream} ({@code stdout}/{@code stderr}), {@code chunk} (from 0 per job) and {@code data}.
    */
   public static final String JOB = "job";
 
@@ -84,8 +95,8 @@ public final class Protocol {
   private Protocol() {}
 
   /**
-   * A broadcast without its {@code seq}: the sequencer appends it atomically with the history entry, so the text
-   * must end with the closing brace of the object.
+   * A broadcast without its {@code epoch} and {@code seq}: the sequencer appends them atomically with the history
+   * entry, so the text must end with the closing brace of the object.
    */
   public static String unsequenced(String event, Object payload, String user) {
     return new JsonObject()
@@ -97,7 +108,7 @@ public final class Protocol {
         .encode();
   }
 
-  /** A job message without its {@code seq} (appended by the sequencer, as for {@link #unsequenced}). */
+  /** A job message without {@code epoch} and {@code seq}: the sequencer appends them (see {@link #unsequenced}). */
   public static String job(String jobId, JsonObject event) {
     return new JsonObject().put("type", JOB).put("job_id", jobId).mergeIn(event).encode();
   }
@@ -110,16 +121,20 @@ public final class Protocol {
     return message.encode();
   }
 
-  public static String ack(Object ref, long seq) {
-    return new JsonObject().put("type", ACK).put("ref", ref).put("seq", seq).encode();
+  public static String ack(Object ref, Broker.Position position) {
+    return new JsonObject().put("type", ACK).put("ref", ref).put("seq", position.seq()).put("epoch", position.epoch())
+        .encode();
   }
 
-  public static String presenceState(JsonArray users) {
-    return new JsonObject().put("type", PRESENCE_STATE).put("users", users).encode();
+  public static String presenceState(Presence.Online online) {
+    return new JsonObject().put("type", PRESENCE_STATE).put("users", online.users()).put("epoch", online.epoch())
+        .encode();
   }
 
-  public static String recoveryFailed(long since) {
-    return new JsonObject().put("type", RECOVERY_FAILED).put("since", since).encode();
+  /** {@code since}: what the socket had (0 if nothing); {@code resumeAt}: where the broadcasts that follow start. */
+  public static String recoveryFailed(long since, Broker.Position resumeAt) {
+    return new JsonObject().put("type", RECOVERY_FAILED).put("since", since).put("epoch", resumeAt.epoch())
+        .put("seq", resumeAt.seq()).encode();
   }
 
   public static String authOk(long exp, Object ref) {

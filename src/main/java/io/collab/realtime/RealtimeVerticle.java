@@ -17,16 +17,18 @@ import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The node's bridge between Redis pub/sub and its sockets. Socket hubs (one per HTTP verticle instance) ask it to
  * {@link Bus#REALTIME_JOIN} a workspace when their first socket for it arrives and to {@link Bus#REALTIME_LEAVE}
  * when their last goes; it keeps one Redis subscription per workspace that has local sockets, and hands every
- * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code seq} in a header. A lost subscription
- * connection is re-established with backoff and every channel resubscribed; sockets notice the gap by seq and refill
- * it from history.
+ * message to the hubs on {@link Bus#realtimeDelivery(long)} with its {@code epoch} and {@code seq} in headers. A lost
+ * subscription connection is re-established with backoff and every channel resubscribed; sockets notice the gap by
+ * seq and refill it from history.
  */
 public class RealtimeVerticle extends VerticleBase {
 
@@ -37,9 +39,11 @@ public class RealtimeVerticle extends VerticleBase {
    * anything else was sequenced by the broker: broadcasts, and job and workspace events too.
    */
   private static final String DOCUMENT_START = "{\"type\":\"doc_";
+  private static final String EPOCH_FIELD = ",\"epoch\":\"";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Map<Long, Integer> localSockets = new HashMap<>();
+  private final List<Message<JsonObject>> joinsAwaitingConnection = new ArrayList<>();
   private CollabConfig config;
   private Channels channels;
   private BoundedRedis subscriberClient;
@@ -66,7 +70,7 @@ public class RealtimeVerticle extends VerticleBase {
   private Future<Void> connect() {
     subscriberClient = new BoundedRedis(Redis.createClient(vertx, config.redis().options()),
         config.redis().commandTimeoutMs());
-    return subscriberClient.connect().compose(conn -> {
+    return subscriberClient.connect().<Void>compose(conn -> {
       subscriber = conn;
       conn.handler(this::onPush);
       conn.exceptionHandler(err -> reconnect("error: " + err.getMessage()));
@@ -77,7 +81,7 @@ public class RealtimeVerticle extends VerticleBase {
       Request resubscribe = Request.cmd(Command.SUBSCRIBE);
       localSockets.keySet().forEach(id -> resubscribe.arg(channels.of(id)));
       return subscriberClient.bounded(conn.send(resubscribe)).mapEmpty();
-    });
+    }).onSuccess(v -> answerJoinsAwaitingConnection());
   }
 
   private void reconnect(String why) {
@@ -109,13 +113,27 @@ public class RealtimeVerticle extends VerticleBase {
   private void join(Message<JsonObject> request) {
     long workspaceId = request.body().getLong("workspace_id");
     int count = localSockets.merge(workspaceId, 1, Integer::sum);
-    if (count > 1 || subscriber == null) {
-      request.reply(null);  // already subscribed, or will be on reconnect
+    if (subscriber == null) {
+      joinsAwaitingConnection.add(request);  // subscribed with every other channel once the connection is back
+      return;
+    }
+    if (count > 1) {
+      request.reply(null);  // already subscribed
       return;
     }
     subscriberClient.bounded(subscriber.send(Request.cmd(Command.SUBSCRIBE).arg(channels.of(workspaceId))))
         .onSuccess(ok -> request.reply(null))
         .onFailure(err -> request.fail(503, "redis_unavailable: " + err.getMessage()));
+  }
+
+  /**
+   * The hub answers a joining socket with {@code presence_state} once its join is answered, and the socket is then
+   * live: answered before the channel is subscribed again, it would miss what is published meanwhile until a later
+   * message revealed the gap. (A join that waits past the event bus's timeout fails, and the socket is closed 1001.)
+   */
+  private void answerJoinsAwaitingConnection() {
+    joinsAwaitingConnection.forEach(request -> request.reply(null));
+    joinsAwaitingConnection.clear();
   }
 
   private void leave(Message<JsonObject> request) {
@@ -142,7 +160,7 @@ public class RealtimeVerticle extends VerticleBase {
       vertx.eventBus().publish(Bus.documentDelivery(workspaceId), message, LOCAL);
     } else {
       vertx.eventBus().publish(Bus.realtimeDelivery(workspaceId), message, new DeliveryOptions().setLocalOnly(true)
-          .addHeader("seq", String.valueOf(seqOf(message))));
+          .addHeader("seq", String.valueOf(seqOf(message))).addHeader("epoch", epochOf(message)));
     }
   }
 
@@ -150,5 +168,16 @@ public class RealtimeVerticle extends VerticleBase {
   static long seqOf(String message) {
     int colon = message.lastIndexOf(':');
     return Long.parseLong(message.substring(colon + 1, message.length() - 1));
+  }
+
+  /**
+   * The sequencer writes {@code ,"epoch":"E","seq":N}} last (E is letters and digits): the nearest epoch field before
+   * the seq is the sequencer's, whatever the payload holds. Empty if there is none (sequenced by a version without
+   * epochs): sockets then see an epoch change, which they announce.
+   */
+  static String epochOf(String message) {
+    int seqField = message.lastIndexOf(",\"seq\":");
+    int epochField = message.lastIndexOf(EPOCH_FIELD, seqField);
+    return epochField < 0 ? "" : message.substring(epochField + EPOCH_FIELD.length(), seqField - 1);
   }
 }

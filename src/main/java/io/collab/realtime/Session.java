@@ -15,20 +15,15 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * One client's socket in one workspace: checks each message (shape, role, rate, token), hands accepted events to
- * the broker, and writes what the hub delivers in seq order, without gaps or duplicates. While it catches up from
- * history (on join with {@code since}, or after a gap) live messages wait in a buffer.
+ * the broker, and writes what the hub delivers in seq order, without gaps or duplicates ({@link Delivery}).
  */
 final class Session implements Member {
 
   static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
-
-  private record Pending(long seq, String message) {}
 
   private final Vertx vertx;
   private final ServerWebSocket ws;
@@ -45,9 +40,7 @@ final class Session implements Member {
   private long pingTimer = -1;
   private long lastSeen = System.currentTimeMillis();
 
-  private long lastSeq;
-  private boolean catchingUp = true;
-  private final List<Pending> buffer = new ArrayList<>();
+  private final Delivery delivery;
 
   private final TokenBucket rate;
   private int dropped;
@@ -71,9 +64,12 @@ final class Session implements Member {
     this.rate = new TokenBucket(settings.messagesPerSecond());
     this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, user.id(), () -> this.role,
         this::send);
+    this.delivery = new Delivery(broker, workspaceId, settings, this::send, () -> close(CloseCode.GOING_AWAY),
+        () -> closed);
   }
 
-  void start(Long since) {
+  /** {@code since} and {@code sinceEpoch}: the client's last position, to resume from (both null when absent). */
+  void start(Long since, String sinceEpoch) {
     ws.setWriteQueueMaxSize(settings.outboundQueueBytes());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
@@ -85,8 +81,8 @@ final class Session implements Member {
     // Read nothing until the workspace's channel is subscribed: an event sent earlier would never come back.
     ws.pause();
     hub.join(this)
-        .onSuccess(users -> send(Protocol.presenceState(users)))
-        .onSuccess(v -> catchUp(since))
+        .onSuccess(online -> send(Protocol.presenceState(online)))
+        .onSuccess(online -> delivery.start(online.epoch(), since, sinceEpoch))
         .onSuccess(v -> ws.resume())
         .onFailure(err -> close(CloseCode.GOING_AWAY));
   }
@@ -134,9 +130,9 @@ final class Session implements Member {
     String unsequenced = Protocol.unsequenced(name, message.getValue("payload"), user.email());
     // One socket's events keep their send order: each is sequenced after the previous one (the pool would not).
     lastPublish = lastPublish.transform(previous -> broker.publish(workspaceId, unsequenced)
-        .onSuccess(seq -> {
+        .onSuccess(position -> {
           if (ref != null) {
-            send(Protocol.ack(ref, seq));
+            send(Protocol.ack(ref, position));
           }
         })
         .onFailure(err -> send(Protocol.error("unavailable", "the event could not be relayed; retry", ref))));
@@ -210,68 +206,8 @@ final class Session implements Member {
 
   /** A sequenced broadcast from the hub. */
   @Override
-  public void deliver(long seq, String message) {
-    if (catchingUp) {
-      buffer.add(new Pending(seq, message));
-      return;
-    }
-    if (seq <= lastSeq) {
-      return;
-    }
-    if (lastSeq > 0 && seq > lastSeq + 1) {
-      // a message never reached this node (e.g. the subscription was re-established): refill from history
-      catchingUp = true;
-      buffer.add(new Pending(seq, message));
-      catchUp(lastSeq);
-      return;
-    }
-    lastSeq = seq;
-    send(message);
-  }
-
-  /** Replays what came after {@code since} (if asked), then what arrived meanwhile, then goes live. */
-  private void catchUp(Long since) {
-    if (since == null) {
-      flushBuffer();
-      return;
-    }
-    broker.after(workspaceId, since).onComplete(result -> {
-      if (closed) {
-        return;
-      }
-      if (result.failed()) {
-        close(CloseCode.GOING_AWAY);
-        return;
-      }
-      Broker.History history = result.result();
-      List<Broker.Entry> entries = history.entries();
-      long oldestAllowed = System.currentTimeMillis() - settings.historyMaxAgeSeconds() * 1000L;
-      // The stream is trimmed approximately (whole blocks): the window is enforced here, exactly.
-      boolean complete = since <= history.currentSeq() && since >= history.currentSeq() - settings.historyLength()
-          && (entries.isEmpty() ? history.currentSeq() == since : entries.get(0).seq() == since + 1)
-          && entries.stream().allMatch(e -> e.recordedAtMillis() >= oldestAllowed);
-      if (!complete) {
-        send(Protocol.recoveryFailed(since));
-        lastSeq = history.currentSeq();
-      } else {
-        lastSeq = since;
-        for (Broker.Entry entry : entries) {
-          lastSeq = entry.seq();
-          send(entry.message());
-        }
-      }
-      flushBuffer();
-    });
-  }
-
-  private void flushBuffer() {
-    catchingUp = false;
-    List<Pending> pending = new ArrayList<>(buffer);
-    buffer.clear();
-    pending.sort((a, b) -> Long.compare(a.seq(), b.seq()));
-    for (Pending p : pending) {
-      deliver(p.seq(), p.message());
-    }
+  public void deliver(String epoch, long seq, String message) {
+    delivery.deliver(epoch, seq, message);
   }
 
   void send(String text) {

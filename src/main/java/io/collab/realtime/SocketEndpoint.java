@@ -14,7 +14,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The seed-compatible socket endpoint {@code /ws/workspaces/{id}/?token=<access JWT>[&since=<seq>]}. The handshake
+ * The seed-compatible socket endpoint {@code /ws/workspaces/{id}/?token=<access JWT>[&since=<seq>[&epoch=<epoch>]]}
+ * ({@code since} and {@code epoch}: the client's last position, see {@link Delivery#start}). The handshake
  * is refused with 401 for a missing, invalid or expired token and with 403 for a workspace the user is not a
  * member of, or that does not exist (the same answer for both).
  */
@@ -52,6 +53,7 @@ public final class SocketEndpoint {
       ApiError.send(ctx, 400, "validation_failed", "since must be a non-negative integer");
       return;
     }
+    String sinceEpoch = since == null ? null : emptyAsNull(request.getParam("epoch"));
     long workspaceId = parseId(ctx.pathParam("id"));
     // Authentication is asynchronous: the upgrade request must not be consumed meanwhile.
     request.pause();
@@ -68,7 +70,7 @@ public final class SocketEndpoint {
             return;
           }
           request.toWebSocket().onSuccess(ws -> new Session(vertx, ws, hub, broker, bus, tokens, settings,
-                  result.result().who(), workspaceId, result.result().role()).start(since))
+                  result.result().who(), workspaceId, result.result().role()).start(since, sinceEpoch))
               .onFailure(ctx::fail);
         });
   }
@@ -90,6 +92,10 @@ public final class SocketEndpoint {
     } catch (NumberFormatException e) {
       return -1;
     }
+  }
+
+  private static String emptyAsNull(String raw) {
+    return raw == null || raw.isEmpty() ? null : raw;
   }
 
   private static Long parseSince(String raw) {

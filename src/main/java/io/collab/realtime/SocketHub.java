@@ -54,9 +54,10 @@ public final class SocketHub {
 
     void deliver(Message<String> message) {
       long seq = Long.parseLong(message.headers().get("seq"));
+      String epoch = message.headers().get("epoch");
       for (Member session : new ArrayList<>(sessions)) {
         try {
-          session.deliver(seq, message.body());
+          session.deliver(epoch, seq, message.body());
         } catch (RuntimeException e) {
           // one broken connection must not cost the others this message
           log.debug("delivery to a closing connection failed: {}", e.getMessage());
@@ -112,9 +113,9 @@ public final class SocketHub {
 
   /**
    * Registers the session; completes, once its workspace's deliveries flow and its user is marked present, with who
-   * is online in the workspace (for {@code presence_state}).
+   * is online in the workspace and the epoch of its sequence (for {@code presence_state}).
    */
-  Future<JsonArray> join(Member session) {
+  Future<Presence.Online> join(Member session) {
     Room room = rooms.computeIfAbsent(session.workspaceId(), Room::new);
     room.sessions.add(session);
     int connections = room.perUser.merge(session.user().id(), 1, Integer::sum);
@@ -167,7 +168,11 @@ public final class SocketHub {
   }
 
   private void heartbeat() {
-    rooms.values().forEach(room -> presence.heartbeat(room.workspaceId, id, room.perUser.keySet()));
+    rooms.values().forEach(room -> {
+      Map<Long, JsonObject> users = new HashMap<>();
+      room.sessions.forEach(session -> users.computeIfAbsent(session.user().id(), user -> identity(session)));
+      presence.heartbeat(room.workspaceId, id, users.values());
+    });
   }
 
   /**

@@ -39,10 +39,10 @@ final class BridgeClient implements AutoCloseable {
     return new BridgeClient(client, ws);
   }
 
-  /** Registers to {@code workspace.<id>} and waits for its presence_state. */
-  void register(long workspaceId) {
+  /** Registers to {@code workspace.<id>} and waits for its presence_state, which it returns. */
+  JsonObject register(long workspaceId) {
     write(new JsonObject().put("type", "register").put("address", "workspace." + workspaceId));
-    await(Sockets.type("presence_state"));
+    return await(Sockets.type("presence_state"));
   }
 
   /**
@@ -62,6 +62,17 @@ final class BridgeClient implements AutoCloseable {
   JsonObject await(Predicate<JsonObject> match) {
     return frame(f -> "rec".equals(f.getString("type")) && f.getValue("body") instanceof JsonObject body
         && match.test(body)).getJsonObject("body");
+  }
+
+  /** The workspace messages, in order, up to and including the first that matches. */
+  List<JsonObject> upTo(Predicate<JsonObject> match) {
+    List<JsonObject> bodies = new ArrayList<>();
+    JsonObject body;
+    do {
+      body = await(any -> true);
+      bodies.add(body);
+    } while (!match.test(body));
+    return bodies;
   }
 
   private final List<JsonObject> skipped = new ArrayList<>();

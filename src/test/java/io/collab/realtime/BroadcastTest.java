@@ -46,7 +46,8 @@ class BroadcastTest {
   }
 
   @Test
-  @DisplayName("an event reaches every member, the sender included: {type: broadcast, event, payload, user, seq, ts}")
+  @DisplayName("an event reaches every member, the sender included: "
+      + "{type: broadcast, event, payload, user, ts, epoch, seq}")
   void broadcastShape() {
     Team team = Teams.create(actors);
     try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
@@ -58,7 +59,9 @@ class BroadcastTest {
 
       for (Client member : List.of(owner, collaborator, viewer)) {
         JsonObject message = member.awaitEvent("edit");
-        assertThat(message.fieldNames()).containsExactlyInAnyOrder("type", "event", "payload", "user", "seq", "ts");
+        assertThat(message.fieldNames())
+            .containsExactlyInAnyOrder("type", "event", "payload", "user", "ts", "epoch", "seq");
+        assertThat(message.getString("epoch")).isEqualTo(member.presence.getString("epoch")).isNotBlank();
         assertThat(message.getString("type")).isEqualTo("broadcast");
         assertThat(message.getJsonObject("payload")).isEqualTo(payload);
         assertThat(message.getString("user")).isEqualTo(team.collaborator().email());

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@DisplayName("Reconnecting with since=<seq>: replay without gap or duplicate, or recovery_failed")
+@DisplayName("Reconnecting with since=<seq>&epoch=<epoch>: replay without gap or duplicate, or recovery_failed")
 class RecoveryTest {
 
   /** Default history; a generous rate limit so that a test can keep sending while another socket reconnects. */
@@ -60,6 +62,7 @@ class RecoveryTest {
       }
       List<JsonObject> firstBatch = a.broadcasts(5, Sockets.WAIT);
       long s = firstBatch.get(4).getLong("seq");
+      String epoch = firstBatch.get(4).getString("epoch");
       a.close();
       b.await("the user_leave of the collaborator", Sockets.event("user_leave"));
       for (int i = 5; i < 10; i++) {
@@ -67,8 +70,10 @@ class RecoveryTest {
       }
       b.await("the tenth edit", Sockets.event("edit", "n", 9));
 
-      try (Client again = Sockets.connect(app, Sockets.path(team.workspaceId(), team.collaborator().access(), s))) {
-        assertThat(again.next().getString("type")).isEqualTo("presence_state");
+      try (Client again = Sockets.connect(app, path(team.workspaceId(), team.collaborator().access(), s, epoch))) {
+        JsonObject presence = again.next();
+        assertThat(presence.getString("type")).isEqualTo("presence_state");
+        assertThat(presence.getString("epoch")).as("the epoch of the sequence, unchanged").isEqualTo(epoch);
         List<JsonObject> replayed = again.upTo("the tenth edit", Sockets.event("edit", "n", 9));
         b.send("live", new JsonObject());
         List<JsonObject> rest = again.upTo("the live event", Sockets.event("live"));
@@ -77,6 +82,7 @@ class RecoveryTest {
         all.addAll(rest);
         assertThat(all).allMatch(Sockets.type("broadcast"));
         assertConsecutiveFrom(all, s + 1);
+        assertThat(all).allMatch(m -> epoch.equals(m.getString("epoch")));
         // (the order of one sender's events is BroadcastTest's subject; here: each missed one, once)
         assertThat(all.stream().filter(Sockets.event("edit")).map(m -> m.getJsonObject("payload").getInteger("n")))
             .containsExactlyInAnyOrder(5, 6, 7, 8, 9);
@@ -93,12 +99,14 @@ class RecoveryTest {
   void replayIsIdentical() {
     Team team = Teams.create(actors);
     try (Client b = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      long before = b.awaitEvent("user_join").getLong("seq");
+      JsonObject join = b.awaitEvent("user_join");
+      long before = join.getLong("seq");
       b.send("edit", new JsonObject().put("text", "héllo"));
       b.send("cursor", new JsonObject().put("line", 2));
       List<JsonObject> live = b.broadcasts(2, Sockets.WAIT);
 
-      try (Client late = Sockets.connect(app, Sockets.path(team.workspaceId(), team.collaborator().access(), before))) {
+      try (Client late = Sockets.connect(app, path(team.workspaceId(), team.collaborator().access(), before,
+          join.getString("epoch")))) {
         List<JsonObject> replayed = late.upTo("the cursor event", Sockets.event("cursor"));
 
         assertThat(replayed.subList(1, 3)).containsExactlyElementsOf(live);
@@ -130,7 +138,8 @@ class RecoveryTest {
         List<JsonObject> seen = a.broadcasts(20, Sockets.WAIT);
         long s = seen.get(19).getLong("seq");
         a.close();
-        Client again = Sockets.connect(app, Sockets.path(team.workspaceId(), team.collaborator().access(), s));
+        Client again = Sockets.connect(app, path(team.workspaceId(), team.collaborator().access(), s,
+            seen.get(19).getString("epoch")));
         try (again) {
           assertThat(again.next().getString("type")).isEqualTo("presence_state");
           List<JsonObject> after = again.broadcasts(60, Duration.ofSeconds(10));
@@ -161,9 +170,11 @@ class RecoveryTest {
     Team team = Teams.create(actors);
     try (Client b = Sockets.join(app, team.workspaceId(), team.owner().access())) {
       b.send("edit", new JsonObject(), "r");
-      long current = b.awaitType("ack").getLong("seq");
+      JsonObject ack = b.awaitType("ack");
+      long current = ack.getLong("seq");
 
-      try (Client a = Sockets.connect(app, Sockets.path(team.workspaceId(), team.collaborator().access(), current))) {
+      try (Client a = Sockets.connect(app, path(team.workspaceId(), team.collaborator().access(), current,
+          ack.getString("epoch")))) {
         assertThat(a.next().getString("type")).isEqualTo("presence_state");
         b.send("live", new JsonObject());
         List<JsonObject> seen = a.upTo("the live event", Sockets.event("live"));
@@ -180,10 +191,11 @@ class RecoveryTest {
     Team team = Teams.create(actors);
     try (Client b = Sockets.join(app, team.workspaceId(), team.owner().access())) {
       b.send("edit", new JsonObject(), "r");
-      long current = b.awaitType("ack").getLong("seq");
+      JsonObject ack = b.awaitType("ack");
+      long current = ack.getLong("seq");
 
       try (Client a = Sockets.connect(app,
-          Sockets.path(team.workspaceId(), team.collaborator().access(), current + 100))) {
+          path(team.workspaceId(), team.collaborator().access(), current + 100, ack.getString("epoch")))) {
         assertThat(a.next().getString("type")).isEqualTo("presence_state");
         List<JsonObject> untilFailure = a.upTo("recovery_failed", Sockets.type("recovery_failed"));
         b.send("live", new JsonObject().put("n", 1));
@@ -202,10 +214,10 @@ class RecoveryTest {
       for (int i = 0; i < 20; i++) {
         b.send("edit", new JsonObject().put("n", i));
       }
-      b.await("the twentieth edit", Sockets.event("edit", "n", 19));
+      String epoch = b.await("the twentieth edit", Sockets.event("edit", "n", 19)).getString("epoch");
 
       try (Client a = Sockets.connect(shortHistory,
-          Sockets.path(team.workspaceId(), team.collaborator().access(), 1))) {
+          path(team.workspaceId(), team.collaborator().access(), 1, epoch))) {
         assertThat(a.next().getString("type")).isEqualTo("presence_state");
         JsonObject second = a.next();
         b.send("live", new JsonObject().put("n", 1));
@@ -230,7 +242,7 @@ class RecoveryTest {
       long since = edits.get(2).getLong("seq");
 
       try (Client a = Sockets.connect(shortHistory,
-          Sockets.path(team.workspaceId(), team.collaborator().access(), since))) {
+          path(team.workspaceId(), team.collaborator().access(), since, edits.get(2).getString("epoch")))) {
         assertThat(a.next().getString("type")).isEqualTo("presence_state");
         List<JsonObject> replayed = a.upTo("the last edit", Sockets.event("edit", "n", 4));
 
@@ -238,6 +250,56 @@ class RecoveryTest {
         assertConsecutiveFrom(replayed, since + 1);
       }
     }
+  }
+
+  @Test
+  @DisplayName("since with an epoch that is not the workspace's (Redis lost the sequence since): recovery_failed, "
+      + "naming the current epoch and seq, then live events of that epoch")
+  void sinceFromAnotherEpoch() {
+    Team team = Teams.create(actors);
+    try (Client b = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      for (int i = 0; i < 5; i++) {
+        b.send("edit", new JsonObject().put("n", i));
+      }
+      String epoch = b.await("the fifth edit", Sockets.event("edit", "n", 4)).getString("epoch");
+
+      try (Client a = Sockets.connect(app, path(team.workspaceId(), team.collaborator().access(), 2, "lost0epoch"))) {
+        assertThat(a.next().getString("type")).isEqualTo("presence_state");
+        JsonObject told = a.next();
+        b.send("live", new JsonObject());
+        List<JsonObject> rest = a.upTo("the live event", Sockets.event("live"));
+
+        assertThat(told.getString("type")).as("after presence_state: %s", told).isEqualTo("recovery_failed");
+        assertThat(told.getLong("since")).isEqualTo(2);
+        assertThat(told.getString("epoch")).isEqualTo(epoch);
+        assertThat(rest).noneMatch(Sockets.event("edit"));
+        assertConsecutiveFrom(rest, told.getLong("seq") + 1);
+        assertThat(rest).allMatch(m -> epoch.equals(m.getString("epoch")));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("since without an epoch (clients older than epochs) is taken to be of the current epoch: replayed")
+  void sinceWithoutEpoch() {
+    Team team = Teams.create(actors);
+    try (Client b = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      long before = b.awaitEvent("user_join").getLong("seq");
+      b.send("edit", new JsonObject().put("n", 1));
+      b.awaitEvent("edit");
+
+      try (Client a = Sockets.connect(app, Sockets.path(team.workspaceId(), team.collaborator().access(), before))) {
+        assertThat(a.next().getString("type")).isEqualTo("presence_state");
+        List<JsonObject> replayed = a.upTo("the edit", Sockets.event("edit"));
+
+        assertConsecutiveFrom(replayed, before + 1);
+      }
+    }
+  }
+
+  /** {@code /ws/workspaces/{id}/?token=<token>&since=<since>&epoch=<epoch>}. */
+  private static String path(long workspaceId, String token, long since, String epoch) {
+    return Sockets.path(workspaceId, token, since) + "&epoch=" + URLEncoder.encode(epoch, StandardCharsets.UTF_8);
   }
 
   /** Every message is a broadcast and their seqs are {@code first, first+1, ...}. */

@@ -291,7 +291,8 @@ public final class RealtimeBench {
     long now = System.nanoTime();
     RealtimeLoop loop = s.loop;
     // Fast path for the bulk of the traffic, so that the load generator's own CPU stays small: the server writes
-    // {"type":"broadcast","event":..,"payload":{..},"user":..,"ts":..,"seq":N} in this order (Protocol.unsequenced);
+    // {"type":"broadcast","event":..,"payload":{..},"user":..,"ts":..,"epoch":..,"seq":N} in this order
+    // (Protocol.unsequenced, then the sequencer);
     // anything that does not match exactly is parsed in full below.
     if (text.startsWith("{\"type\":\"broadcast\",\"event\":\"bench\",\"payload\":{\"t\":")) {
       long t = number(text, text.indexOf("\"t\":") + 4);
@@ -302,7 +303,8 @@ public final class RealtimeBench {
       if (t > 0 && sentWall > 0 && userAt > 0 && tsAt > 0 && seqAt > tsAt) {
         long seq = number(text, seqAt + 7);
         boolean ours = text.startsWith("bench-" + o.runId + "-", userAt + 10);
-        onBroadcast(s, loop, now, seq, ours, true, t, sentWall, text.substring(tsAt + 8, seqAt - 1));
+        String ts = text.substring(tsAt + 8, text.indexOf('"', tsAt + 8));
+        onBroadcast(s, loop, now, seq, ours, true, t, sentWall, ts);
         return;
       }
     }
