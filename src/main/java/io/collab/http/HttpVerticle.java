@@ -3,6 +3,7 @@ package io.collab.http;
 import io.collab.config.CollabConfig;
 import io.collab.config.NodeRole;
 import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.Authenticator;
 import io.collab.auth.AuthRoutes;
 import io.collab.auth.PasswordHasher;
 import io.collab.auth.RateLimiter;
@@ -86,12 +87,13 @@ public class HttpVerticle extends VerticleBase {
     }
     RateLimiter limiter = new RateLimiter(redis, config.redis().keyPrefix(), config.rateLimit().windowSeconds());
     return TokenService.create(vertx, config.jwt()).compose(tokens -> {
+      Authenticator authenticator = new Authenticator(tokens, bus, config.auth());
       AccessTokenHandler accessTokens =
-          new AccessTokenHandler(tokens, bus, limiter, config.rateLimit().userPerWindow(), config.auth());
+          new AccessTokenHandler(authenticator, limiter, config.rateLimit().userPerWindow());
       Future<Router> router = config.has(NodeRole.API) ? apiRouter(contract, tokens, accessTokens, limiter) : opsRouter();
       return router.map(built -> {
         if (config.has(NodeRole.REALTIME)) {
-          mountSockets(built, accessTokens);
+          mountSockets(built, authenticator);
         }
         return built;
       });
@@ -128,12 +130,12 @@ public class HttpVerticle extends VerticleBase {
   }
 
   /** The seed-compatible WebSocket endpoint and the SockJS bridge, sharing this instance's hub. */
-  private void mountSockets(Router router, AccessTokenHandler accessTokens) {
+  private void mountSockets(Router router, Authenticator authenticator) {
     Broker broker = new Broker(redis, config.redis(), config.realtime());
     hub = new SocketHub(vertx, broker, new Presence(redis, config.redis(), config.realtime()), bus, config.realtime(),
         events());
-    new SocketEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub).mount(router);
-    bridge = new BridgeEndpoint(vertx, config.realtime(), accessTokens, bus, broker, hub);
+    new SocketEndpoint(vertx, config.realtime(), authenticator, bus, broker, hub).mount(router);
+    bridge = new BridgeEndpoint(vertx, config.realtime(), authenticator, bus, broker, hub);
     bridge.mount(router);
   }
 

@@ -1,7 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.config.CollabConfig;
-import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.Authenticator;
 import io.collab.auth.Principal;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
@@ -116,7 +116,7 @@ public final class BridgeEndpoint {
 
   private final Vertx vertx;
   private final CollabConfig.Realtime settings;
-  private final AccessTokenHandler tokens;
+  private final Authenticator tokens;
   private final BusClient bus;
   private final Broker broker;
   private final SocketHub hub;
@@ -128,7 +128,7 @@ public final class BridgeEndpoint {
   private MessageConsumer<JsonObject> sinkConsumer;
   private MessageConsumer<JsonObject> documentSinkConsumer;
 
-  public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
+  public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, Authenticator tokens, BusClient bus,
                         Broker broker, SocketHub hub) {
     this.vertx = vertx;
     this.settings = settings;
@@ -348,7 +348,7 @@ public final class BridgeEndpoint {
   }
 
   private Future<Void> authenticate(Client client, String token) {
-    return tokens.authenticateSession(token).compose(who -> {
+    return tokens.authenticate(token).compose(who -> {
       if (client.user != null && client.user.id() != who.principal().id()) {
         return Future.failedFuture("a socket serves one user");
       }

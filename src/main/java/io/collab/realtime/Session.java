@@ -1,7 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.config.CollabConfig;
-import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.Authenticator;
 import io.collab.auth.Principal;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
@@ -29,7 +29,7 @@ final class Session implements Member {
   private final ServerWebSocket ws;
   private final SocketHub hub;
   private final Broker broker;
-  private final AccessTokenHandler tokens;
+  private final Authenticator tokens;
   private final CollabConfig.Realtime settings;
   final Principal user;
   final long workspaceId;
@@ -49,8 +49,8 @@ final class Session implements Member {
   private Future<?> lastPublish = Future.succeededFuture();
   private final DocumentChannel documents;
 
-  Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, BusClient bus, AccessTokenHandler tokens,
-          CollabConfig.Realtime settings, AccessTokenHandler.Authenticated who, long workspaceId, String role) {
+  Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, BusClient bus, Authenticator tokens,
+          CollabConfig.Realtime settings, Authenticator.Authenticated who, long workspaceId, String role) {
     this.vertx = vertx;
     this.ws = ws;
     this.hub = hub;
@@ -166,7 +166,7 @@ final class Session implements Member {
 
   private void reauthenticate(Object payload, Object ref) {
     String token = payload instanceof JsonObject p ? p.getString("token") : null;
-    tokens.authenticateSession(token).onComplete(result -> {
+    tokens.authenticate(token).onComplete(result -> {
       if (result.failed()) {
         BusFailure failure = BusFailure.from(result.cause());
         send(Protocol.error(failure.code(), failure.getMessage(), ref));

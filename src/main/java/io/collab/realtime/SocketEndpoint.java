@@ -1,7 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.config.CollabConfig;
-import io.collab.auth.AccessTokenHandler;
+import io.collab.auth.Authenticator;
 import io.collab.common.ApiError;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
@@ -23,12 +23,12 @@ public final class SocketEndpoint {
 
   private final Vertx vertx;
   private final CollabConfig.Realtime settings;
-  private final AccessTokenHandler tokens;
+  private final Authenticator tokens;
   private final BusClient bus;
   private final Broker broker;
   private final SocketHub hub;
 
-  public SocketEndpoint(Vertx vertx, CollabConfig.Realtime settings, AccessTokenHandler tokens, BusClient bus,
+  public SocketEndpoint(Vertx vertx, CollabConfig.Realtime settings, Authenticator tokens, BusClient bus,
                         Broker broker, SocketHub hub) {
     this.vertx = vertx;
     this.settings = settings;
@@ -57,7 +57,7 @@ public final class SocketEndpoint {
     long workspaceId = parseId(ctx.pathParam("id"));
     // Authentication is asynchronous: the upgrade request must not be consumed meanwhile.
     request.pause();
-    tokens.authenticateSession(request.getParam("token"))
+    tokens.authenticate(request.getParam("token"))
         .compose(who -> access(who, workspaceId))
         .compose(admitted -> broker.reachable().map(admitted))
         .onComplete(result -> {
@@ -75,9 +75,9 @@ public final class SocketEndpoint {
         });
   }
 
-  private record Admitted(AccessTokenHandler.Authenticated who, String role) {}
+  private record Admitted(Authenticator.Authenticated who, String role) {}
 
-  private Future<Admitted> access(AccessTokenHandler.Authenticated who, long workspaceId) {
+  private Future<Admitted> access(Authenticator.Authenticated who, long workspaceId) {
     if (workspaceId <= 0) {
       return Future.failedFuture(new BusFailure(404, "not_found", "no such workspace"));
     }
