@@ -6,7 +6,6 @@ import io.collab.auth.Principal;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
 import io.collab.common.InOrder;
-import io.collab.workspace.Access;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -195,6 +194,7 @@ public final class BridgeEndpoint {
     }
     long workspaceId = Long.parseLong(address.group(1));
     authorize(client, event.getRawMessage())
+        .compose(v -> unexpired(client))
         .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
             .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
         .onComplete(access -> {
@@ -225,38 +225,37 @@ public final class BridgeEndpoint {
     event.complete(true);
   }
 
-  /** Checks the sender and its role, stamps who sent it, and re-addresses it to this hub's sink. */
+  /**
+   * Checks the message ({@link Inbound}, with the sender's role and token), stamps who sent it, and re-addresses it
+   * to this hub's sink. Only a {@link Inbound.Relay} is accepted here: an {@code auth} message is refused (bridge
+   * tokens come in headers), and so is any refusal or an expired token (its timer closes the socket).
+   */
   private void send(BridgeEvent event, SockJSSocket socket) {
     Client client = clients.get(socket);
     JsonObject raw = event.getRawMessage();
     Matcher address = SEND.matcher(String.valueOf(raw.getString("address")));
-    if (client == null || !address.matches()) {
+    if (client == null || !address.matches()
+        || !(Inbound.envelope(raw.getValue("body")) instanceof Inbound.Envelope envelope)) {
       event.complete(false);
       return;
     }
     long workspaceId = Long.parseLong(address.group(1));
-    Object body = raw.getValue("body");
-    String name = body instanceof JsonObject b ? b.getString("event") : null;
-    if (name == null || !Session.EVENT_NAME.matcher(name).matches()
-        || name.equals(Protocol.USER_JOIN) || name.equals(Protocol.USER_LEAVE) || name.equals(Protocol.AUTH_EVENT)) {
-      event.complete(false);
-      return;
-    }
-    if (DocumentChannel.handles(name)) {
-      sendDocumentEvent(event, client, workspaceId, name);
+    if (DocumentChannel.handles(envelope.event())) {
+      sendDocumentEvent(event, client, workspaceId, envelope);
       return;
     }
     authorize(client, raw)
         .compose(v -> roleIn(client, workspaceId))
         .onComplete(role -> {
-          boolean allowed = role.succeeded() && Access.maySend(role.result(), name, settings.viewerEvents());
-          if (allowed) {
+          boolean relayed = role.succeeded() && Inbound.decide(envelope, role.result(), client.expiresAt,
+              settings.viewerEvents()) instanceof Inbound.Relay;
+          if (relayed) {
             raw.put("address", sink);
             raw.put("headers", new JsonObject()
                 .put("workspace_id", String.valueOf(workspaceId))
                 .put("user", client.user.email()));
           }
-          event.complete(allowed);
+          event.complete(relayed);
         });
   }
 
@@ -280,22 +279,22 @@ public final class BridgeEndpoint {
    * there is nowhere to answer, so the send is refused. The role is the registration's, kept current by
    * membership events.
    */
-  private void sendDocumentEvent(BridgeEvent event, Client client, long workspaceId, String name) {
+  private void sendDocumentEvent(BridgeEvent event, Client client, long workspaceId, Inbound.Envelope message) {
     Registration registration = client.registrations.get(workspaceId);
     if (registration == null) {
       event.complete(false);
       return;
     }
     JsonObject raw = event.getRawMessage();
-    JsonObject body = raw.getJsonObject("body");
     client.lastDocumentEvent = client.lastDocumentEvent.transform(previous -> authorize(client, raw)
         .onComplete(authorized -> {
-          if (authorized.failed()) {
+          if (authorized.failed() || !(Inbound.decide(message, WorkspaceRole.of(registration.role), client.expiresAt,
+              settings.viewerEvents()) instanceof Inbound.Edit)) {
             event.complete(false);
             return;
           }
           if (client.documentRate.take()) {
-            registration.documents.onEvent(name, body.getValue("payload"), body.getValue("ref"));
+            registration.documents.onEvent(message.event(), message.payload(), message.ref());
           } else {
             write(registration.socket, workspaceId, Protocol.error("rate_limited", "more than "
                 + settings.messagesPerSecond() + " messages per second; this one was dropped", null));
@@ -334,17 +333,24 @@ public final class BridgeEndpoint {
     }
   }
 
-  /** A {@code token} header re-authenticates (and may extend the socket's life); otherwise the socket's token must still be valid. */
+  /**
+   * A {@code token} header re-authenticates (and may extend the socket's life); without one the socket must have had a
+   * token. Whether that token has expired since is judged by {@link Inbound} for a send, by {@link #unexpired} for a
+   * registration.
+   */
   private Future<Void> authorize(Client client, JsonObject raw) {
     JsonObject headers = raw.getJsonObject("headers");
     String token = headers == null ? null : headers.getString("token");
     if (token != null) {
       return authenticate(client, token);
     }
-    if (client.user == null || client.expiresAt * 1000 <= System.currentTimeMillis()) {
-      return Future.failedFuture("no valid token");
-    }
-    return Future.succeededFuture();
+    return client.user == null ? Future.failedFuture("no token") : Future.succeededFuture();
+  }
+
+  /** A registration is no message for {@link Inbound} to judge, but its token must not have expired either. */
+  private static Future<Void> unexpired(Client client) {
+    return Inbound.tokenExpired(client.expiresAt) ? Future.failedFuture("the token has expired")
+        : Future.succeededFuture();
   }
 
   private Future<Void> authenticate(Client client, String token) {

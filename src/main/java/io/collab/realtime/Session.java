@@ -6,24 +6,18 @@ import io.collab.auth.Principal;
 import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.collab.workspace.Access;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.JsonObject;
-
-import java.util.regex.Pattern;
 
 /**
- * One client's socket in one workspace: checks each message (shape, role, rate, token), hands accepted events to
- * the broker, and writes what the hub delivers in seq order, without gaps or duplicates ({@link Delivery}).
+ * One client's socket in one workspace: rate-limits each message and has {@link Inbound} check it, hands accepted
+ * events to the broker, and writes what the hub delivers in seq order, without gaps or duplicates
+ * ({@link Delivery}).
  */
 final class Session implements Member {
-
-  static final Pattern EVENT_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
 
   private final Vertx vertx;
   private final ServerWebSocket ws;
@@ -94,40 +88,23 @@ final class Session implements Member {
     if (!withinRate()) {
       return;
     }
-    JsonObject message;
-    try {
-      message = new JsonObject(text);
-    } catch (DecodeException | ClassCastException e) {
-      send(Protocol.error("bad_message", "send a JSON object {\"event\", \"payload\", \"ref\"?}", null));
-      return;
+    Inbound.Verdict verdict = Inbound.check(text, WorkspaceRole.of(role), tokenExpiresAt, settings.viewerEvents());
+    if (verdict instanceof Inbound.Relay relay) {
+      relay(relay.envelope());
+    } else if (verdict instanceof Inbound.Edit edit) {
+      documents.onEvent(edit.envelope().event(), edit.envelope().payload(), edit.envelope().ref());
+    } else if (verdict instanceof Inbound.Renew renew) {
+      reauthenticate(renew.token(), renew.ref());
+    } else if (verdict instanceof Inbound.Refuse refuse) {
+      send(refuse.message());
+    } else if (verdict instanceof Inbound.Close close) {
+      close(close.code());
     }
-    Object ref = message.getValue("ref");
-    Object event = message.getValue("event");
-    if (!(event instanceof String name) || !EVENT_NAME.matcher(name).matches()) {
-      send(Protocol.error("bad_message", "\"event\" must be 1 to 64 characters of [A-Za-z0-9_.:-]", ref));
-      return;
-    }
-    if (ref != null && !(ref instanceof String || ref instanceof Number)) {
-      send(Protocol.error("bad_message", "\"ref\" must be a string or a number", null));
-      return;
-    }
-    if (name.equals(Protocol.AUTH_EVENT)) {
-      reauthenticate(message.getValue("payload"), ref);
-      return;
-    }
-    if (name.equals(Protocol.USER_JOIN) || name.equals(Protocol.USER_LEAVE)) {
-      send(Protocol.error("bad_message", name + " is sent by the server only", ref));
-      return;
-    }
-    if (DocumentChannel.handles(name)) {
-      documents.onEvent(name, message.getValue("payload"), ref);
-      return;
-    }
-    if (!Access.maySend(WorkspaceRole.of(role), name, settings.viewerEvents())) {
-      send(Protocol.error("forbidden", "viewers may only send " + String.join(", ", settings.viewerEvents()), ref));
-      return;
-    }
-    String unsequenced = Protocol.unsequenced(name, message.getValue("payload"), user.email());
+  }
+
+  private void relay(Inbound.Envelope message) {
+    Object ref = message.ref();
+    String unsequenced = Protocol.unsequenced(message.event(), message.payload(), user.email());
     // One socket's events keep their send order: each is sequenced after the previous one (the pool would not).
     lastPublish = lastPublish.transform(previous -> broker.publish(workspaceId, unsequenced)
         .onSuccess(position -> {
@@ -164,8 +141,7 @@ final class Session implements Member {
     return false;
   }
 
-  private void reauthenticate(Object payload, Object ref) {
-    String token = payload instanceof JsonObject p ? p.getString("token") : null;
+  private void reauthenticate(String token, Object ref) {
     tokens.authenticate(token).onComplete(result -> {
       if (result.failed()) {
         BusFailure failure = BusFailure.from(result.cause());
