@@ -21,6 +21,13 @@ public enum CloseCode {
   RATE_LIMITED(4029, "rate_limited", true),
   /** A frame or message exceeded {@code realtime.maxFrameBytes} (standard code). */
   MESSAGE_TOO_BIG(1009, "message_too_big", true),
+  /** A text message was not valid UTF-8 (standard code). Reconnect after fixing the client; resending closes again. */
+  INVALID_PAYLOAD(1007, "invalid_payload", true),
+  /**
+   * The client broke RFC 6455: a malformed frame, or a close frame with a code no endpoint may send (standard code).
+   * Reconnect after fixing the client.
+   */
+  PROTOCOL_ERROR(1002, "protocol_error", true),
   /** The server is shutting down (standard code). Reconnect, possibly to another instance. */
   GOING_AWAY(1001, "going_away", true);
 
@@ -32,5 +39,16 @@ public enum CloseCode {
     this.code = (short) code;
     this.reason = reason;
     this.reconnect = reconnect;
+  }
+
+  /**
+   * How to close a socket whose inbound frame Netty's decoder found corrupt, given the status it named: too big, not
+   * UTF-8 (a close frame's reason), or else a protocol error (unmasked, reserved bits or opcode, a bad close code).
+   */
+  static CloseCode forCorruptFrame(int status) {
+    if (status == MESSAGE_TOO_BIG.code) {
+      return MESSAGE_TOO_BIG;
+    }
+    return status == INVALID_PAYLOAD.code ? INVALID_PAYLOAD : PROTOCOL_ERROR;
   }
 }

@@ -234,13 +234,13 @@ final class Session implements Member {
     hub.leave(this);
   }
 
-  /** An oversized frame is refused with 1009; any other socket failure ends the session. */
+  /**
+   * A frame that breaks RFC 6455 or the size limit closes the socket with the code its check named (1002, 1007,
+   * 1009); the connection is unusable after it anyway. Any other socket failure ends the session.
+   */
   private void onFailure(Throwable err) {
-    if (err instanceof CorruptedWebSocketFrameException corrupted
-        && corrupted.closeStatus().code() == CloseCode.MESSAGE_TOO_BIG.code) {
-      close(CloseCode.MESSAGE_TOO_BIG);
-    } else if (err instanceof CorruptedWebSocketFrameException) {
-      send(Protocol.error("bad_message", "the frame was malformed", null));
+    if (err instanceof CorruptedWebSocketFrameException corrupted) {
+      close(CloseCode.forCorruptFrame(corrupted.closeStatus().code()));
     } else {
       close(CloseCode.GOING_AWAY);
     }

@@ -69,9 +69,12 @@ public final class SocketEndpoint {
                 failure.getMessage()));
             return;
           }
-          request.toWebSocket().onSuccess(ws -> new Session(vertx, ws, hub, broker, bus, tokens, settings,
-                  result.result().who(), workspaceId, result.result().role()).start(since, sinceEpoch))
-              .onFailure(ctx::fail);
+          request.toWebSocket().onSuccess(ws -> {
+            Session session = new Session(vertx, ws, hub, broker, bus, tokens, settings, result.result().who(),
+                workspaceId, result.result().role());
+            FrameChecks.install(request.connection(), session::close);
+            session.start(since, sinceEpoch);
+          }).onFailure(ctx::fail);
         });
   }
 

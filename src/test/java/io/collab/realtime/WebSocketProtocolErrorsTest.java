@@ -1,0 +1,224 @@
+package io.collab.realtime;
+
+import io.collab.support.Actors;
+import io.collab.support.Sockets;
+import io.collab.support.Sockets.Client;
+import io.collab.support.Sockets.RawSocket;
+import io.collab.support.Sockets.RawSocket.Frame;
+import io.collab.support.Teams;
+import io.collab.support.Teams.Team;
+import io.collab.support.TestApp;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * RFC 6455 protocol errors on a workspace socket, sent by clients that speak the wire format by hand: text that is
+ * not UTF-8 (§8.1: close 1007) and close frames with a code no endpoint may send (§7.4: close 1002).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@DisplayName("WebSocket protocol errors: invalid UTF-8 closes with 1007, an invalid close code with 1002")
+class WebSocketProtocolErrorsTest {
+
+  private TestApp app;
+  private Actors actors;
+
+  @BeforeAll
+  void deploy() {
+    app = TestApp.start();
+    actors = new Actors(app);
+  }
+
+  @AfterAll
+  void undeploy() {
+    app.stop();
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {
+      "ff",          // never valid in UTF-8
+      "c0af",        // overlong encoding of '/'
+      "eda080",      // a UTF-16 surrogate (U+D800)
+      "f4908080",    // above U+10FFFF
+      "e282"})       // truncated: the message ends inside a character
+  @DisplayName("a text frame that is not valid UTF-8 closes the socket with 1007, and nothing is relayed")
+  void invalidUtf8(String badHex) throws IOException {
+    Team team = Teams.create(actors);
+    try (Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+      raw.sendFrame(Frame.TEXT, json("edit", HexFormat.of().parseHex(badHex)));
+
+      assertThat(closeStatus(raw)).isEqualTo(1007);
+      assertNothingRelayed(other, "edit");
+    }
+  }
+
+  @Test
+  @DisplayName("valid multi-byte UTF-8 in one text frame is relayed unchanged")
+  void validUtf8() throws IOException {
+    Team team = Teams.create(actors);
+    try (Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+         RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+      raw.sendFrame(Frame.TEXT, json("edit", "é€😀".getBytes(StandardCharsets.UTF_8)));
+
+      assertThat(other.awaitEvent("edit").getString("payload")).isEqualTo("é€😀");
+    }
+  }
+
+  @Test
+  @DisplayName("a character split across the fragments of a message is valid: the message is relayed")
+  void characterSplitAcrossFragments() {
+    Team team = Teams.create(actors);
+    byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
+    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
+      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0]}), false));
+      sender.sendFrame(WebSocketFrame.continuationFrame(
+          Buffer.buffer(new byte[] {euro[1], euro[2]}).appendString("\"}"), true));
+
+      assertThat(other.awaitEvent("edit").getString("payload")).isEqualTo("€");
+      assertThat(sender.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  @DisplayName("a ping between the fragments of a text message does not disturb the check: the message is relayed")
+  void pingBetweenFragments() {
+    Team team = Teams.create(actors);
+    byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
+    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
+      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0], euro[1]}), false));
+      sender.sendFrame(WebSocketFrame.pingFrame(Buffer.buffer("between")));
+      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[2]}).appendString("\"}"), true));
+
+      assertThat(other.awaitEvent("edit").getString("payload")).isEqualTo("€");
+      assertThat(sender.isClosed()).isFalse();
+    }
+  }
+
+  @Test
+  @DisplayName("invalid UTF-8 in a continuation frame closes the socket with 1007, and nothing is relayed")
+  void invalidUtf8InContinuation() {
+    Team team = Teams.create(actors);
+    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
+         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
+      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), false));
+      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
+
+      assertThat(sender.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
+      assertNothingRelayed(other, "edit");
+    }
+  }
+
+  @Test
+  @DisplayName("a message whose last fragment ends inside a character closes the socket with 1007")
+  void messageEndsInsideCharacter() {
+    Team team = Teams.create(actors);
+    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"x\"}", false));
+      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xE2, (byte) 0x82}), true));
+
+      assertThat(sender.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
+    }
+  }
+
+  @Test
+  @DisplayName("binary frames are not checked for UTF-8: bad bytes get bad_message and the socket stays open")
+  void binaryIsNotText() {
+    Team team = Teams.create(actors);
+    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+      client.sendBinary(Buffer.buffer(new byte[] {(byte) 0xFF, (byte) 0xC0}));
+
+      assertThat(client.awaitType("error").getString("error")).isEqualTo("bad_message");
+      client.send("edit", new JsonObject(), "after");
+      assertThat(client.awaitType("ack").getValue("ref")).isEqualTo("after");
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] close code {0}")
+  @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 32768, 65535})
+  @DisplayName("a client close frame with a code RFC 6455 §7.4 does not allow is answered with close 1002")
+  void invalidCloseCode(int code) throws IOException {
+    Team team = Teams.create(actors);
+    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+      raw.sendFrame(Frame.CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
+
+      assertThat(closeStatus(raw)).isEqualTo(1002);
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] close code {0}")
+  @ValueSource(ints = {1000, 1001, 1003, 1011, 1014, 3000, 4000, 4999})
+  @DisplayName("a client close frame with a valid code is echoed, as RFC 6455 §5.5.1 asks")
+  void validCloseCode(int code) throws IOException {
+    Team team = Teams.create(actors);
+    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+      raw.sendFrame(Frame.CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
+
+      assertThat(closeStatus(raw)).isEqualTo(code);
+    }
+  }
+
+  @Test
+  @DisplayName("a frame with a reserved opcode is a protocol error: close 1002")
+  void reservedOpcode() throws IOException {
+    Team team = Teams.create(actors);
+    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+      raw.sendFrame(0x3, "{}".getBytes(StandardCharsets.UTF_8));
+
+      assertThat(closeStatus(raw)).isEqualTo(1002);
+    }
+  }
+
+  /** {@code {"event": <event>, "payload": "<raw bytes>"}}, the bytes copied as they are. */
+  private static byte[] json(String event, byte[] payloadBytes) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(("{\"event\":\"" + event + "\",\"payload\":\"").getBytes(StandardCharsets.UTF_8));
+    out.writeBytes(payloadBytes);
+    out.writeBytes("\"}".getBytes(StandardCharsets.UTF_8));
+    return out.toByteArray();
+  }
+
+  /** The status of the server's close frame, skipping the messages before it; fails if none comes in time. */
+  private static int closeStatus(RawSocket raw) throws IOException {
+    List<String> before = new ArrayList<>();
+    long deadline = System.nanoTime() + Sockets.WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      Frame frame = raw.readFrame(Sockets.WAIT);
+      if (frame == null || frame.eof()) {
+        break;
+      }
+      if (frame.opcode() == Frame.CLOSE) {
+        return frame.closeStatus();
+      }
+      before.add(frame.text());
+    }
+    throw new AssertionError("no close frame from the server; received before: " + before);
+  }
+
+  /** Another member's next marker broadcast comes with no broadcast of {@code event} before it. */
+  private void assertNothingRelayed(Client other, String event) {
+    other.send("marker", new JsonObject());
+    assertThat(other.upTo("the marker", Sockets.event("marker"))).noneMatch(Sockets.event(event));
+  }
+}
