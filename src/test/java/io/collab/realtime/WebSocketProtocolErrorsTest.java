@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.RawSocket;
@@ -9,6 +10,10 @@ import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +30,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -153,6 +163,50 @@ class WebSocketProtocolErrorsTest {
       client.send("edit", new JsonObject(), "after");
       assertThat(client.awaitType("ack").getValue("ref")).isEqualTo("after");
     }
+  }
+
+  @Test
+  @DisplayName("with permessage-deflate the check sees the inflated text: valid text is relayed, invalid closes 1007")
+  void compressed() {
+    TestApp compressing = TestApp.start(config -> config.getJsonObject("realtime").put("compression", true));
+    WebSocketClient client = compressing.vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setTryUsePerMessageCompression(true));
+    try {
+      Actor user = new Actors(compressing).register("deflate");
+      long workspace = Teams.workspace(new Actors(compressing), user);
+      BlockingQueue<String> received = new LinkedBlockingQueue<>();
+      CompletableFuture<Short> closed = new CompletableFuture<>();
+      WebSocket socket = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+          .setPort(compressing.port).setURI(Sockets.path(workspace, user.access()))).await();
+      socket.textMessageHandler(received::add);
+      socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
+      assertThat(socket.headers().get("Sec-WebSocket-Extensions")).startsWith("permessage-deflate");
+
+      socket.writeTextMessage("{\"event\":\"edit\",\"payload\":\"€\",\"ref\":\"ok\"}").await();
+      assertThat(pollUntil(received, text -> text.contains("\"ack\""))).contains("\"ok\"");
+      socket.writeFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false)).await();
+      socket.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), true)).await();
+
+      assertThat(closed).succeedsWithin(Sockets.WAIT).isEqualTo((short) 1007);
+    } finally {
+      client.close().await();
+      compressing.stop();
+    }
+  }
+
+  private static String pollUntil(BlockingQueue<String> received, Predicate<String> match) {
+    long deadline = System.nanoTime() + Sockets.WAIT.toNanos();
+    try {
+      while (System.nanoTime() < deadline) {
+        String text = received.poll(100, TimeUnit.MILLISECONDS);
+        if (text != null && match.test(text)) {
+          return text;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    throw new AssertionError("no matching message within " + Sockets.WAIT);
   }
 
   @ParameterizedTest(name = "[{index}] close code {0}")
