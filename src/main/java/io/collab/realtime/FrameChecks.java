@@ -76,7 +76,7 @@ final class FrameChecks extends ChannelInboundHandlerAdapter {
    * Whether a close frame may carry {@code code} (RFC 6455 §7.4.1, and the IANA registry for 1012–1014): 1005, 1006
    * and 1015 are reserved for reporting, 1004 and 1016–2999 are unassigned, 5000 and up are not status codes.
    */
-  static boolean validCloseCode(int code) {
+  private static boolean validCloseCode(int code) {
     return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
   }
 
