@@ -45,9 +45,8 @@ COMMAND_TIMEOUT_MS=2000
 PG_CONNECT_TIMEOUT_MS=5000
 LEASE_MS=5000
 
-RUN_DIR="$(mktemp -d /tmp/collab-faults.XXXXXX)"
-PIDS="$RUN_DIR/pids"
-: >"$PIDS"
+RUN_DIR=""  # made by main: a temporary directory for every process's files
+PIDS=""
 
 cleanup() {
   local name pid entries=()
@@ -128,12 +127,20 @@ run_scenarios() {
     python3 "$ROOT/scripts/lib/faults.py" "$@"
 }
 
-# The scenarios that need a topology of their own run as JUnit tests; one PASS/FAIL line each.
+# The scenarios that need a topology of their own run as JUnit tests; one PASS/FAIL line each. The cluster is
+# stopped first (the tests start their own services), and the tests use the private PostgreSQL and Redis.
 run_tests() {
-  local test status=0 report
+  local test status=0 report name pid nodes=() unset_cluster=()
+  while read -r name pid; do
+    [[ "$name" == redis ]] || nodes+=("$name=$pid")
+  done <"$PIDS"
+  ((${#nodes[@]} == 0)) || stop_pids 30 "${nodes[@]}"
+  # the cluster's COLLAB_* settings would override the tests' own configuration
+  for name in $(compgen -e | grep '^COLLAB_'); do unset_cluster+=(-u "$name"); done
   for test in SentinelFailoverTest RedisFreezeTest SlowClientTest; do
-    if nice mvn -q -B test -Dweb.skip=true -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
-      >"$RUN_DIR/$test.log" 2>&1; then
+    if env "${unset_cluster[@]}" COLLAB_TEST_PG_URL="postgresql://postgres@127.0.0.1:$PG_PORT_PRIVATE/postgres" \
+      COLLAB_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
+      nice mvn -q -B test -Dweb.skip=true -Dtest="$test" >"$RUN_DIR/$test.log" 2>&1; then
       report="$(find target/surefire-reports -name "*.$test.txt" -exec grep -h 'Tests run' {} + | head -n 1)"
       echo "PASS $test: ${report:-ran}"
     else
@@ -149,10 +156,13 @@ main() {
   for name in "$@"; do
     case "$name" in
       --with-tests) with_tests=1 ;;
-      -h | --help) sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+      -h | --help) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
       *) names+=("$name") ;;
     esac
   done
+  RUN_DIR="$(mktemp -d /tmp/collab-faults.XXXXXX)"
+  PIDS="$RUN_DIR/pids"
+  : >"$PIDS"
   trap cleanup EXIT
   trap 'exit 130' INT TERM HUP
   start_everything
