@@ -103,7 +103,13 @@ class SentinelFailoverTest {
       JsonObject after = awaitBroadcast(sender, receiver, deadline);
       assertThat(after.getLong("seq")).as("the workspace sequence survived on the promoted replica")
           .isGreaterThan(before.getLong("seq"));
-      System.out.printf("Sentinel failover: writes back after %d ms, broadcasts after %d ms, slowest request %d ms%n",
+      // and so did the history: a socket recovering from before the failover gets the broadcast acknowledged then
+      try (Sockets.Client recovering = Sockets.connect(app,
+          Sockets.path(workspaceId, owner.access(), before.getLong("seq") - 1))) {
+        assertThat(recovering.await("the replay", Sockets.event("edit", "marker", "before")).getLong("seq"))
+            .isEqualTo(before.getLong("seq"));
+      }
+      System.out.printf("Sentinel failover: submits accepted again after %d ms, broadcasts after %d ms, slowest request %d ms%n",
           writesBackMs, (System.nanoTime() - killedAt) / 1_000_000, slowestMs);
       assertThat(Jobs.awaitStatus(actors, owner, runningJob, Jobs.FINAL).getString("status"))
           .as("the job that ran through the failover").isEqualTo("succeeded");
