@@ -117,13 +117,15 @@ start_everything() {
 }
 
 run_scenarios() {
+  # a shell command prefix the scenarios complete with 'stop fast' or 'start': pg_ctl on the private cluster only
+  local pg_ctl="log() { :; }; die() { echo \"\$*\" >&2; exit 1; }; source '$ROOT/scripts/lib/processes.sh';"
+  pg_ctl+=" PG_DIR='$PG_DIR' PG_PORT=$PG_PORT_PRIVATE; pg_ctl_private"
   FAULTS_RUN_DIR="$RUN_DIR" FAULTS_PIDS="$PIDS" FAULTS_REDIS_PORT="$REDIS_PORT" \
     FAULTS_LB_URL="http://127.0.0.1:$LB_PORT" \
     FAULTS_NODE1_URL="http://127.0.0.1:${HTTP_PORTS[0]}" FAULTS_NODE2_URL="http://127.0.0.1:${HTTP_PORTS[1]}" \
     FAULTS_COMMAND_TIMEOUT_MS="$COMMAND_TIMEOUT_MS" FAULTS_PG_CONNECT_TIMEOUT_MS="$PG_CONNECT_TIMEOUT_MS" \
     FAULTS_LEASE_MS="$LEASE_MS" \
-    FAULTS_PG_STOP="log() { :; }; die() { echo \"\$*\" >&2; exit 1; }; source '$ROOT/scripts/lib/processes.sh'; PG_DIR='$PG_DIR' PG_PORT=$PG_PORT_PRIVATE; pg_ctl_private stop fast" \
-    FAULTS_PG_START="log() { :; }; die() { echo \"\$*\" >&2; exit 1; }; source '$ROOT/scripts/lib/processes.sh'; PG_DIR='$PG_DIR' PG_PORT=$PG_PORT_PRIVATE; pg_ctl_private start" \
+    FAULTS_PG_CTL="$pg_ctl" \
     python3 "$ROOT/scripts/lib/faults.py" "$@"
 }
 

@@ -175,12 +175,20 @@ start_cluster() {
   fi
 }
 
+# host:port of every node with the api role: nginx's upstreams.
+api_upstreams() {
+  local i
+  for i in "${!NODES[@]}"; do
+    if [[ "${ROLES[$i]}" == *api* ]]; then
+      printf '127.0.0.1:%s\n' "${HTTP_PORTS[$i]}"
+    fi
+  done
+}
+
 # nginx in front of the api nodes, as docker compose's lb: the same deploy/nginx.conf, upstreams on loopback.
 start_lb() {
-  local i upstreams=()
-  for i in "${!NODES[@]}"; do
-    [[ "${ROLES[$i]}" == *api* ]] && upstreams+=("127.0.0.1:${HTTP_PORTS[$i]}")
-  done
+  local upstreams
+  mapfile -t upstreams < <(api_upstreams)
   LB_DIR="$(mktemp -d /tmp/collab-lb.XXXXXX)"
   printf '%s\n' "$LB_DIR" >"$RUN_DIR/lb-dir"
   start_nginx "$LB_DIR" "$LB_PORT" "${upstreams[@]}"
@@ -190,10 +198,8 @@ start_lb() {
 
 # REST, a workspace WebSocket and SockJS through nginx, and requests reaching both api nodes.
 check_lb() {
-  local i upstreams=()
-  for i in "${!NODES[@]}"; do
-    [[ "${ROLES[$i]}" == *api* ]] && upstreams+=("127.0.0.1:${HTTP_PORTS[$i]}")
-  done
+  local upstreams
+  mapfile -t upstreams < <(api_upstreams)
   python3 "$ROOT/scripts/lib/lb_check.py" "http://127.0.0.1:$LB_PORT" "$LB_DIR/access.log" "${upstreams[@]}"
 }
 
@@ -239,6 +245,12 @@ check_cluster() {
 
 LAST_READY=""
 
+lb_note() {
+  if ((WITH_LB)); then
+    echo ", served through nginx"
+  fi
+}
+
 main() {
   local mode="run" size arg
   for arg in "$@"; do
@@ -260,7 +272,7 @@ main() {
         exit 1
       fi
       if check_cluster; then
-        echo "check: passed: ${#NODES[@]} nodes form one cluster and are ready$( ((WITH_LB)) && echo ", served through nginx")"
+        echo "check: passed: ${#NODES[@]} nodes form one cluster and are ready$(lb_note)"
         exit 0
       fi
       echo "check: FAILED (logs in $RUN_DIR)"

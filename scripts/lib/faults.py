@@ -13,7 +13,7 @@ import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from collab_client import Api, Closed, Refused, WebSocket  # noqa: E402
+from collab_client import PASSWORD, Api, Closed, Refused, WebSocket  # noqa: E402
 
 ENV = os.environ
 LB = ENV["FAULTS_LB_URL"]                       # nginx in front of node1 and node2
@@ -53,10 +53,10 @@ def restart_redis_empty():
     os.kill(pid_of("redis"), signal.SIGKILL)
     time.sleep(0.2)
     run_dir = ENV["FAULTS_RUN_DIR"]
-    log = open(os.path.join(run_dir, "redis.log"), "ab")
-    redis = subprocess.Popen(["redis-server", "--port", ENV["FAULTS_REDIS_PORT"], "--bind", "127.0.0.1", "--save", "",
-                              "--appendonly", "no", "--dir", run_dir], stdout=log, stderr=log,
-                             stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(os.path.join(run_dir, "redis.log"), "ab") as log:
+        redis = subprocess.Popen(["redis-server", "--port", ENV["FAULTS_REDIS_PORT"], "--bind", "127.0.0.1",
+                                  "--save", "", "--appendonly", "no", "--dir", run_dir], stdout=log, stderr=log,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
     with open(ENV["FAULTS_PIDS"]) as f:
         lines = [line for line in f if line.split()[0] != "redis"]
     with open(ENV["FAULTS_PIDS"], "w") as f:
@@ -117,7 +117,7 @@ def probe_all(user, workspace_id, sock, timings, tag):
     """One of each request that needs Redis or PostgreSQL, timed."""
     a = api.get("/api/projects/projects/", user["access"])
     timings.add("read", a.ms, a.status)
-    a = api.post("/api/auth/login/", {"email": user["email"], "password": "correct horse battery staple"})
+    a = api.post("/api/auth/login/", {"email": user["email"], "password": PASSWORD})
     timings.add("login", a.ms, a.status)
     a = api.submit(user, workspace_id, "print(1)")
     timings.add("submit", a.ms, a.status)
@@ -132,7 +132,6 @@ def probe_all(user, workspace_id, sock, timings, tag):
     if sock is not None:
         answer, ms = broadcast_acked(sock, f"{tag}-{uuid.uuid4().hex[:6]}", CLIENT_TIMEOUT_S)
         timings.add("broadcast", ms, answer)
-    return a
 
 
 # ---- scenarios ------------------------------------------------------------------------------------------------------
@@ -154,7 +153,8 @@ def redis_frozen():
         os.kill(redis, signal.SIGCONT)
 
     def works():
-        return api.submit(user, ws, "print(1)").status == 202 and broadcast_acked(sock, uuid.uuid4().hex, 3)[0] == "ack"
+        return (api.submit(user, ws, "print(1)").status == 202
+                and broadcast_acked(sock, uuid.uuid4().hex, 3)[0] == "ack")
     recovered = await_true(works, 15)
     sock.close()
     bound = COMMAND_TIMEOUT_MS + MARGIN_MS
@@ -169,13 +169,13 @@ def postgres_stopped():
     user = api.register("pgstop")
     ws = api.workspace(user)
     timings = Timings()
-    stopper = threading.Thread(target=lambda: shell(ENV["FAULTS_PG_STOP"]))
+    stopper = threading.Thread(target=lambda: shell(ENV["FAULTS_PG_CTL"] + " stop fast"))
     stopper.start()  # probe while it shuts down too: the 57P03 window is where 500s used to come from
     end = time.monotonic() + 5
     while time.monotonic() < end:
         probe_all(user, ws, None, timings, "pg")
     stopper.join()
-    shell(ENV["FAULTS_PG_START"])
+    shell(ENV["FAULTS_PG_CTL"] + " start")
     recovered = await_true(lambda: api.get("/api/projects/projects/", user["access"]).status == 200
                            and api.submit(user, ws, "print(1)").status == 202, 30)
     bound = PG_CONNECT_TIMEOUT_MS + MARGIN_MS

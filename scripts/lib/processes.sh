@@ -135,6 +135,9 @@ start_nginx() {
   for upstream in "$@"; do
     servers+="${servers:+\\n}    server $upstream max_fails=3 fail_timeout=10s;"
   done
+  # the temporary files nginx would keep under /var/lib/nginx
+  local t temps=""
+  for t in client_body proxy fastcgi uwsgi scgi; do temps+="\\n  ${t}_temp_path $dir/$t;"; done
   mkdir -p "$dir"
   chmod 755 "$dir"  # nginx's workers run as an unprivileged user and keep request bodies under it
   # Same file as docker compose mounts; only what names the container's paths, ports and hosts is replaced.
@@ -144,7 +147,7 @@ start_nginx() {
     -e "s|^\( *\)listen 80;|\1listen 127.0.0.1:$port;|" \
     -e "/^ *server api[0-9]*:8000 .*;/d" \
     -e "s|^\( *\)upstream collab_api {|\1upstream collab_api {\n$servers|" \
-    -e "s|^http {|http {\n  client_body_temp_path $dir/client_body;\n  proxy_temp_path $dir/proxy;\n  fastcgi_temp_path $dir/fastcgi;\n  uwsgi_temp_path $dir/uwsgi;\n  scgi_temp_path $dir/scgi;|" \
+    -e "s|^http {|http {$temps|" \
     "$ROOT/deploy/nginx.conf" >"$dir/nginx.conf"
   "$(command -v nginx || echo /usr/sbin/nginx)" -p "$dir" -c "$dir/nginx.conf" -g 'daemon off;' \
     </dev/null >>"$dir/error.log" 2>&1 &
