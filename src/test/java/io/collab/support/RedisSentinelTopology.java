@@ -9,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A private Sentinel-managed Redis on loopback: a master, one replica and three sentinels ({@code redis-server
@@ -115,6 +117,16 @@ public final class RedisSentinelTopology implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    deleteDirectory();
+  }
+
+  /** The logs and the sentinels' rewritten configurations go with the processes. */
+  private void deleteDirectory() {
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException | UncheckedIOException ignored) {
+      // a temporary directory: the system cleans it eventually
     }
   }
 
