@@ -109,13 +109,16 @@ class Closed(Exception):
 class WebSocket:
     """A client WebSocket on a workspace: ws://host:port/ws/workspaces/<id>/?token=…[&since=…]."""
 
-    def __init__(self, base, workspace_id, token, since=None, timeout=10.0, path=None):
-        """path, when given, replaces the workspace path (e.g. SockJS's /eventbus/<server>/<session>/websocket)."""
+    def __init__(self, base, workspace_id, token, since=None, epoch=None, timeout=10.0, path=None):
+        """since and epoch: where a reconnect resumes (docs/realtime.md); path, when given, replaces the workspace path
+        (e.g. SockJS's /eventbus/<server>/<session>/websocket)."""
         parsed = urllib.parse.urlparse(base)
         if path is None:
             path = f"/ws/workspaces/{workspace_id}/?token={urllib.parse.quote(token)}"
             if since is not None:
                 path += f"&since={since}"
+                if epoch is not None:
+                    path += f"&epoch={urllib.parse.quote(str(epoch))}"
         start = time.monotonic()
         self.sock = socket.create_connection((parsed.hostname, parsed.port or 80), timeout=timeout)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -134,7 +137,8 @@ class WebSocket:
         if status != 101:
             self.sock.close()
             raise Refused(status, self.handshake_ms)
-        self.last_seq = None
+        self.last_seq = since
+        self.last_epoch = epoch
 
     def send(self, event, payload, ref=None):
         message = {"event": event, "payload": payload}
@@ -157,8 +161,10 @@ class WebSocket:
             opcode, payload = frame
             if opcode == 0x1:
                 message = json.loads(payload)
-                if isinstance(message.get("seq"), int) and message.get("type") == "broadcast":
-                    self.last_seq = message["seq"]
+                if isinstance(message.get("seq"), int) and message.get("type") in ("broadcast", "job",
+                                                                                     "recovery_failed"):
+                    # the position a reconnect resumes from (epoch: servers that have them)
+                    self.last_seq, self.last_epoch = message["seq"], message.get("epoch", self.last_epoch)
                 return message
             if opcode == 0x9:
                 self._frame(0xA, payload)

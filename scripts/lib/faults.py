@@ -306,11 +306,10 @@ def instance_killed():
                 if m is not None and m.get("type") == "broadcast" and m.get("event") == "fault":
                     received[i].append(m["payload"]["marker"])
             except Closed:
-                since, s = s.last_seq, None
+                since, epoch, s = s.last_seq, s.last_epoch, None
                 while s is None and time.monotonic() - killed < 30:
                     try:
-                        s = WebSocket(LB, ws, user["access"], since=since)
-                        s.last_seq = since
+                        s = WebSocket(LB, ws, user["access"], since=since, epoch=epoch)
                     except (Refused, OSError):
                         time.sleep(0.2)
                 if s is None:
