@@ -12,7 +12,7 @@
 # Usage:
 #   scripts/faults.sh                 every scenario, in this order:
 #                                     redis_frozen postgres_stopped redis_restarted_empty worker_killed instance_killed
-#   scripts/faults.sh NAME...         only these scenarios (same names)
+#   scripts/faults.sh NAME...         only these scenarios (same names, run in the order above)
 #   scripts/faults.sh --with-tests    also the fault tests that need their own topology (Sentinel failover, a
 #                                     frozen Redis in-process, a slow reader), through mvn
 # Settings (environment):

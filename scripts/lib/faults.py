@@ -351,7 +351,12 @@ SCENARIOS = {
 
 
 def main(names):
-    for name in names or SCENARIOS:
+    unknown = [n for n in names if n not in SCENARIOS]
+    if unknown:
+        print(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}", file=sys.stderr)
+        return 2
+    # always in the suite's order: the kills come last, since they take a worker and node2 away for good
+    for name in [n for n in SCENARIOS if not names or n in names]:
         try:
             SCENARIOS[name]()
         except Exception as e:  # a scenario that cannot even run is a failure, and the next one still runs
