@@ -3,12 +3,14 @@
 #   node1  roles api,realtime,persistence  http://127.0.0.1:8001
 #   node2  roles api,realtime,persistence  http://127.0.0.1:8002
 #   worker roles worker                    http://127.0.0.1:8003 (health and metrics only)
-# All three join one Hazelcast cluster by TCP-IP on 127.0.0.1.
+#   lb     nginx with deploy/nginx.conf    http://127.0.0.1:8000, balancing over node1 and node2 (as compose's lb)
+# All three nodes join one Hazelcast cluster by TCP-IP on 127.0.0.1.
 #
 # Usage:
-#   scripts/local-cluster.sh           start the nodes, print their ready lines, run until Ctrl-C
-#   scripts/local-cluster.sh --check   start, verify cluster_size=3 and every /health/ready is 200, stop; exit 0/1
-#   scripts/local-cluster.sh stop      stop the nodes started by another invocation
+#   scripts/local-cluster.sh [--no-lb]           start the nodes (and nginx), print their ready lines, run until Ctrl-C
+#   scripts/local-cluster.sh --check [--no-lb]   start, verify cluster_size=3 and every /health/ready is 200, and
+#                                                through nginx: REST, WebSocket, SockJS and that load spreads; stop
+#   scripts/local-cluster.sh stop                stop the nodes (and nginx) started by another invocation
 #
 # Settings (environment):
 #   COLLAB_PG_URL         default postgresql://postgres@127.0.0.1:5432/test
@@ -18,7 +20,9 @@
 #   COLLAB_JWT_SECRET     default: a random secret made for this run
 #   COLLAB_JAVA_OPTS      JVM options for every node, default -XX:+ExitOnOutOfMemoryError -Xmx384m
 #   READY_TIMEOUT         seconds to wait for each node's ready line, default 90
-# Logs: data/local-cluster/<node>.log; pids: data/local-cluster/pids.
+#   COLLAB_LB_PORT        nginx's port, default 8000 (docker-compose.yml's public port)
+# Logs: data/local-cluster/<node>.log; pids: data/local-cluster/pids; nginx's generated configuration and logs: a
+# temporary directory named in its start line. Without nginx installed (apt-get install nginx) the nodes run alone.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +32,9 @@ JAR="target/collab.jar"
 RUN_DIR="data/local-cluster"
 PID_FILE="$RUN_DIR/pids"
 READY_TIMEOUT="${READY_TIMEOUT:-90}"
+LB_PORT="${COLLAB_LB_PORT:-8000}"
+WITH_LB=1
+LB_DIR=""
 # Node i is NODES[i], served on HTTP_PORTS[i] with roles ROLES[i]; the last one reports the final cluster size.
 NODES=(node1 node2 worker)
 HTTP_PORTS=(8001 8002 8003)
@@ -49,15 +56,16 @@ JOIN_PORT_TRIES=10
 read -r -a JAVA_OPTS <<<"${COLLAB_JAVA_OPTS:--XX:+ExitOnOutOfMemoryError -Xmx384m}"
 
 log() { printf 'local-cluster: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
 # shellcheck source=lib/processes.sh
 source "$ROOT/scripts/lib/processes.sh"
 
-# True when $1 is alive and is one of our java processes (a recycled pid is left alone).
+# True when $1 is alive and is one of our java processes or our nginx (a recycled pid is left alone).
 is_our_node() {
   local pid="$1"
   kill -0 "$pid" 2>/dev/null || return 1
   [[ -r "/proc/$pid/cmdline" ]] || return 0
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'collab\.jar'
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'collab\.jar\|nginx'
 }
 
 running_pids() {
@@ -77,6 +85,9 @@ stop_nodes() {
   done < <(running_pids)
   ((${#entries[@]} == 0)) || stop_pids 30 "${entries[@]}"
   rm -f "$PID_FILE"
+  # nginx's temporary directory, also when another invocation started it
+  [[ -f "$RUN_DIR/lb-dir" ]] && rm -rf "$(cat "$RUN_DIR/lb-dir")" "$RUN_DIR/lb-dir"
+  return 0
 }
 
 preflight() {
@@ -92,6 +103,14 @@ preflight() {
       exit 1
     fi
   done
+  if ((WITH_LB)) && ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+    log "nginx is not installed (apt-get install nginx): running the nodes without the load balancer"
+    WITH_LB=0
+  fi
+  if ((WITH_LB)) && port_busy "$LB_PORT"; then
+    log "port $LB_PORT (for nginx) is already in use; set COLLAB_LB_PORT or pass --no-lb"
+    exit 1
+  fi
   if [[ ! -f "$JAR" ]]; then
     log "$JAR is missing; building it (mvn -q -B -DskipTests package)"
     mvn -q -B -DskipTests package >&2
@@ -151,6 +170,37 @@ start_cluster() {
     printf '%s: %s\n' "$node" "$line"
     LAST_READY="$line"
   done
+  if ((WITH_LB)); then
+    start_lb
+  fi
+}
+
+# host:port of every node with the api role: nginx's upstreams.
+api_upstreams() {
+  local i
+  for i in "${!NODES[@]}"; do
+    if [[ "${ROLES[$i]}" == *api* ]]; then
+      printf '127.0.0.1:%s\n' "${HTTP_PORTS[$i]}"
+    fi
+  done
+}
+
+# nginx in front of the api nodes, as docker compose's lb: the same deploy/nginx.conf, upstreams on loopback.
+start_lb() {
+  local upstreams
+  mapfile -t upstreams < <(api_upstreams)
+  LB_DIR="$(mktemp -d /tmp/collab-lb.XXXXXX)"
+  printf '%s\n' "$LB_DIR" >"$RUN_DIR/lb-dir"
+  start_nginx "$LB_DIR" "$LB_PORT" "${upstreams[@]}"
+  printf 'lb %s\n' "$NGINX_PID" >>"$PID_FILE"
+  echo "lb: http://127.0.0.1:$LB_PORT (nginx over ${upstreams[*]})"
+}
+
+# REST, a workspace WebSocket and SockJS through nginx, and requests reaching both api nodes.
+check_lb() {
+  local upstreams
+  mapfile -t upstreams < <(api_upstreams)
+  python3 "$ROOT/scripts/lib/lb_check.py" "http://127.0.0.1:$LB_PORT" "$LB_DIR/access.log" "${upstreams[@]}"
 }
 
 cluster_size() {
@@ -187,13 +237,28 @@ check_cluster() {
       ok=1
     fi
   done
+  if ((WITH_LB)) && ! check_lb; then
+    ok=1
+  fi
   return "$ok"
 }
 
 LAST_READY=""
 
+lb_note() {
+  if ((WITH_LB)); then
+    echo ", served through nginx"
+  fi
+}
+
 main() {
-  local mode="${1:-run}" size
+  local mode="run" size arg
+  for arg in "$@"; do
+    case "$arg" in
+      --no-lb) WITH_LB=0 ;;
+      *) mode="$arg" ;;
+    esac
+  done
   case "$mode" in
     stop)
       stop_nodes
@@ -207,7 +272,7 @@ main() {
         exit 1
       fi
       if check_cluster; then
-        echo "check: passed: ${#NODES[@]} nodes form one cluster and are ready"
+        echo "check: passed: ${#NODES[@]} nodes form one cluster and are ready$(lb_note)"
         exit 0
       fi
       echo "check: FAILED (logs in $RUN_DIR)"
@@ -229,10 +294,10 @@ main() {
       wait || true
       ;;
     -h | --help | help)
-      sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       ;;
     *)
-      log "unknown argument '$mode' (expected --check, stop or nothing)"
+      log "unknown argument '$mode' (expected --check, stop, --no-lb or nothing)"
       exit 2
       ;;
   esac

@@ -7,7 +7,9 @@ import io.collab.config.CollabConfig;
  * database and key prefix its nodes share state in. Two nodes whose identities differ never stay in one cluster.
  *
  * @param id the deployment id (empty when unknown: verticles deployed directly, as some tests do)
- * @param redis {@code host:port/database} of the Redis URL, without credentials
+ * @param redis {@code host:port/database} of the Redis URL, without credentials (for a Sentinel URL its sorted
+ *     sentinels and master name, {@code redis-sentinel://h1:26379,h2:26379/mymaster/0}: the same before and after a
+ *     failover)
  * @param keyPrefix the resolved {@code redis.keyPrefix}
  */
 record DeploymentIdentity(String id, String redis, String keyPrefix) {

@@ -8,7 +8,6 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -80,11 +79,10 @@ public record CollabConfig(
     }
 
     public RedisOptions options() {
-      return new RedisOptions()
-          .setConnectionString(url)
+      return RedisUrl.parse(url).applyTo(new RedisOptions()
           .setMaxPoolSize(poolSize)
           .setMaxPoolWaiting(poolWaiting)
-          .setNetClientOptions(new NetClientOptions().setConnectTimeout(connectTimeoutMs).setTcpNoDelay(true));
+          .setNetClientOptions(new NetClientOptions().setConnectTimeout(connectTimeoutMs).setTcpNoDelay(true)));
     }
 
     /** A key or channel of this deployment: {@code <keyPrefix>:<name>}. */
@@ -92,24 +90,18 @@ public record CollabConfig(
       return keyPrefix + ":" + name;
     }
 
-    /** The logical database the URL selects ({@code redis://host:port/3}), 0 when it names none. */
+    /** The logical database the URL selects ({@code redis://host:port/3}, {@code redis-sentinel://…/mymaster/3}). */
     public int database() {
-      try {
-        String path = URI.create(url).getPath();
-        return path == null || path.length() <= 1 ? 0 : Integer.parseInt(path.substring(1));
-      } catch (IllegalArgumentException e) {
-        return 0;
-      }
+      return RedisUrl.parse(url).database();
     }
 
-    /** Where, without the password: {@code 127.0.0.1:6379}. */
+    /**
+     * Where, without the password: {@code 127.0.0.1:6379}, or for a Sentinel deployment the sorted sentinels and the
+     * master name, {@code redis-sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster} (part of the deployment identity,
+     * which must not change when a failover moves the master).
+     */
     public String where() {
-      try {
-        URI uri = URI.create(url);
-        return uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());
-      } catch (IllegalArgumentException e) {
-        return "(unparseable redis.url)";
-      }
+      return RedisUrl.parse(url).where();
     }
   }
 
@@ -189,11 +181,7 @@ public record CollabConfig(
             http.getBoolean("trustForwardedFor", false)),
         new Pg(pg.getString("url"), atLeast("pg.poolSize", pg.getInteger("poolSize"), 1),
             atLeast("pg.connectTimeoutMs", pg.getInteger("connectTimeoutMs"), 1)),
-        new RedisSettings(redis.getString("url"), atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
-            atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
-            atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1),
-            keyPrefix(redis.getString("keyPrefix", ""), deploymentId),
-            atLeast("redis.commandTimeoutMs", redis.getLong("commandTimeoutMs"), 1)),
+        redisSettings(redis, deploymentId),
         new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience"),
             algorithm(jwt.getString("algorithm")), jwt.getString("privateKeyFile", ""),
             jwt.getString("publicKeyFile", ""),
@@ -299,6 +287,22 @@ public record CollabConfig(
         atLeast("files.maxPerWorkspace", f.getInteger("maxPerWorkspace"), 1),
         atLeast("files.historyLength", f.getInteger("historyLength"), 1),
         atLeast("files.pushBatchSize", f.getInteger("pushBatchSize"), 1));
+  }
+
+  private static RedisSettings redisSettings(JsonObject redis, String deploymentId) {
+    RedisSettings settings = new RedisSettings(redis.getString("url"),
+        atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
+        atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
+        atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1),
+        keyPrefix(redis.getString("keyPrefix", ""), deploymentId),
+        atLeast("redis.commandTimeoutMs", redis.getLong("commandTimeoutMs"), 1));
+    // a malformed Sentinel URL is refused here, at start, rather than at the first command
+    if (RedisUrl.parse(settings.url()) instanceof RedisUrl.Sentinel && settings.poolWaiting() < settings.poolSize()) {
+      // the Sentinel client refuses such a pool when it is created (RedisSentinelClient, 5.0.7)
+      throw new ConfigException("redis.poolWaiting must be at least redis.poolSize (" + settings.poolSize()
+          + ") with a Sentinel URL, got " + settings.poolWaiting());
+    }
+    return settings;
   }
 
   private static String deploymentId(String value) {
