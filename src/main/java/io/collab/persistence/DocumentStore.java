@@ -29,7 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -65,7 +65,7 @@ final class DocumentStore {
       + Access.effectiveRoleSql("p.workspace_id", "p.actor") + " AS role"
       + " FROM unnest($1::bigint[], $2::bigint[]) AS p(workspace_id, actor)";
   /** The log of each file after a version, in order. */
-  static final String LOGS = "SELECT u.file_id, u.client_id, u.changes FROM file_updates u"
+  static final String LOGS = "SELECT u.file_id, u.version, u.client_id, u.changes FROM file_updates u"
       + " JOIN unnest($1::bigint[], $2::bigint[]) AS s(file_id, after) ON u.file_id = s.file_id AND u.version > s.after"
       + " ORDER BY u.file_id, u.version";
   /** Appends a batch's updates (every file's) and moves each file to the text they lead to, in one statement. */
@@ -257,25 +257,33 @@ final class DocumentStore {
       this.outcomes = new Object[pushes.size()];
     }
 
+    /**
+     * Three statements in one round trip (the connection pipelines them, and they run in order): lock the files,
+     * read the roles, read each file's log after the oldest version a push of it was made at. The log is read under
+     * the lock, so it is the one the pushes are rebased over.
+     */
     Future<Void> run(SqlConnection conn) {
-      TreeSet<Long> ids = new TreeSet<>();
+      Map<Long, Long> oldest = new TreeMap<>();
       LinkedHashMap<List<Long>, Boolean> pairs = new LinkedHashMap<>();
       pushes.forEach(push -> {
-        ids.add(push.fileId());
+        oldest.merge(push.fileId(), push.version(), Math::min);
         pairs.put(List.of(push.workspaceId(), push.actor()), true);
       });
+      Long[] ids = oldest.keySet().toArray(Long[]::new);
       Long[] workspaces = pairs.keySet().stream().map(pair -> pair.get(0)).toArray(Long[]::new);
       Long[] actors = pairs.keySet().stream().map(pair -> pair.get(1)).toArray(Long[]::new);
-      Future<RowSet<Row>> locked = conn.preparedQuery(LOCK_FILES)
-          .execute(Tuple.tuple().addArrayOfLong(ids.toArray(Long[]::new)));
+      Future<RowSet<Row>> locked = conn.preparedQuery(LOCK_FILES).execute(Tuple.tuple().addArrayOfLong(ids));
       Future<RowSet<Row>> roleRows = conn.preparedQuery(ROLES)
           .execute(Tuple.tuple().addArrayOfLong(workspaces).addArrayOfLong(actors));
-      return Future.all(locked, roleRows).compose(both -> {
+      Future<RowSet<Row>> logRows = conn.preparedQuery(LOGS)
+          .execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfLong(oldest.values().toArray(Long[]::new)));
+      return Future.all(locked, roleRows, logRows).compose(read -> {
         locked.result().forEach(row -> files.put(row.getLong("id"), new LockedFile(row)));
         roleRows.result().forEach(row -> roles.put(List.of(row.getLong("workspace_id"), row.getLong("actor")),
             WorkspaceRole.of(row.getString("role"))));
-        return readLogs(conn);
-      }).compose(read -> {
+        files.values().forEach(file ->
+            file.logFrom = Math.min(Math.max(oldest.get(file.id), file.logStart), file.lockedVersion));
+        logRows.result().forEach(this::addToLog);
         for (int i = 0; i < pushes.size(); i++) {
           outcomes[i] = decide(pushes.get(i));
         }
@@ -283,34 +291,23 @@ final class DocumentStore {
       });
     }
 
-    /** Reads once, per file, the log every stale push of it is rebased over. */
-    private Future<Void> readLogs(SqlConnection conn) {
-      Map<Long, Long> from = new HashMap<>();
-      for (Push push : pushes) {
-        LockedFile file = files.get(push.fileId());
-        if (file != null && push.version() >= file.logStart && push.version() < file.version) {
-          from.merge(file.id, push.version(), Math::min);
-        }
+    /** A log row read back; one that does not parse, or leaves a hole, is our bug and stops the file's pushes. */
+    private void addToLog(Row row) {
+      LockedFile file = files.get(row.getLong("file_id"));
+      if (file == null || file.broken) {
+        return;  // deleted before the lock was taken: its pushes are refused not_found
       }
-      if (from.isEmpty()) {
-        return Future.succeededFuture();
-      }
-      from.forEach((id, version) -> files.get(id).logFrom = version);
-      Long[] ids = from.keySet().toArray(Long[]::new);
-      Long[] after = from.values().toArray(Long[]::new);
-      return conn.preparedQuery(LOGS).execute(Tuple.tuple().addArrayOfLong(ids).addArrayOfLong(after)).map(rows -> {
-        for (Row row : rows) {
-          LockedFile file = files.get(row.getLong("file_id"));
-          try {
-            ChangeSet changes = ChangeSet.fromJson(new JsonArray(row.getString("changes")));
-            file.log.add(new Update(row.getString("client_id"), changes));
-          } catch (RuntimeException e) {
-            log.error("file {}: a logged update after version {} does not parse", file.id, file.logFrom, e);
-            file.broken = true;
-          }
+      long expected = file.logFrom + file.log.size() + 1;
+      try {
+        if (row.getLong("version") != expected) {
+          throw new IllegalStateException("version " + row.getLong("version") + " where " + expected + " belongs");
         }
-        return null;
-      });
+        file.log.add(new Update(row.getString("client_id"),
+            ChangeSet.fromJson(new JsonArray(row.getString("changes")))));
+      } catch (RuntimeException e) {
+        log.error("file {}: the logged update {} does not fit the log", file.id, expected, e);
+        file.broken = true;
+      }
     }
 
     /** The authority step for one push against its file as the batch left it: a reply, or the refusal. */
@@ -411,7 +408,8 @@ final class DocumentStore {
         .addArrayOfInteger(changed.stream().map(file -> file.bytes).toArray(Integer[]::new))
         .addArrayOfLong(changed.stream().map(file -> file.version).toArray(Long[]::new))
         .addArrayOfLong(changed.stream().map(file -> file.authors.get(file.authors.size() - 1)).toArray(Long[]::new));
-    return conn.preparedQuery(APPEND).execute(statement).compose(appended -> trim(conn, changed, historyLength));
+    // pipelined with the trim: the transaction's last statements go out in one round trip
+    return Future.all(conn.preparedQuery(APPEND).execute(statement), trim(conn, changed, historyLength)).mapEmpty();
   }
 
   /**
