@@ -38,7 +38,8 @@ public final class Migrations {
       "V5__files.sql",
       "V6__job_files.sql",
       "V7__deployment.sql",
-      "V8__job_leases.sql");
+      "V8__job_leases.sql",
+      "V9__file_text_compression.sql");
 
   /** Arbitrary but fixed: the bytes of "collab". */
   static final long LOCK_KEY = 0x636f6c6c6162L;
