@@ -22,8 +22,17 @@ import java.util.List;
  */
 public final class RateLimiter {
 
-  /** The outcome of one check; {@code retryAfterSeconds} matters only when not allowed. */
-  public record Decision(boolean allowed, int limit, int remaining, long retryAfterSeconds) {}
+  /**
+   * The outcome of one check; {@code retryAfterSeconds} matters only when not allowed. {@code counted} is false when
+   * Redis did not answer and the request was let through uncounted.
+   */
+  public record Decision(boolean allowed, int limit, int remaining, long retryAfterSeconds, boolean counted) {}
+
+  /**
+   * Marks a request whose rate-limit check found Redis silent. A step of it that needs Redis (queueing a job) answers
+   * 503 at once: waiting {@code redis.commandTimeoutMs} a second time would only double the time to the same 503.
+   */
+  private static final String REDIS_SILENT = "collab.redis-silent";
 
   private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
 
@@ -53,7 +62,7 @@ public final class RateLimiter {
         .map(reply -> decide(reply, limit))
         .recover(err -> {
           warnOnce(err);
-          return Future.succeededFuture(new Decision(true, limit, limit, 0));
+          return Future.succeededFuture(new Decision(true, limit, limit, 0, false));
         });
   }
 
@@ -74,6 +83,9 @@ public final class RateLimiter {
 
   /** Sets the RateLimit headers; answers 429 and returns false when the decision refuses the request. */
   public static boolean admit(RoutingContext ctx, Decision decision) {
+    if (!decision.counted()) {
+      ctx.put(REDIS_SILENT, true);
+    }
     ctx.response()
         .putHeader("RateLimit-Limit", String.valueOf(decision.limit()))
         .putHeader("RateLimit-Remaining", String.valueOf(decision.remaining()));
@@ -86,12 +98,17 @@ public final class RateLimiter {
     return false;
   }
 
+  /** True when this request's rate-limit check found Redis not answering ({@link #admit}). */
+  public static boolean redisSilent(RoutingContext ctx) {
+    return Boolean.TRUE.equals(ctx.get(REDIS_SILENT));
+  }
+
   private static Decision decide(Response reply, int limit) {
     long count = reply.get(0).toLong();
     long ttlMillis = reply.get(1).toLong();
     int remaining = (int) Math.max(0, limit - count);
     long retryAfter = Math.max(1, (ttlMillis + 999) / 1000);
-    return new Decision(count <= limit, limit, remaining, retryAfter);
+    return new Decision(count <= limit, limit, remaining, retryAfter, true);
   }
 
   private void warnOnce(Throwable err) {

@@ -2,6 +2,7 @@ package io.collab.jobs;
 
 import io.collab.config.CollabConfig;
 import io.collab.auth.Principal;
+import io.collab.auth.RateLimiter;
 import io.collab.common.ApiError;
 import io.collab.common.Bus;
 import io.collab.common.BusClient;
@@ -59,6 +60,10 @@ public final class JobRoutes {
     Map<String, String> problems = problems(body);
     if (!problems.isEmpty()) {
       invalid(ctx, problems);
+      return;
+    }
+    if (RateLimiter.redisSilent(ctx)) {  // the queue is on the Redis that just timed out: nothing to create
+      ApiError.send(ctx, new BusFailure(503, "service_unavailable", "the job queue did not answer; retry"));
       return;
     }
     Principal user = Principal.of(ctx);
