@@ -7,7 +7,6 @@ import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
 import io.collab.support.TestApp;
-import io.collab.support.Users;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -118,7 +117,7 @@ class SocketHandshakeTest {
   @Test
   @DisplayName("a refresh token: refused with 401")
   void refreshToken() {
-    String refresh = Users.login(app, new Users.Account(owner.id(), owner.email(), owner.username(), Actors.PASSWORD))
+    String refresh = actors.login(owner)
         .refresh();
 
     assertThat(Sockets.refusal(app, Sockets.path(workspaceId, refresh)).getStatus()).isEqualTo(401);

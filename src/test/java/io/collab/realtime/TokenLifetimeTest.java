@@ -2,6 +2,7 @@ package io.collab.realtime;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Tokens;
 import io.collab.support.Jwt;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
@@ -9,8 +10,6 @@ import io.collab.support.Sockets.Closed;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
-import io.collab.support.Users;
-import io.collab.support.Users.Tokens;
 import io.collab.support.Pause;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -45,13 +44,12 @@ class TokenLifetimeTest {
   }
 
   /** A new user with a fresh login (access and refresh), owner of a new workspace. */
-  private record Owner(Users.Account account, Tokens tokens, long workspaceId) {}
+  private record Owner(Actor account, Tokens tokens, long workspaceId) {}
 
   private Owner owner() {
-    Users.Account account = Users.register(app);
-    Tokens tokens = Users.login(app, account);
-    Actor actor = new Actor(account.id(), account.email(), account.username(), tokens.access());
-    return new Owner(account, tokens, Teams.workspace(actors, actor));
+    Actor account = actors.signUp("user");
+    Tokens tokens = actors.login(account);
+    return new Owner(account, tokens, Teams.workspace(actors, account.withAccess(tokens.access())));
   }
 
   @Test
@@ -75,7 +73,7 @@ class TokenLifetimeTest {
     long firstExp = Jwt.payload(owner.tokens().access()).getLong("exp");
     try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
       sleepUntil(firstExp * 1000 - 1200);
-      HttpResponse<Buffer> refreshed = Users.refresh(app, owner.tokens().refresh());
+      HttpResponse<Buffer> refreshed = actors.refresh(owner.tokens().refresh());
       assertThat(refreshed.statusCode()).isEqualTo(200);
       String second = Tokens.of(refreshed).access();
       long secondExp = Jwt.payload(second).getLong("exp");
@@ -103,11 +101,9 @@ class TokenLifetimeTest {
   void viewerRenews() {
     Team team = Teams.create(actors);
     Actor viewer = team.viewer();
-    String fresh = Users.login(app,
-        new Users.Account(viewer.id(), viewer.email(), viewer.username(), Actors.PASSWORD)).access();
+    String fresh = actors.login(viewer).access();
     try (Client client = Sockets.join(app, team.workspaceId(), fresh)) {
-      String renewed = Users.login(app,
-          new Users.Account(viewer.id(), viewer.email(), viewer.username(), Actors.PASSWORD)).access();
+      String renewed = actors.login(viewer).access();
 
       client.send("auth", new JsonObject().put("token", renewed), "v");
 
@@ -122,7 +118,7 @@ class TokenLifetimeTest {
   void authNotRelayed() {
     Owner owner = owner();
     try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
-      String fresh = Users.login(app, owner.account()).access();
+      String fresh = actors.login(owner.account()).access();
       client.send("auth", new JsonObject().put("token", fresh));
       client.awaitType("auth_ok");
       client.send("marker", new JsonObject());
@@ -139,7 +135,7 @@ class TokenLifetimeTest {
     Owner owner = owner();
     long exp = Jwt.payload(owner.tokens().access()).getLong("exp");
     try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
-      String stranger = Users.registerAndLogin(app).access();
+      String stranger = actors.loginNewUser().access();
 
       client.send("auth", new JsonObject().put("token", stranger), "theirs");
       JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
