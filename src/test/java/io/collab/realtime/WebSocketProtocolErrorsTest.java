@@ -133,7 +133,7 @@ class WebSocketProtocolErrorsTest {
          Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
       sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
       sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), false));
-      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
+      sender.sendFrameUnlessClosed(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
 
       assertThat(sender.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
       assertNothingRelayed(other, "edit");

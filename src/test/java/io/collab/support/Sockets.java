@@ -178,6 +178,14 @@ public final class Sockets {
       ws.writeFrame(frame).await();
     }
 
+    /**
+     * Sends a frame that may come too late: the server may already have closed the socket over an earlier one (the
+     * frame is then dropped, which is what the test is about).
+     */
+    public void sendFrameUnlessClosed(WebSocketFrame frame) {
+      ws.writeFrame(frame).otherwiseEmpty().await();
+    }
+
     /** The next message, or a test failure after {@link #WAIT}. */
     public JsonObject next() {
       return next(WAIT);
