@@ -154,13 +154,6 @@ public final class Bus {
    * Fails 412 {@code precondition_failed}.
    */
   public static final String FILES_DELETE = "collab.files.delete";
-  /**
-   * What a job that runs a workspace file needs, at the files' current versions. Request {@code {"actor",
-   * "workspace_id", "file_id", "max_bytes"}}; reply {@code {"file": {"id", "path", "version"}, "files": [{"path",
-   * "content"}...], "bytes"}}. Fails 413 {@code payload_too_large} when the workspace's files exceed
-   * {@code max_bytes} in all, 403 {@code forbidden} for a member who may not run jobs ({@code Access.mayRunJobs}).
-   */
-  public static final String FILES_SNAPSHOT = "collab.files.snapshot";
 
   /** Request {@code {"actor", "workspace_id", "file_id"}}; reply {@code {"file_id", "path", "version", "content"}}. */
   public static final String DOCS_OPEN = "collab.docs.open";
@@ -192,13 +185,19 @@ public final class Bus {
 
   /**
    * Request {@code {"user_id", "workspace_id"?, "kind", "language", "code"?, "stdin"?, "timeout_ms", "max_attempts",
-   * "idempotency_key"?, "max_active"}} plus, instead of {@code code}, a workspace file to run: {@code "file_id",
-   * "file_version", "file_path", "files": [{"path", "content"}...]} (a {@link #FILES_SNAPSHOT} reply, stored with
-   * the job). Reply {@code {"id", "created": bool}} (false: the idempotency key's job). With a workspace the user
-   * needs a role there that may run jobs: 404 not_found without one, 403 forbidden for viewers. Fails 429
-   * quota_exceeded when the user already has {@code max_active} queued or running jobs.
+   * "idempotency_key"?, "max_active"}} plus, instead of {@code code}, a file of the workspace to run:
+   * {@code "file_id", "max_bytes", "languages": [enabled language...]} ({@code language} may then be null: the
+   * file's extension names it). For a file job the store copies every file of the workspace, at its current version,
+   * into the job row, in the transaction that creates it. Reply {@code {"id", "created": bool}} (false: the
+   * idempotency key's job). With a workspace the user needs a role there that may run jobs: 404 not_found without
+   * one (or for a file not in the workspace), 403 forbidden for viewers. Fails 429 quota_exceeded when the user
+   * already has {@code max_active} queued or running jobs; for a file job 413 payload_too_large when the workspace's
+   * files exceed {@code max_bytes} in all, 400 {@link #NO_LANGUAGE} when no language is given and the file's
+   * extension names none of {@code languages}.
    */
   public static final String JOBS_CREATE = "collab.jobs.create";
+  /** The failure code of {@link #JOBS_CREATE} for a file job that names no runnable language. */
+  public static final String NO_LANGUAGE = "no_language";
   /** Request {@code {"id"}}: forget a job that could not be enqueued (still queued, never started). */
   public static final String JOBS_DISCARD = "collab.jobs.discard";
   /** Request {@code {"actor", "id"}}; reply the job. 404 unless the actor submitted it or is in its workspace. */

@@ -18,14 +18,12 @@ import io.vertx.openapi.validation.ValidatedRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
 /** The {@code /api/jobs/*} operations of the contract, the former service's two URLs included. */
 public final class JobRoutes {
-
-  /** A workspace file's extension to the language that runs it, when the submit names none. */
-  static final Map<String, String> EXTENSIONS = Map.of(".py", "python", ".js", "javascript", ".sh", "bash");
 
   private final Vertx vertx;
   private final CollabConfig.Jobs settings;
@@ -52,8 +50,8 @@ public final class JobRoutes {
 
   /**
    * Queues the body's code, or (with {@code file_id}) that workspace file amid a snapshot of the workspace's files
-   * taken now and stored with the job: one bus request for the snapshot, one to create the job (which checks the
-   * caller may run jobs in the workspace), then the queue.
+   * taken now and stored with the job: one bus request creates the job (checking the caller may run jobs in the
+   * workspace, and copying the files for a file job), then the queue.
    */
   private void submit(RoutingContext ctx) {
     JsonObject body = validated(ctx).getBody().getJsonObject();
@@ -77,57 +75,26 @@ public final class JobRoutes {
         .put("max_attempts", settings.maxAttempts())
         .put("idempotency_key", ctx.request().getHeader("Idempotency-Key"))
         .put("max_active", settings.maxActivePerUser());
-    Future<JsonObject> job = body.getLong("file_id") == null
-        ? Future.succeededFuture(request.put("code", body.getString("code")))
-        : bus.request(Bus.FILES_SNAPSHOT, new JsonObject().put("actor", user.id())
-                .put("workspace_id", body.getLong("workspace_id")).put("file_id", body.getLong("file_id"))
-                .put("max_bytes", settings.workspaceBytes()))
-            .compose(snapshot -> withFiles(request, snapshot));
-    job.compose(this::createAndEnqueue)
+    if (body.getLong("file_id") == null) {
+      request.put("code", body.getString("code"));
+    } else {
+      // the store copies the workspace's files into the job row itself: the snapshot never crosses the bus
+      request.put("file_id", body.getLong("file_id"))
+          .put("max_bytes", settings.workspaceBytes())
+          .put("languages", new JsonArray(List.copyOf(new TreeSet<>(settings.languages()))));
+    }
+    createAndEnqueue(request)
         .onSuccess(id -> ctx.response().setStatusCode(202).putHeader("content-type", "application/json")
             .end(new JsonObject().put("message", "Job queued").put("job_id", id)
                 .put("status_url", "/api/jobs/" + id + "/").encode()))
         .onFailure(err -> {
-          if (err instanceof Invalid invalid) {
-            invalid(ctx, invalid.problems);
+          BusFailure failure = BusFailure.from(err);
+          if (failure.code().equals(Bus.NO_LANGUAGE)) {
+            invalid(ctx, Map.of("language", failure.getMessage()));
           } else {
             ApiError.fail(ctx, err);
           }
         });
-  }
-
-  /** The create request for running the snapshot's file; its language from the file's extension unless given. */
-  private Future<JsonObject> withFiles(JsonObject request, JsonObject snapshot) {
-    JsonObject file = snapshot.getJsonObject("file");
-    String language = request.getString("language");
-    if (language == null) {
-      language = languageOf(file.getString("path"));
-      if (language == null || !settings.languages().contains(language)) {
-        return Future.failedFuture(new Invalid(Map.of("language", "required: the extension of "
-            + file.getString("path") + " names none of " + String.join(", ", new TreeSet<>(settings.languages())))));
-      }
-    }
-    return Future.succeededFuture(request.put("language", language)
-        .put("file_id", file.getLong("id"))
-        .put("file_version", file.getLong("version"))
-        .put("file_path", file.getString("path"))
-        .put("files", snapshot.getJsonArray("files")));
-  }
-
-  /** The language a workspace file's extension names, or null. */
-  static String languageOf(String path) {
-    int dot = path.lastIndexOf('.');
-    return dot <= path.lastIndexOf('/') ? null : EXTENSIONS.get(path.substring(dot));
-  }
-
-  /** A submit that names no runnable language, found only once the file's path is known. */
-  private static final class Invalid extends RuntimeException {
-    final Map<String, String> problems;
-
-    Invalid(Map<String, String> problems) {
-      super("validation_failed", null, false, false);
-      this.problems = problems;
-    }
   }
 
   /** The former service's health probe: a job that only a live worker can finish. */

@@ -56,13 +56,6 @@ final class FileStore {
   static final String RENAME = "UPDATE files AS f SET path = $2, updated_at = now(), updated_by = $3 WHERE f.id = $1"
       + " RETURNING " + COLUMNS;
   static final String DELETE = "DELETE FROM files WHERE id = $1";
-  /** Every file of the workspace in one snapshot; their content only when they fit in $3 bytes together. */
-  static final String SNAPSHOT = "WITH r AS (SELECT " + ROLE + "),"
-      + " t AS (SELECT coalesce(sum(size), 0) AS bytes FROM files WHERE workspace_id = $1)"
-      + " SELECT r.role, t.bytes, f.id, f.path, f.version, CASE WHEN t.bytes <= $3 THEN f.content END AS content"
-      + " FROM r CROSS JOIN t LEFT JOIN files f ON f.workspace_id = $1 AND r.role IS NOT NULL"
-      + " ORDER BY f.path COLLATE \"C\"";
-
   private static final String UNIQUE_VIOLATION = "23505";
   private static final Logger log = LoggerFactory.getLogger(FileStore.class);
 
@@ -171,39 +164,6 @@ final class FileStore {
         .compose(rows -> writable(rows, request))
         .compose(row -> conn.preparedQuery(DELETE).execute(Tuple.of(row.getLong("id"))))
         .map(deleted -> new JsonObject()));
-  }
-
-  /** Every file of the workspace at its current version, for a job that runs one of them. */
-  Future<JsonObject> snapshot(JsonObject request) {
-    long maxBytes = request.getLong("max_bytes", Long.MAX_VALUE);
-    long fileId = request.getLong("file_id", 0L);
-    return pool.preparedQuery(SNAPSHOT).execute(Tuple.of(workspace(request), actor(request), maxBytes))
-        .compose(rows -> {
-          Row first = rows.iterator().next();
-          WorkspaceRole role = role(first);
-          JsonObject target = null;
-          for (Row row : rows) {
-            if (row.getLong("id") != null && row.getLong("id") == fileId) {
-              target = new JsonObject().put("id", fileId).put("path", row.getString("path"))
-                  .put("version", row.getLong("version"));
-            }
-          }
-          if (!Access.mayRead(role) || target == null) {
-            return Future.failedFuture(Rows.notFound("file"));
-          }
-          if (!Access.mayRunJobs(role)) {
-            return Future.failedFuture(Rows.forbidden("viewers may not run workspace files"));
-          }
-          long bytes = first.getLong("bytes");
-          if (bytes > maxBytes) {
-            return Future.failedFuture(new BusFailure(413, "payload_too_large",
-                "the workspace's files hold " + bytes + " bytes; a job copies at most " + maxBytes));
-          }
-          JsonArray files = new JsonArray();
-          rows.forEach(row -> files.add(new JsonObject().put("path", row.getString("path"))
-              .put("content", row.getString("content"))));
-          return Future.succeededFuture(new JsonObject().put("file", target).put("files", files).put("bytes", bytes));
-        });
   }
 
   // ---- access and shapes --------------------------------------------------------------------------------------

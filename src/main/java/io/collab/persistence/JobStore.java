@@ -1,7 +1,9 @@
 package io.collab.persistence;
 
+import io.collab.common.Bus;
 import io.collab.common.BusFailure;
 import io.collab.jobs.JobStatus;
+import io.collab.jobs.Languages;
 import io.collab.workspace.Access;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
@@ -12,6 +14,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -30,6 +33,26 @@ final class JobStore {
   static final String VISIBLE_TO = "(j.user_id = $2 OR " + ROLE_OF + " IS NOT NULL)";
   /** The submitter's role in the job's workspace ($1), before a job is created there. */
   static final String SUBMITTER_ROLE = "SELECT " + Access.effectiveRoleSql("$1", "$2") + " AS role";
+  /**
+   * What decides whether a file job may be created: the submitter's role in the workspace ($1, user $2), the total
+   * size of the workspace's files, and the path of the file to run ($3) when it is in the workspace.
+   */
+  static final String FILE_TO_RUN = "WITH r AS (SELECT " + Access.effectiveRoleSql("$1", "$2") + " AS role),"
+      + " t AS (SELECT coalesce(sum(size), 0) AS bytes FROM files WHERE workspace_id = $1)"
+      + " SELECT r.role, t.bytes, f.path FROM r CROSS JOIN t"
+      + " LEFT JOIN files f ON f.id = $3 AND f.workspace_id = $1 AND r.role IS NOT NULL";
+  /**
+   * create_job for file $12 of workspace $3: its version and path and every file of the workspace are read in this
+   * one statement, so they are one snapshot, copied inside PostgreSQL. No row (nothing created) when the file went
+   * away since {@link #FILE_TO_RUN}.
+   */
+  static final String CREATE_FOR_FILE = """
+      SELECT outcome, job_id FROM create_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+        (SELECT version FROM files WHERE id = $12 AND workspace_id = $3),
+        (SELECT path FROM files WHERE id = $12 AND workspace_id = $3),
+        (SELECT jsonb_agg(jsonb_build_object('path', path, 'content', content) ORDER BY path COLLATE "C")
+           FROM files WHERE workspace_id = $3))
+      WHERE EXISTS (SELECT 1 FROM files WHERE id = $12 AND workspace_id = $3)""";
   /** One round trip: per-user lock, idempotency lookup, quota, insert (V4__create_job_function.sql says why). */
   static final String CREATE = """
       SELECT outcome, job_id FROM create_job($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)""";
@@ -106,35 +129,85 @@ final class JobStore {
   Future<JsonObject> create(JsonObject r) {
     Long workspaceId = r.getLong("workspace_id");
     if (workspaceId == null) {
-      return insert(r);
+      return insert(CREATE, withCode(r), r);
+    }
+    if (r.getLong("file_id") != null) {
+      return createForFile(r);
     }
     return pool.preparedQuery(SUBMITTER_ROLE).execute(Tuple.of(workspaceId, r.getLong("user_id"))).compose(rows -> {
       WorkspaceRole role = WorkspaceRole.of(rows.iterator().next().getString("role"));
       if (!Access.mayRead(role)) {
         return Future.failedFuture(Rows.notFound("workspace"));
       }
-      return Access.mayRunJobs(role) ? insert(r) : Future.failedFuture(Rows.forbidden("viewers may not run jobs"));
+      return Access.mayRunJobs(role) ? insert(CREATE, withCode(r), r)
+          : Future.failedFuture(Rows.forbidden("viewers may not run jobs"));
     });
   }
 
-  private Future<JsonObject> insert(JsonObject r) {
-    int maxActive = r.getInteger("max_active");
-    return pool.preparedQuery(CREATE).execute(Tuple.tuple()
-            .addUUID(UUID.randomUUID()).addLong(r.getLong("user_id")).addLong(r.getLong("workspace_id"))
-            .addString(r.getString("kind")).addString(r.getString("language")).addString(r.getString("code"))
-            .addString(r.getString("stdin")).addInteger(r.getInteger("timeout_ms"))
-            .addInteger(r.getInteger("max_attempts")).addString(r.getString("idempotency_key"))
-            .addInteger(maxActive).addLong(r.getLong("file_id")).addLong(r.getLong("file_version"))
-            .addString(r.getString("file_path")).addValue(r.getJsonArray("files")))
+  /**
+   * A job that runs a file of the workspace amid a copy of all of them (Bus.JOBS_CREATE): checked here, then created
+   * with the copy made in SQL, so the files never travel over the bus.
+   */
+  private Future<JsonObject> createForFile(JsonObject r) {
+    long workspaceId = r.getLong("workspace_id");
+    long maxBytes = r.getLong("max_bytes");
+    return pool.preparedQuery(FILE_TO_RUN).execute(Tuple.of(workspaceId, r.getLong("user_id"), r.getLong("file_id")))
         .compose(rows -> {
           Row row = rows.iterator().next();
-          return switch (row.getString("outcome")) {
-            case "created" -> Future.succeededFuture(created(row, true));
-            case "existing" -> Future.succeededFuture(created(row, false));
-            default -> Future.failedFuture(new BusFailure(429, "quota_exceeded",
-                "at most " + maxActive + " jobs may be queued or running at once"));
-          };
+          WorkspaceRole role = WorkspaceRole.of(row.getString("role"));
+          String path = row.getString("path");
+          if (!Access.mayRead(role) || path == null) {
+            return Future.failedFuture(Rows.notFound("file"));
+          }
+          if (!Access.mayRunJobs(role)) {
+            return Future.failedFuture(Rows.forbidden("viewers may not run workspace files"));
+          }
+          long bytes = row.getLong("bytes");
+          if (bytes > maxBytes) {
+            return Future.failedFuture(new BusFailure(413, "payload_too_large",
+                "the workspace's files hold " + bytes + " bytes; a job copies at most " + maxBytes));
+          }
+          List<String> languages = r.getJsonArray("languages", new JsonArray()).stream().map(String::valueOf).toList();
+          String language = r.getString("language") != null ? r.getString("language") : Languages.ofPath(path);
+          if (language == null || r.getString("language") == null && !languages.contains(language)) {
+            return Future.failedFuture(new BusFailure(400, Bus.NO_LANGUAGE, "required: the extension of " + path
+                + " names none of " + String.join(", ", languages)));
+          }
+          return insert(CREATE_FOR_FILE, common(r).addString(language).addString(null).addString(r.getString("stdin"))
+              .addInteger(r.getInteger("timeout_ms")).addInteger(r.getInteger("max_attempts"))
+              .addString(r.getString("idempotency_key")).addInteger(r.getInteger("max_active"))
+              .addLong(r.getLong("file_id")), r);
         });
+  }
+
+  /** $1-$4 of create_job: a new id, the user, the workspace, the kind. */
+  private static Tuple common(JsonObject r) {
+    return Tuple.tuple().addUUID(UUID.randomUUID()).addLong(r.getLong("user_id")).addLong(r.getLong("workspace_id"))
+        .addString(r.getString("kind"));
+  }
+
+  /** Every argument of create_job for a job that runs its own code (no file). */
+  private static Tuple withCode(JsonObject r) {
+    return common(r).addString(r.getString("language")).addString(r.getString("code"))
+        .addString(r.getString("stdin")).addInteger(r.getInteger("timeout_ms"))
+        .addInteger(r.getInteger("max_attempts")).addString(r.getString("idempotency_key"))
+        .addInteger(r.getInteger("max_active")).addLong(null).addLong(null).addString(null).addValue(null);
+  }
+
+  private Future<JsonObject> insert(String statement, Tuple arguments, JsonObject r) {
+    int maxActive = r.getInteger("max_active");
+    return pool.preparedQuery(statement).execute(arguments).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(Rows.notFound("file"));  // deleted between the check and the copy
+      }
+      Row row = rows.iterator().next();
+      return switch (row.getString("outcome")) {
+        case "created" -> Future.succeededFuture(created(row, true));
+        case "existing" -> Future.succeededFuture(created(row, false));
+        default -> Future.failedFuture(new BusFailure(429, "quota_exceeded",
+            "at most " + maxActive + " jobs may be queued or running at once"));
+      };
+    });
   }
 
   private static JsonObject created(Row row, boolean created) {

@@ -98,7 +98,6 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.FILES_REPLACE, files::replace),
             serve(Bus.FILES_RENAME, files::rename),
             serve(Bus.FILES_DELETE, files::delete),
-            serve(Bus.FILES_SNAPSHOT, files::snapshot),
             serve(Bus.DOCS_OPEN, documents::open),
             serve(Bus.DOCS_PUSH, documents::push),
             serve(Bus.DOCS_PULL, documents::pull)))
