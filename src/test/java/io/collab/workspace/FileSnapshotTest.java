@@ -44,8 +44,7 @@ class FileSnapshotTest {
     create(team, "lib/helper.py", "X = 'é'\n");
     Actors.expect(actors.put(team.owner(), file(team.workspaceId(), main), new JsonObject().put("content", "import helper\nprint(1)\n")), 200);
 
-    JsonObject reply = app.vertx.eventBus().<JsonObject>request(Bus.FILES_SNAPSHOT, request(team, team.collaborator(), main, 1000))
-        .await().body();
+    JsonObject reply = snapshot(request(team, team.collaborator(), main, 1000));
 
     assertThat(reply.getJsonObject("file")).isEqualTo(new JsonObject().put("id", main).put("path", "main.py").put("version", 1));
     assertThat(reply.getJsonArray("files")).isEqualTo(new JsonArray()
@@ -62,8 +61,7 @@ class FileSnapshotTest {
     create(team, "data.txt", "67890");
 
     assertFailure(fail(request(team, team.owner(), main, 9)), 413, "payload_too_large");
-    assertThat(app.vertx.eventBus().<JsonObject>request(Bus.FILES_SNAPSHOT, request(team, team.owner(), main, 10))
-        .await().body().getLong("bytes")).isEqualTo(10);
+    assertThat(snapshot(request(team, team.owner(), main, 10)).getLong("bytes")).isEqualTo(10);
   }
 
   @Test
@@ -78,6 +76,10 @@ class FileSnapshotTest {
     assertFailure(fail(request(team, other.owner(), main, 1000)), 404, "not_found");
     assertFailure(fail(request(team, team.owner(), theirs, 1000)), 404, "not_found");
     assertFailure(fail(request(team, team.owner(), 987_654_321L, 1000)), 404, "not_found");
+  }
+
+  private JsonObject snapshot(JsonObject request) {
+    return app.vertx.eventBus().<JsonObject>request(Bus.FILES_SNAPSHOT, request).await().body();
   }
 
   private ReplyException fail(JsonObject request) {
