@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.Closed;
@@ -10,11 +11,9 @@ import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,7 +21,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Frame size and malformed messages on a workspace socket (realtime.maxFrameBytes = 64 KiB)")
 class SocketLimitsTest {
 
@@ -32,15 +31,8 @@ class SocketLimitsTest {
   private Actors actors;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
+  void checkFrameLimit() {
     assertThat(app.config.getJsonObject("realtime").getInteger("maxFrameBytes")).isEqualTo(MAX_FRAME);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   @Test

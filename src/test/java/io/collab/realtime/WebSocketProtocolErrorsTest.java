@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
@@ -16,11 +17,8 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,23 +40,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RFC 6455 protocol errors on a workspace socket, sent by clients that speak the wire format by hand: text that is
  * not UTF-8 (§8.1: close 1007) and close frames with a code no endpoint may send (§7.4: close 1002).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("WebSocket protocol errors: invalid UTF-8 closes with 1007, an invalid close code with 1002")
 class WebSocketProtocolErrorsTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @ParameterizedTest(name = "[{index}] {0}")
   @ValueSource(strings = {
