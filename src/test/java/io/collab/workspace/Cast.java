@@ -80,6 +80,12 @@ final class Cast {
     return new Stage(project, workspace);
   }
 
+  /** A permission table for {@code @MethodSource}: its rows ({@link #row}) one after the other. */
+  @SafeVarargs
+  static Stream<Arguments> table(Stream<Arguments>... rows) {
+    return Stream.of(rows).flatMap(row -> row);
+  }
+
   /** One row of a table as (operation, who, expected status) arguments: {@code statuses} in {@code columns} order. */
   static Stream<Arguments> row(Object operation, List<Who> columns, int... statuses) {
     return IntStream.range(0, columns.size()).mapToObj(i -> Arguments.of(operation, columns.get(i), statuses[i]));
