@@ -51,8 +51,7 @@ class LoginTest {
     HttpResponse<Buffer> response = app.post("/api/auth/login/",
         Actors.credentials(account).put("password", Actors.PASSWORD + "x"));
 
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertError(response, 401, "invalid_credentials");
     assertThat(response.bodyAsJsonObject().getString("detail")).isNotBlank();
   }
 
@@ -61,8 +60,7 @@ class LoginTest {
   void unknownEmail() {
     HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.unknownUser());
 
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertError(response, 401, "invalid_credentials");
   }
 
   @Test
@@ -94,8 +92,7 @@ class LoginTest {
 
     HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
 
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertError(response, 401, "invalid_credentials");
   }
 
   @Test
