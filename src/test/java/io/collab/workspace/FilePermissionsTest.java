@@ -112,8 +112,7 @@ class FilePermissionsTest {
     HttpResponse<Buffer> forHidden = perform(op, cast.outsider, hidden);
     HttpResponse<Buffer> forMissing = perform(op, cast.outsider, missing);
 
-    assertThat(forHidden.statusCode()).isEqualTo(404);
-    assertThat(forMissing.statusCode()).isEqualTo(404);
+    Cast.assertBothNotFound(forHidden, forMissing);
     assertThat(forHidden.bodyAsJsonObject()).isEqualTo(forMissing.bodyAsJsonObject());
   }
 
