@@ -13,6 +13,8 @@ import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -121,22 +123,14 @@ class AccessTokenTest {
     assertRefused(actors.me(forged), "token_invalid");
   }
 
-  @Test
-  @DisplayName("a token from another issuer, signed with the service's key: 401 token_invalid with WWW-Authenticate")
-  void wrongIssuer() {
+  @ParameterizedTest(name = "{2}")
+  @CsvSource(delimiter = '|', value = {
+      "iss | someone-else | a token from another issuer, signed with the service's key: 401 token_invalid with WWW-Authenticate",
+      "aud | another-api  | a token for another audience, signed with the service's key: 401 token_invalid with WWW-Authenticate"})
+  void wrongClaim(String claim, String value, String description) {
     Tokens tokens = actors.loginNewUser();
 
-    String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put("iss", "someone-else"));
-
-    assertRefused(actors.me(forged), "token_invalid");
-  }
-
-  @Test
-  @DisplayName("a token for another audience, signed with the service's key: 401 token_invalid with WWW-Authenticate")
-  void wrongAudience() {
-    Tokens tokens = actors.loginNewUser();
-
-    String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put("aud", "another-api"));
+    String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put(claim, value));
 
     assertRefused(actors.me(forged), "token_invalid");
   }
@@ -161,26 +155,16 @@ class AccessTokenTest {
     assertRefused(actors.me(tokens.refresh()), "token_invalid");
   }
 
-  @Test
-  @DisplayName("a valid token of a user deleted since: 401 token_invalid with WWW-Authenticate, within auth.activeUserCacheMs")
-  void deletedUser() {
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "DELETE FROM users WHERE id = $1 | a valid token of a user deleted since: 401 token_invalid with WWW-Authenticate, within auth.activeUserCacheMs",
+      "UPDATE users SET is_active = false WHERE id = $1 | a valid token of a user deactivated since: 401 token_invalid with WWW-Authenticate, within auth.activeUserCacheMs"})
+  void userGoneSince(String sql, String description) {
     Actor account = actors.signUp("user");
     Tokens tokens = actors.login(account);
     assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
 
-    db.query("DELETE FROM users WHERE id = $1", account.id());
-
-    assertRefused(meOnceRefused(tokens.access()), "token_invalid");
-  }
-
-  @Test
-  @DisplayName("a valid token of a user deactivated since: 401 token_invalid with WWW-Authenticate, within auth.activeUserCacheMs")
-  void deactivatedUser() {
-    Actor account = actors.signUp("user");
-    Tokens tokens = actors.login(account);
-    assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
-
-    db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
+    db.query(sql, account.id());
 
     assertRefused(meOnceRefused(tokens.access()), "token_invalid");
   }

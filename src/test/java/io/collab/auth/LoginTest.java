@@ -11,6 +11,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static io.collab.support.Errors.assertError;
 import static io.collab.support.Errors.assertValidationFailed;
@@ -24,12 +26,14 @@ class LoginTest {
   private Actors actors;
   private Database db;
 
-  @Test
-  @DisplayName("the right email and password get 200 with exactly {access, refresh}")
-  void logsIn() {
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "/api/auth/login/ | the right email and password get 200 with exactly {access, refresh}",
+      "/api/auth/login  | works without the trailing slash: POST /api/auth/login"})
+  void logsIn(String path, String description) {
     Actor account = actors.signUp("user");
 
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
+    HttpResponse<Buffer> response = app.post(path, Actors.credentials(account));
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("content-type")).startsWith("application/json");
@@ -40,17 +44,6 @@ class LoginTest {
   }
 
   @Test
-  @DisplayName("works without the trailing slash: POST /api/auth/login")
-  void withoutTrailingSlash() {
-    Actor account = actors.signUp("user");
-
-    HttpResponse<Buffer> response = app.post("/api/auth/login", Actors.credentials(account));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder("access", "refresh");
-  }
-
-  @Test
   @DisplayName("a wrong password gets 401 invalid_credentials")
   void wrongPassword() {
     Actor account = actors.signUp("user");
@@ -58,8 +51,7 @@ class LoginTest {
     HttpResponse<Buffer> response = app.post("/api/auth/login/",
         Actors.credentials(account).put("password", Actors.PASSWORD + "x"));
 
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertError(response, 401, "invalid_credentials");
     assertThat(response.bodyAsJsonObject().getString("detail")).isNotBlank();
   }
 
@@ -68,21 +60,28 @@ class LoginTest {
   void unknownEmail() {
     HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.unknownUser());
 
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertError(response, 401, "invalid_credentials");
   }
 
   @Test
   @DisplayName("a wrong password and an unknown email get the very same answer")
   void sameAnswerForBothFailures() {
-    Actor account = actors.signUp("user");
+    FailedLogins failed = FailedLogins.of(app, actors);
 
-    HttpResponse<Buffer> wrongPassword = app.post("/api/auth/login/", Actors.wrongPassword(account));
-    HttpResponse<Buffer> unknownEmail = app.post("/api/auth/login/", Actors.unknownUser());
+    assertThat(failed.unknownEmail().statusCode()).isEqualTo(failed.wrongPassword().statusCode());
+    assertThat(failed.unknownEmail().bodyAsJsonObject()).isEqualTo(failed.wrongPassword().bodyAsJsonObject());
+    assertThat(failed.unknownEmail().getHeader("WWW-Authenticate"))
+        .isEqualTo(failed.wrongPassword().getHeader("WWW-Authenticate"));
+  }
 
-    assertThat(unknownEmail.statusCode()).isEqualTo(wrongPassword.statusCode());
-    assertThat(unknownEmail.bodyAsJsonObject()).isEqualTo(wrongPassword.bodyAsJsonObject());
-    assertThat(unknownEmail.getHeader("WWW-Authenticate")).isEqualTo(wrongPassword.getHeader("WWW-Authenticate"));
+  /** The answers to a login with a wrong password and to one with an unknown email, which must not differ. */
+  record FailedLogins(HttpResponse<Buffer> wrongPassword, HttpResponse<Buffer> unknownEmail) {
+
+    static FailedLogins of(TestApp app, Actors actors) {
+      Actor account = actors.signUp("user");
+      return new FailedLogins(app.post("/api/auth/login/", Actors.wrongPassword(account)),
+          app.post("/api/auth/login/", Actors.unknownUser()));
+    }
   }
 
   @Test
@@ -93,8 +92,7 @@ class LoginTest {
 
     HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
 
-    assertThat(response.statusCode()).isEqualTo(401);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertError(response, 401, "invalid_credentials");
   }
 
   @Test
@@ -117,9 +115,7 @@ class LoginTest {
   @Test
   @DisplayName("malformed JSON gets 400 validation_failed")
   void malformedJson() {
-    HttpResponse<Buffer> response = app.web.post("/api/auth/login/")
-        .putHeader("content-type", "application/json")
-        .sendBuffer(Buffer.buffer("{\"email\": ")).await();
+    HttpResponse<Buffer> response = app.postRaw("/api/auth/login/", "{\"email\": ");
 
     assertError(response, 400, "validation_failed");
   }

@@ -57,15 +57,12 @@ class LoginTimingTest {
   @Test
   @DisplayName("a wrong password and an unknown email get the same 401 invalid_credentials body")
   void sameBody() {
-    Actor account = actors.signUp("user");
+    LoginTest.FailedLogins failed = LoginTest.FailedLogins.of(app, actors);
 
-    HttpResponse<Buffer> wrongPassword = app.post("/api/auth/login/", Actors.wrongPassword(account));
-    HttpResponse<Buffer> unknownEmail = app.post("/api/auth/login/", Actors.unknownUser());
-
-    assertThat(wrongPassword.statusCode()).isEqualTo(401);
-    assertThat(unknownEmail.statusCode()).isEqualTo(401);
-    assertThat(wrongPassword.bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
-    assertThat(unknownEmail.bodyAsString()).isEqualTo(wrongPassword.bodyAsString());
+    assertThat(failed.wrongPassword().statusCode()).isEqualTo(401);
+    assertThat(failed.unknownEmail().statusCode()).isEqualTo(401);
+    assertThat(failed.wrongPassword().bodyAsJsonObject().getString("error")).isEqualTo("invalid_credentials");
+    assertThat(failed.unknownEmail().bodyAsString()).isEqualTo(failed.wrongPassword().bodyAsString());
   }
 
   @Test

@@ -2,8 +2,14 @@ package io.collab.documents;
 
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,22 +30,37 @@ class ChangeSetTest {
   @DisplayName("map")
   class Map {
 
-    @Test
-    @DisplayName("inserts at the same position: before=true puts this insert first")
-    void sameInsertPositionBeforeTrue() {
-      ChangeSet x = ChangeSet.of(2, 1, 1, "X");
-      ChangeSet y = ChangeSet.of(2, 1, 1, "Y");
-      assertThat(x.map(y, true)).isEqualTo(changes("[1, [0, \"X\"], 2]"));
-      assertThat(afterBoth("ab", x, y, true)).isEqualTo("aXYb");
+    /**
+     * One case of {@link #mapsLikeCodeMirror}: {@code a} mapped over {@code b} with {@code before} gives
+     * {@code mapped}, and applying {@code b} then the mapped {@code a} to {@code doc} gives {@code text}.
+     */
+    static Stream<Arguments> mappings() {
+      return Stream.of(
+          mapping("inserts at the same position: before=true puts this insert first",
+              "ab", ChangeSet.of(2, 1, 1, "X"), ChangeSet.of(2, 1, 1, "Y"), true, "[1, [0, \"X\"], 2]", "aXYb"),
+          mapping("inserts at the same position: before=false puts the other insert first",
+              "ab", ChangeSet.of(2, 1, 1, "X"), ChangeSet.of(2, 1, 1, "Y"), false, "[2, [0, \"X\"], 1]", "aYXb"),
+          mapping("a delete over a concurrent insert deletes around it and keeps the inserted text",
+              "abcd", ChangeSet.of(4, 1, 3, ""), ChangeSet.of(4, 2, 2, "X"), false, "[1, [1], 1, [1], 1]", "aXd"),
+          mapping("an insert inside a concurrently deleted range lands where the range was",
+              "abcd", ChangeSet.of(4, 2, 2, "X"), ChangeSet.of(4, 1, 3, ""), false, "[1, [0, \"X\"], 1]", "aXd"),
+          mapping("overlapping deletes: only the part not deleted yet is deleted",
+              "abcd", ChangeSet.of(4, 0, 2, ""), ChangeSet.of(4, 1, 3, ""), false, "[[1], 1]", "d"),
+          mapping("a replace of a range keeps a concurrent insert inside it, after the new text",
+              "abcd", ChangeSet.of(4, 0, 4, "wxyz"), ChangeSet.of(4, 2, 2, "!"), false, "[[2, \"wxyz\"], 1, [2]]",
+              "wxyz!"));
     }
 
-    @Test
-    @DisplayName("inserts at the same position: before=false puts the other insert first")
-    void sameInsertPositionBeforeFalse() {
-      ChangeSet x = ChangeSet.of(2, 1, 1, "X");
-      ChangeSet y = ChangeSet.of(2, 1, 1, "Y");
-      assertThat(x.map(y, false)).isEqualTo(changes("[2, [0, \"X\"], 1]"));
-      assertThat(afterBoth("ab", x, y, false)).isEqualTo("aYXb");
+    private static Arguments mapping(String name, String doc, ChangeSet a, ChangeSet b, boolean before,
+                                     String mapped, String text) {
+      return Arguments.of(Named.of(name, doc), a, b, before, mapped, text);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mappings")
+    void mapsLikeCodeMirror(String doc, ChangeSet a, ChangeSet b, boolean before, String mapped, String text) {
+      assertThat(a.map(b, before)).isEqualTo(changes(mapped));
+      assertThat(afterBoth(doc, a, b, before)).isEqualTo(text);
     }
 
     @Test
@@ -69,33 +90,6 @@ class ChangeSetTest {
     }
 
     @Test
-    @DisplayName("a delete over a concurrent insert deletes around it and keeps the inserted text")
-    void deleteOverlappingInsert() {
-      ChangeSet delete = ChangeSet.of(4, 1, 3, "");
-      ChangeSet insert = ChangeSet.of(4, 2, 2, "X");
-      assertThat(delete.map(insert, false)).isEqualTo(changes("[1, [1], 1, [1], 1]"));
-      assertThat(afterBoth("abcd", delete, insert, false)).isEqualTo("aXd");
-    }
-
-    @Test
-    @DisplayName("an insert inside a concurrently deleted range lands where the range was")
-    void insertInsideDeletedRange() {
-      ChangeSet insert = ChangeSet.of(4, 2, 2, "X");
-      ChangeSet delete = ChangeSet.of(4, 1, 3, "");
-      assertThat(insert.map(delete, false)).isEqualTo(changes("[1, [0, \"X\"], 1]"));
-      assertThat(afterBoth("abcd", insert, delete, false)).isEqualTo("aXd");
-    }
-
-    @Test
-    @DisplayName("overlapping deletes: only the part not deleted yet is deleted")
-    void deletesOverlappingDeletes() {
-      ChangeSet first = ChangeSet.of(4, 0, 2, "");
-      ChangeSet second = ChangeSet.of(4, 1, 3, "");
-      assertThat(first.map(second, false)).isEqualTo(changes("[[1], 1]"));
-      assertThat(afterBoth("abcd", first, second, false)).isEqualTo("d");
-    }
-
-    @Test
     @DisplayName("a replace inside a concurrently deleted range leaves its new text")
     void replaceInsideDeletedRange() {
       ChangeSet replace = ChangeSet.of(4, 1, 2, "X");
@@ -103,15 +97,6 @@ class ChangeSetTest {
       assertThat(replace.map(delete, false)).isEqualTo(changes("[[0, \"X\"], 1]"));
       assertThat(afterBoth("abcd", replace, delete, false)).isEqualTo("Xd");
       assertThat(afterBoth("abcd", delete, replace, false)).isEqualTo("Xd");
-    }
-
-    @Test
-    @DisplayName("a replace of a range keeps a concurrent insert inside it, after the new text")
-    void replaceOverInsertInside() {
-      ChangeSet replace = ChangeSet.of(4, 0, 4, "wxyz");
-      ChangeSet insert = ChangeSet.of(4, 2, 2, "!");
-      assertThat(replace.map(insert, false)).isEqualTo(changes("[[2, \"wxyz\"], 1, [2]]"));
-      assertThat(afterBoth("abcd", replace, insert, false)).isEqualTo("wxyz!");
     }
 
     @Test

@@ -31,7 +31,7 @@ class CodeMirrorVectorsTest {
   @DisplayName("apply gives CodeMirror's document, and toJson gives back the JSON CodeMirror wrote")
   Stream<DynamicTest> apply() {
     return each("apply", vector -> {
-      ChangeSet changes = ChangeSet.fromJson(vector.getJsonArray("changes"));
+      ChangeSet changes = changes(vector, "changes");
       assertThat(changes.toJson()).isEqualTo(vector.getJsonArray("changes"));
       assertThat(changes.apply(vector.getString("doc"))).isEqualTo(vector.getString("result"));
     });
@@ -41,8 +41,8 @@ class CodeMirrorVectorsTest {
   @DisplayName("compose gives CodeMirror's sections and inserted text")
   Stream<DynamicTest> compose() {
     return each("compose", vector -> {
-      ChangeSet a = ChangeSet.fromJson(vector.getJsonArray("a"));
-      ChangeSet b = ChangeSet.fromJson(vector.getJsonArray("b"));
+      ChangeSet a = changes(vector, "a");
+      ChangeSet b = changes(vector, "b");
       ChangeSet composed = a.compose(b);
       assertThat(composed.toJson()).isEqualTo(vector.getJsonArray("result"));
       String doc = vector.getString("doc");
@@ -54,8 +54,8 @@ class CodeMirrorVectorsTest {
   @DisplayName("map gives CodeMirror's result with before true and false")
   Stream<DynamicTest> map() {
     return each("map", vector -> {
-      ChangeSet a = ChangeSet.fromJson(vector.getJsonArray("a"));
-      ChangeSet b = ChangeSet.fromJson(vector.getJsonArray("b"));
+      ChangeSet a = changes(vector, "a");
+      ChangeSet b = changes(vector, "b");
       assertThat(a.map(b, true).toJson()).isEqualTo(vector.getJsonArray("before"));
       assertThat(a.map(b, false).toJson()).isEqualTo(vector.getJsonArray("after"));
     });
@@ -130,5 +130,10 @@ class CodeMirrorVectorsTest {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The change set a vector gives under {@code key}, as CodeMirror wrote it. */
+  private static ChangeSet changes(JsonObject vector, String key) {
+    return ChangeSet.fromJson(vector.getJsonArray(key));
   }
 }

@@ -65,8 +65,7 @@ class DocumentLogTest {
     JsonObject reply = push(team.collaborator(), file, 0, update("c1", 5, 5, "!"), update("c1", 6, 0, ">"));
 
     assertThat(reply.getLong("file_id")).isEqualTo(file);
-    assertThat(reply.getLong("from")).isZero();
-    assertThat(reply.getLong("version")).isEqualTo(2);
+    assertVersions(reply, 0, 2);
     assertThat(reply.getJsonArray("updates")).containsExactly(update("c1", 5, 5, "!"), update("c1", 6, 0, ">"));
     JsonObject opened = open(team.viewer(), file);
     assertThat(opened.getString("content")).isEqualTo(">hello!");
@@ -83,8 +82,7 @@ class DocumentLogTest {
 
     JsonObject reply = push(team.collaborator(), file, 0, update("b", 3, 0, "Y"));  // made on "abc": Yabc
 
-    assertThat(reply.getLong("from")).isEqualTo(1);
-    assertThat(reply.getLong("version")).isEqualTo(2);
+    assertVersions(reply, 1, 2);
     assertThat(reply.getJsonArray("updates")).containsExactly(update("b", 4, 0, "Y"));
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("YabcX");
   }
@@ -99,8 +97,7 @@ class DocumentLogTest {
 
     JsonObject reply = push(team.collaborator(), file, 0, update("d", 0, 0, "d"), update("d", 1, 1, "e"));
 
-    assertThat(reply.getLong("from")).isEqualTo(3);
-    assertThat(reply.getLong("version")).isEqualTo(5);
+    assertVersions(reply, 3, 5);
     String content = open(team.owner(), file).getString("content");
     assertThat(replay("", pull(team.owner(), file, 0).getJsonArray("updates"))).isEqualTo(content);
     assertThat(content).hasSize(5).contains("de").contains("a").contains("b").contains("c");
@@ -115,8 +112,7 @@ class DocumentLogTest {
     JsonObject again = push(team.collaborator(), file, 0, update("me", 3, 3, "!"));
 
     assertThat(first.getLong("version")).isEqualTo(1);
-    assertThat(again.getLong("from")).isEqualTo(1);
-    assertThat(again.getLong("version")).isEqualTo(1);
+    assertVersions(again, 1, 1);
     assertThat(again.getJsonArray("updates")).isEmpty();
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("abc!");
     assertThat(pull(team.owner(), file, 0).getJsonArray("updates")).hasSize(1);
@@ -131,8 +127,7 @@ class DocumentLogTest {
 
     JsonObject reply = push(team.collaborator(), file, 0, update("me", 2, 2, "1"), update("me", 3, 3, "2"));
 
-    assertThat(reply.getLong("from")).isEqualTo(2);
-    assertThat(reply.getLong("version")).isEqualTo(3);
+    assertVersions(reply, 2, 3);
     assertThat(open(team.owner(), file).getString("content")).isEqualTo("<ab12");
   }
 
@@ -144,8 +139,7 @@ class DocumentLogTest {
 
     JsonObject reply = push(team.collaborator(), file, 1);
 
-    assertThat(reply.getLong("from")).isEqualTo(1);
-    assertThat(reply.getLong("version")).isEqualTo(1);
+    assertVersions(reply, 1, 1);
     assertThat(reply.getJsonArray("updates")).isEmpty();
   }
 
@@ -158,8 +152,7 @@ class DocumentLogTest {
 
     JsonObject reply = push(team.collaborator(), file, 0, update("late", 3, 3, "!"));
 
-    assertThat(reply.getLong("from")).isEqualTo(1);
-    assertThat(reply.getLong("version")).isEqualTo(2);
+    assertVersions(reply, 1, 2);
     JsonArray log = pull(team.owner(), file, 0).getJsonArray("updates");
     assertThat(log.getJsonObject(0).getString("clientID")).isEqualTo("rest");
     assertThat(replay("abc", log)).isEqualTo(open(team.owner(), file).getString("content")).isEqualTo("xyz!");
@@ -537,6 +530,12 @@ class DocumentLogTest {
 
   private ReplyException fail(String address, JsonObject body) {
     return catchThrowableOfType(ReplyException.class, () -> app.vertx.eventBus().request(address, body).await());
+  }
+
+  /** The reply's {@code from} (the version the push was rebased to) and its new {@code version}. */
+  private static void assertVersions(JsonObject reply, long from, long version) {
+    assertThat(reply.getLong("from")).as("from").isEqualTo(from);
+    assertThat(reply.getLong("version")).as("version").isEqualTo(version);
   }
 
   private static void assertFailure(ReplyException failure, int status, String code) {

@@ -10,22 +10,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code rebaseUpdates} in Java: de-duplication of re-sent updates and mapping over the others' updates. */
 class RebaseTest {
 
-  private static Update update(String clientId, ChangeSet changes) {
-    return new Update(clientId, changes);
-  }
-
   @Test
   @DisplayName("with nothing accepted since, the pushed updates are returned as they are")
   void nothingSince() {
-    List<Update> pushed = List.of(update("me", ChangeSet.of(0, 0, 0, "a")));
+    List<Update> pushed = List.of(new Update("me", ChangeSet.of(0, 0, 0, "a")));
     assertThat(Rebase.rebase(pushed, List.of())).isEqualTo(pushed);
   }
 
   @Test
   @DisplayName("updates re-sent after a lost reply are dropped, the ones after them kept")
   void resentUpdatesAreDropped() {
-    Update first = update("me", ChangeSet.of(0, 0, 0, "a"));
-    Update second = update("me", ChangeSet.of(1, 1, 1, "b"));
+    Update first = new Update("me", ChangeSet.of(0, 0, 0, "a"));
+    Update second = new Update("me", ChangeSet.of(1, 1, 1, "b"));
     assertThat(Rebase.rebase(List.of(first, second), List.of(first))).containsExactly(second);
     assertThat(Rebase.rebase(List.of(first, second), List.of(first, second))).isEmpty();
   }
@@ -33,17 +29,17 @@ class RebaseTest {
   @Test
   @DisplayName("an accepted update is taken for the pushed one by client ID alone, as CodeMirror does")
   void matchedByClientId() {
-    Update pushed = update("me", ChangeSet.of(0, 0, 0, "a"));
-    Update acceptedOther = update("me", ChangeSet.of(0, 0, 0, "z"));
+    Update pushed = new Update("me", ChangeSet.of(0, 0, 0, "a"));
+    Update acceptedOther = new Update("me", ChangeSet.of(0, 0, 0, "z"));
     assertThat(Rebase.rebase(List.of(pushed), List.of(acceptedOther))).isEmpty();
   }
 
   @Test
   @DisplayName("pushed updates are mapped over the others' updates, one after the other")
   void mappedOverOthers() {
-    Update other = update("you", ChangeSet.of(3, 0, 0, ">>"));
-    Update first = update("me", ChangeSet.of(3, 3, 3, "!"));
-    Update second = update("me", ChangeSet.of(4, 1, 2, ""));
+    Update other = new Update("you", ChangeSet.of(3, 0, 0, ">>"));
+    Update first = new Update("me", ChangeSet.of(3, 3, 3, "!"));
+    Update second = new Update("me", ChangeSet.of(4, 1, 2, ""));
     List<Update> rebased = Rebase.rebase(List.of(first, second), List.of(other));
     assertThat(rebased).extracting(Update::changes)
         .containsExactly(ChangeSet.of(5, 5, 5, "!"), ChangeSet.of(6, 3, 4, ""));
@@ -57,11 +53,11 @@ class RebaseTest {
   @Test
   @DisplayName("others accepted after a re-sent update are mapped over it before the next pushed update")
   void othersAfterResentUpdate() {
-    Update first = update("me", ChangeSet.of(1, 0, 0, "x"));
-    Update other = update("you", ChangeSet.of(2, 2, 2, "y"));
-    Update second = update("me", ChangeSet.of(2, 0, 1, ""));
+    Update first = new Update("me", ChangeSet.of(1, 0, 0, "x"));
+    Update other = new Update("you", ChangeSet.of(2, 2, 2, "y"));
+    Update second = new Update("me", ChangeSet.of(2, 0, 1, ""));
     assertThat(Rebase.rebase(List.of(first, second), List.of(first, other)))
-        .containsExactly(update("me", ChangeSet.of(3, 0, 1, "")));
+        .containsExactly(new Update("me", ChangeSet.of(3, 0, 1, "")));
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
@@ -10,11 +11,8 @@ import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -26,24 +24,13 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+// A rate limit out of the way: bursts are the point of some tests here, and SocketRateLimitTest's subject.
+@CollabTest(settings = {"realtime.messagesPerSecond=1000"})
 @DisplayName("Broadcasts and presence on a workspace socket")
 class BroadcastTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    // a rate limit out of the way: bursts are the point of some tests here, and SocketRateLimitTest's subject
-    app = TestApp.start(config -> config.getJsonObject("realtime").put("messagesPerSecond", 1000));
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("an event reaches every member, the sender included: "

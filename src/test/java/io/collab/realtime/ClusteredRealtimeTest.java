@@ -71,12 +71,12 @@ class ClusteredRealtimeTest {
 
     LinkedBlockingQueue<JsonObject> onB = new LinkedBlockingQueue<>();
     WebSocket raw = connect(portB, "/ws/workspaces/" + workspace + "/?token=" + collaborator.getString("access"), onB);
-    awaitType(onB, "presence_state");
+    awaitType(onB, "presence_state", false);
 
     LinkedBlockingQueue<JsonObject> onA = new LinkedBlockingQueue<>();
     WebSocket bridge = connect(portA, "/eventbus/websocket?token=" + owner.getString("access"), onA);
     bridge.writeTextMessage(new JsonObject().put("type", "register").put("address", "workspace." + workspace).encode()).await();
-    awaitBridgeType(onA, "presence_state");
+    awaitType(onA, "presence_state", true);
 
     for (int i = 0; i < 5; i++) {
       bridge.writeTextMessage(new JsonObject().put("type", "send").put("address", "workspace." + workspace + ".send")
@@ -104,7 +104,7 @@ class ClusteredRealtimeTest {
     CompletableFuture<Short> closed = new CompletableFuture<>();
     WebSocket socket = connect(portB, "/ws/workspaces/" + workspace + "?token=" + collaborator.getString("access"), onB);
     socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
-    awaitType(onB, "presence_state");
+    awaitType(onB, "presence_state", false);
 
     long removedAt = System.nanoTime();
     HttpResponse<Buffer> removed = web.delete(portA, "127.0.0.1",
@@ -147,26 +147,25 @@ class ClusteredRealtimeTest {
     return ws;
   }
 
-  private static JsonObject awaitType(LinkedBlockingQueue<JsonObject> inbox, String type) throws InterruptedException {
+  /** Waits for a message of {@code type}: on a plain socket, or ({@code bridged}) inside a SockJS bridge frame. */
+  private static void awaitType(LinkedBlockingQueue<JsonObject> inbox, String type, boolean bridged)
+      throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
-      JsonObject message = inbox.poll(100, TimeUnit.MILLISECONDS);
+      JsonObject message = messageOf(inbox.poll(100, TimeUnit.MILLISECONDS), bridged);
       if (message != null && type.equals(message.getString("type"))) {
-        return message;
-      }
-    }
-    throw new AssertionError("no " + type + " message");
-  }
-
-  private static void awaitBridgeType(LinkedBlockingQueue<JsonObject> inbox, String type) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      JsonObject frame = inbox.poll(100, TimeUnit.MILLISECONDS);
-      if (frame != null && frame.getValue("body") instanceof JsonObject body && type.equals(body.getString("type"))) {
         return;
       }
     }
-    throw new AssertionError("no bridged " + type + " message");
+    throw new AssertionError("no " + (bridged ? "bridged " : "") + type + " message");
+  }
+
+  /** The message a frame carries: the frame itself, or the {@code body} a bridge frame wraps; null for none. */
+  private static JsonObject messageOf(JsonObject frame, boolean bridged) {
+    if (frame == null || !bridged) {
+      return frame;
+    }
+    return frame.getValue("body") instanceof JsonObject body ? body : null;
   }
 
   /** "seq:payload" of the next {@code count} file_change broadcasts, in arrival order. */
@@ -175,11 +174,7 @@ class ClusteredRealtimeTest {
     List<String> seen = new ArrayList<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (seen.size() < count && System.nanoTime() < deadline) {
-      JsonObject frame = inbox.poll(100, TimeUnit.MILLISECONDS);
-      if (frame == null) {
-        continue;
-      }
-      JsonObject message = bridged ? (frame.getValue("body") instanceof JsonObject b ? b : null) : frame;
+      JsonObject message = messageOf(inbox.poll(100, TimeUnit.MILLISECONDS), bridged);
       if (message != null && "file_change".equals(message.getString("event"))) {
         seen.add(message.getLong("seq") + ":" + message.getJsonObject("payload").getString("n"));
       }

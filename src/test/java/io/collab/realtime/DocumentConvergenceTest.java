@@ -3,6 +3,7 @@ package io.collab.realtime;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.Update;
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Documents;
 import io.collab.support.EditorModel;
 import io.collab.support.Sockets;
@@ -13,10 +14,7 @@ import io.collab.support.TestApp;
 import io.collab.support.Pause;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is at (often stale), incoming messages read late, random pauses. At quiescence every editor's text is the text
  * over REST, the log replays to it, and each editor's updates are in the log exactly once.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"realtime.messagesPerSecond=1000"})
 @DisplayName("Editors on two instances converge")
 class DocumentConvergenceTest {
 
@@ -48,28 +46,6 @@ class DocumentConvergenceTest {
   private TestApp first;
   private TestApp second;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    first = TestApp.start(DocumentConvergenceTest::settings);
-    second = TestApp.start(config -> {
-      settings(config);
-      config.getJsonObject("pg").put("url", first.config.getJsonObject("pg").getString("url"));
-      config.getJsonObject("redis").put("url", first.config.getJsonObject("redis").getString("url"));
-      config.getJsonObject("jwt").put("secret", first.config.getJsonObject("jwt").getString("secret"));
-    });
-    actors = new Actors(first);
-  }
-
-  static void settings(JsonObject config) {
-    config.getJsonObject("realtime").put("messagesPerSecond", 1000);
-  }
-
-  @AfterAll
-  void undeploy() {
-    second.stop();
-    first.stop();
-  }
 
   /** One editor: its socket, its model, and its push in flight. */
   private static final class Editor {

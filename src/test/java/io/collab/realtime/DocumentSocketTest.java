@@ -3,6 +3,7 @@ package io.collab.realtime;
 import io.collab.common.Bus;
 import io.collab.documents.ChangeSet;
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Documents;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
@@ -11,11 +12,8 @@ import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * PostgreSQL, Redis and the JWT secret: the first instance is where most editors connect, the second is "the other
  * instance" whose accepted pushes and REST changes must reach them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {
+    "files.historyLength=" + DocumentSocketTest.HISTORY, "realtime.messagesPerSecond=" + DocumentSocketTest.RATE,
+    "realtime.maxDroppedBeforeClose=1000"})
 @DisplayName("Editing files over the workspace socket")
 class DocumentSocketTest {
 
@@ -40,29 +40,6 @@ class DocumentSocketTest {
   private TestApp first;
   private TestApp second;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    first = TestApp.start(DocumentSocketTest::settings);
-    second = TestApp.start(config -> {
-      settings(config);
-      config.getJsonObject("pg").put("url", first.config.getJsonObject("pg").getString("url"));
-      config.getJsonObject("redis").put("url", first.config.getJsonObject("redis").getString("url"));
-      config.getJsonObject("jwt").put("secret", first.config.getJsonObject("jwt").getString("secret"));
-    });
-    actors = new Actors(first);
-  }
-
-  static void settings(JsonObject config) {
-    config.getJsonObject("files").put("historyLength", HISTORY);
-    config.getJsonObject("realtime").put("messagesPerSecond", RATE).put("maxDroppedBeforeClose", 1000);
-  }
-
-  @AfterAll
-  void undeploy() {
-    second.stop();
-    first.stop();
-  }
 
   @Test
   @DisplayName("doc_open answers doc_state with the file's path, version and content, and the ref")

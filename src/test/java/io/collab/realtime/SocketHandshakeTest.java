@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Jwt;
 import io.collab.support.Sockets;
@@ -14,18 +15,16 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Instant;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("The socket handshake on /ws/workspaces/{id}/?token=<access JWT>")
 class SocketHandshakeTest {
 
@@ -35,16 +34,8 @@ class SocketHandshakeTest {
   private long workspaceId;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    owner = actors.register("user");
+  void createWorkspace() {
     workspaceId = Teams.workspace(actors, owner);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   @Test

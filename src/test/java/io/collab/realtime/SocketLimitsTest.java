@@ -1,8 +1,10 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
+import io.collab.support.Sockets.Pair;
 import io.collab.support.Sockets.Closed;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
@@ -10,11 +12,9 @@ import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,7 +22,7 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Frame size and malformed messages on a workspace socket (realtime.maxFrameBytes = 64 KiB)")
 class SocketLimitsTest {
 
@@ -32,15 +32,8 @@ class SocketLimitsTest {
   private Actors actors;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
+  void checkFrameLimit() {
     assertThat(app.config.getJsonObject("realtime").getInteger("maxFrameBytes")).isEqualTo(MAX_FRAME);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   @Test
@@ -71,17 +64,16 @@ class SocketLimitsTest {
   @DisplayName("an oversized frame is not relayed, and the other members' sockets stay open")
   void frameTooBigNotRelayed() {
     Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      sender.sendFrame(WebSocketFrame.textFrame(message("huge", "x".repeat(MAX_FRAME + 1000)), true));
-      sender.awaitClose(Sockets.WAIT);
+    try (Pair pair = Pair.join(app, team)) {
+      pair.sender().sendFrame(WebSocketFrame.textFrame(message("huge", "x".repeat(MAX_FRAME + 1000)), true));
+      pair.sender().awaitClose(Sockets.WAIT);
 
       try (Client third = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
         third.send("cursor", new JsonObject());
-        List<JsonObject> seen = other.upTo("the cursor", Sockets.event("cursor"));
+        List<JsonObject> seen = pair.other().upTo("the cursor", Sockets.event("cursor"));
 
         assertThat(seen).noneMatch(Sockets.event("huge"));
-        assertThat(other.isClosed()).isFalse();
+        assertThat(pair.other().isClosed()).isFalse();
       }
     }
   }
@@ -89,17 +81,15 @@ class SocketLimitsTest {
   @Test
   @DisplayName("a message just under maxFrameBytes is relayed")
   void frameJustUnderLimit() {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+    try (Pair pair = Pair.join(app, Teams.create(actors))) {
       String content = "y".repeat(MAX_FRAME - 200);
       String text = message("edit", content);
       assertThat(text.length()).isLessThanOrEqualTo(MAX_FRAME);
 
-      sender.sendFrame(WebSocketFrame.textFrame(text, true));
+      pair.sender().sendFrame(WebSocketFrame.textFrame(text, true));
 
-      assertThat(other.awaitEvent("edit").getJsonObject("payload").getString("text")).isEqualTo(content);
-      assertThat(sender.isClosed()).isFalse();
+      assertThat(pair.other().awaitEvent("edit").getJsonObject("payload").getString("text")).isEqualTo(content);
+      assertThat(pair.sender().isClosed()).isFalse();
     }
   }
 

@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
@@ -8,35 +9,20 @@ import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"realtime.messagesPerSecond=5", "realtime.maxDroppedBeforeClose=10"})
 @DisplayName("Message rate on a workspace socket (realtime.messagesPerSecond = 5, maxDroppedBeforeClose = 10)")
 class SocketRateLimitTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("realtime")
-        .put("messagesPerSecond", 5).put("maxDroppedBeforeClose", 10));
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("messages over the rate get {type: error, error: rate_limited}, are dropped, and the socket stays open")

@@ -1,6 +1,7 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Actors.Tokens;
 import io.collab.support.Jwt;
@@ -14,34 +15,20 @@ import io.collab.support.Pause;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = {"jwt.accessTtlSeconds=3"})
 @DisplayName("A socket lives as long as its access token (jwt.accessTtlSeconds = 3), renewable with an auth message")
 class TokenLifetimeTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.getJsonObject("jwt").put("accessTtlSeconds", 3));
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   /** A new user with a fresh login (access and refresh), owner of a new workspace. */
   private record Owner(Actor account, Tokens tokens, long workspaceId) {}

@@ -1,9 +1,11 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.CollabTest;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
+import io.collab.support.Sockets.Pair;
 import io.collab.support.Sockets.RawSocket;
 import io.collab.support.Sockets.RawSocket.Frame;
 import io.collab.support.Teams;
@@ -16,11 +18,8 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,23 +41,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * RFC 6455 protocol errors on a workspace socket, sent by clients that speak the wire format by hand: text that is
  * not UTF-8 (§8.1: close 1007) and close frames with a code no endpoint may send (§7.4: close 1002).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("WebSocket protocol errors: invalid UTF-8 closes with 1007, an invalid close code with 1002")
 class WebSocketProtocolErrorsTest {
 
   private TestApp app;
   private Actors actors;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @ParameterizedTest(name = "[{index}] {0}")
   @ValueSource(strings = {
@@ -94,49 +82,43 @@ class WebSocketProtocolErrorsTest {
   @Test
   @DisplayName("a character split across the fragments of a message is valid: the message is relayed")
   void characterSplitAcrossFragments() {
-    Team team = Teams.create(actors);
     byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
-      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0]}), false));
-      sender.sendFrame(WebSocketFrame.continuationFrame(
+    try (Pair pair = Pair.join(app, Teams.create(actors))) {
+      pair.sender().sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
+      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0]}), false));
+      pair.sender().sendFrame(WebSocketFrame.continuationFrame(
           Buffer.buffer(new byte[] {euro[1], euro[2]}).appendString("\"}"), true));
 
-      assertThat(other.awaitEvent("edit").getString("payload")).isEqualTo("€");
-      assertThat(sender.isClosed()).isFalse();
+      assertThat(pair.other().awaitEvent("edit").getString("payload")).isEqualTo("€");
+      assertThat(pair.sender().isClosed()).isFalse();
     }
   }
 
   @Test
   @DisplayName("a ping between the fragments of a text message does not disturb the check: the message is relayed")
   void pingBetweenFragments() {
-    Team team = Teams.create(actors);
     byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
-      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0], euro[1]}), false));
-      sender.sendFrame(WebSocketFrame.pingFrame(Buffer.buffer("between")));
-      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[2]}).appendString("\"}"), true));
+    try (Pair pair = Pair.join(app, Teams.create(actors))) {
+      pair.sender().sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
+      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0], euro[1]}), false));
+      pair.sender().sendFrame(WebSocketFrame.pingFrame(Buffer.buffer("between")));
+      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[2]}).appendString("\"}"), true));
 
-      assertThat(other.awaitEvent("edit").getString("payload")).isEqualTo("€");
-      assertThat(sender.isClosed()).isFalse();
+      assertThat(pair.other().awaitEvent("edit").getString("payload")).isEqualTo("€");
+      assertThat(pair.sender().isClosed()).isFalse();
     }
   }
 
   @Test
   @DisplayName("invalid UTF-8 in a continuation frame closes the socket with 1007, and nothing is relayed")
   void invalidUtf8InContinuation() {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
-      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), false));
-      sender.sendFrameUnlessClosed(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
+    try (Pair pair = Pair.join(app, Teams.create(actors))) {
+      pair.sender().sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
+      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), false));
+      pair.sender().sendFrameUnlessClosed(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
 
-      assertThat(sender.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
-      assertNothingRelayed(other, "edit");
+      assertThat(pair.sender().awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
+      assertNothingRelayed(pair.other(), "edit");
     }
   }
 

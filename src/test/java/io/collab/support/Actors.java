@@ -222,6 +222,17 @@ public final class Actors {
     return expect(post(by, members(workspaceId), new JsonObject().put("user_id", who.id()).put("role", role)), 201);
   }
 
+  /** A new workspace and the one new member added to it besides its creator. */
+  public record Membership(long workspaceId, Actor member) {}
+
+  /** {@code owner} creates workspace {@code name} in the project and adds a new user, labelled {@code member}, as {@code role}. */
+  public Membership workspaceWithMember(Actor owner, long projectId, String name, String member, String role) {
+    long workspaceId = createWorkspace(owner, projectId, name).getLong("id");
+    Actor added = register(member);
+    addMember(owner, workspaceId, added, role);
+    return new Membership(workspaceId, added);
+  }
+
   /** The workspace as its project owner (or any member) sees it. */
   public JsonObject workspaceAs(Actor actor, long workspaceId) {
     return expect(get(actor, workspace(workspaceId)), 200);

@@ -119,6 +119,29 @@ public final class Sockets {
   /** How the server closed a socket: the status and reason of its close frame (null if it sent none). */
   public record Closed(Short status, String reason) {}
 
+  /** The owner's and the collaborator's sockets on a team's workspace: one sends, the other sees what is relayed. */
+  public record Pair(Client sender, Client other) implements AutoCloseable {
+
+    public static Pair join(TestApp app, Teams.Team team) {
+      Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
+      try {
+        return new Pair(sender, Sockets.join(app, team.workspaceId(), team.collaborator().access()));
+      } catch (RuntimeException | Error failed) {
+        sender.close();
+        throw failed;
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        other.close();
+      } finally {
+        sender.close();
+      }
+    }
+  }
+
   /** One socket and everything it received. */
   public static final class Client implements AutoCloseable {
 

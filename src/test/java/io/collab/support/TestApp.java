@@ -89,6 +89,11 @@ public final class TestApp {
     return web.post(path).sendJsonObject(body).await();
   }
 
+  /** POSTs {@code body} exactly as given (malformed JSON, an array...), as {@code application/json}. */
+  public HttpResponse<Buffer> postRaw(String path, String body) {
+    return web.post(path).putHeader("content-type", "application/json").sendBuffer(Buffer.buffer(body)).await();
+  }
+
   /** Undeploys and closes; the Vert.x instance is closed even when undeploying fails, so no worker lingers. */
   public void stop() {
     try {

@@ -80,6 +80,19 @@ final class Cast {
     return new Stage(project, workspace);
   }
 
+  /** Both answers are the same kind of 404: an outsider cannot tell a hidden resource from a missing one. */
+  static void assertBothNotFound(HttpResponse<Buffer> forHidden, HttpResponse<Buffer> forMissing) {
+    assertThat(forHidden.statusCode()).isEqualTo(404);
+    assertThat(forMissing.statusCode()).isEqualTo(404);
+    assertThat(forHidden.getHeader("content-type")).isEqualTo(forMissing.getHeader("content-type"));
+  }
+
+  /** A permission table for {@code @MethodSource}: its rows ({@link #row}) one after the other. */
+  @SafeVarargs
+  static Stream<Arguments> table(Stream<Arguments>... rows) {
+    return Stream.of(rows).flatMap(row -> row);
+  }
+
   /** One row of a table as (operation, who, expected status) arguments: {@code statuses} in {@code columns} order. */
   static Stream<Arguments> row(Object operation, List<Who> columns, int... statuses) {
     return IntStream.range(0, columns.size()).mapToObj(i -> Arguments.of(operation, columns.get(i), statuses[i]));

@@ -2,18 +2,17 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
-import io.collab.support.TestApp;
+import io.collab.support.Actors.Membership;
+import io.collab.support.CollabTest;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -27,7 +26,7 @@ import static io.collab.support.Actors.workspace;
 import static io.collab.workspace.Checks.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest
 @DisplayName("Optimistic concurrency: ETag and If-Match on projects and workspaces")
 class ConcurrencyTest {
 
@@ -41,22 +40,13 @@ class ConcurrencyTest {
     }
   }
 
-  private TestApp app;
   private Actors actors;
   private Actor owner;
   private long homeProject;
 
   @BeforeAll
-  void deploy() {
-    app = TestApp.start();
-    actors = new Actors(app);
-    owner = actors.register("owner");
+  void createProject() {
     homeProject = actors.createProject(owner, "Home").getLong("id");
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
   }
 
   private String create(Resource resource) {
@@ -77,6 +67,20 @@ class ConcurrencyTest {
     HttpResponse<Buffer> response = actors.get(owner, path);
     assertThat(response.statusCode()).isEqualTo(200);
     return response;
+  }
+
+  /** The resource's ETag before someone else's edit, which makes it stale. */
+  private String staleEtag(String path) {
+    String stale = read(path).getHeader("ETag");
+    actors.patch(owner, path, new JsonObject().put("name", "someone else's edit"));
+    return stale;
+  }
+
+  /** The resource reads as it did in {@code before}: the same body and the same ETag. */
+  private void assertUnchanged(String path, HttpResponse<Buffer> before) {
+    HttpResponse<Buffer> after = read(path);
+    assertThat(after.bodyAsJsonObject()).isEqualTo(before.bodyAsJsonObject());
+    assertThat(after.getHeader("ETag")).isEqualTo(before.getHeader("ETag"));
   }
 
   // ---- ETags are there and move -----------------------------------------------------------------------------------
@@ -181,16 +185,13 @@ class ConcurrencyTest {
   @DisplayName("PUT with a stale If-Match is 412 precondition_failed and changes nothing")
   void putWithStaleEtag(Resource resource) {
     String path = create(resource);
-    String stale = read(path).getHeader("ETag");
-    actors.patch(owner, path, new JsonObject().put("name", "someone else's edit"));
+    String stale = staleEtag(path);
     HttpResponse<Buffer> before = read(path);
 
     HttpResponse<Buffer> response = actors.put(owner, path, putBody(resource, "lost update"), stale);
 
     assertError(response, 412, "precondition_failed");
-    HttpResponse<Buffer> after = read(path);
-    assertThat(after.bodyAsJsonObject()).isEqualTo(before.bodyAsJsonObject());
-    assertThat(after.getHeader("ETag")).isEqualTo(before.getHeader("ETag"));
+    assertUnchanged(path, before);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -198,16 +199,13 @@ class ConcurrencyTest {
   @DisplayName("PATCH with a stale If-Match is 412 precondition_failed and changes nothing")
   void patchWithStaleEtag(Resource resource) {
     String path = create(resource);
-    String stale = read(path).getHeader("ETag");
-    actors.patch(owner, path, new JsonObject().put("name", "someone else's edit"));
+    String stale = staleEtag(path);
     HttpResponse<Buffer> before = read(path);
 
     HttpResponse<Buffer> response = actors.patch(owner, path, new JsonObject().put("name", "lost update"), stale);
 
     assertError(response, 412, "precondition_failed");
-    HttpResponse<Buffer> after = read(path);
-    assertThat(after.bodyAsJsonObject()).isEqualTo(before.bodyAsJsonObject());
-    assertThat(after.getHeader("ETag")).isEqualTo(before.getHeader("ETag"));
+    assertUnchanged(path, before);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -215,8 +213,7 @@ class ConcurrencyTest {
   @DisplayName("DELETE with a stale If-Match is 412 precondition_failed and the resource stays")
   void deleteWithStaleEtag(Resource resource) {
     String path = create(resource);
-    String stale = read(path).getHeader("ETag");
-    actors.patch(owner, path, new JsonObject().put("name", "someone else's edit"));
+    String stale = staleEtag(path);
 
     HttpResponse<Buffer> response = actors.delete(owner, path, stale);
 
@@ -275,43 +272,48 @@ class ConcurrencyTest {
     assertError(actors.patch(owner, path, new JsonObject().put("name", "stale"), before), 412, "precondition_failed");
   }
 
-  @Test
-  @DisplayName("Changing a member's role changes the workspace's ETag")
-  void changingRoleChangesEtag() {
-    long id = actors.createWorkspace(owner, homeProject, "roles").getLong("id");
-    Actor member = actors.register("member");
-    actors.addMember(owner, id, member, "viewer");
-    String before = read(workspace(id)).getHeader("ETag");
+  /** A change to an existing member of a workspace, with the role the member has before and the answer expected. */
+  enum MemberChange {
+    ROLE("Changing a member's role", "viewer", 200),
+    REMOVAL("Removing a member", "viewer", 204),
+    LEAVING("A member leaving", "collaborator", 204);
 
-    Actors.expect(actors.patch(owner, member(id, member.id()), new JsonObject().put("role", "collaborator")), 200);
+    private final String description;
+    final String roleBefore;
+    final int status;
 
-    assertThat(read(workspace(id)).getHeader("ETag")).isNotEqualTo(before);
+    MemberChange(String description, String roleBefore, int status) {
+      this.description = description;
+      this.roleBefore = roleBefore;
+      this.status = status;
+    }
+
+    HttpResponse<Buffer> make(Actors actors, Actor owner, Membership membership) {
+      String path = member(membership.workspaceId(), membership.member().id());
+      return switch (this) {
+        case ROLE -> actors.patch(owner, path, new JsonObject().put("role", "collaborator"));
+        case REMOVAL -> actors.delete(owner, path);
+        case LEAVING -> actors.delete(membership.member(), path);
+      };
+    }
+
+    @Override
+    public String toString() {
+      return description;
+    }
   }
 
-  @Test
-  @DisplayName("Removing a member changes the workspace's ETag")
-  void removingMemberChangesEtag() {
-    long id = actors.createWorkspace(owner, homeProject, "removal").getLong("id");
-    Actor member = actors.register("member");
-    actors.addMember(owner, id, member, "viewer");
-    String before = read(workspace(id)).getHeader("ETag");
+  @ParameterizedTest(name = "{0} changes the workspace's ETag")
+  @EnumSource(MemberChange.class)
+  void memberChangeChangesEtag(MemberChange change) {
+    Membership membership = actors.workspaceWithMember(owner, homeProject, change.name().toLowerCase(), "member",
+        change.roleBefore);
+    String path = workspace(membership.workspaceId());
+    String before = read(path).getHeader("ETag");
 
-    Actors.expect(actors.delete(owner, member(id, member.id())), 204);
+    Actors.expect(change.make(actors, owner, membership), change.status);
 
-    assertThat(read(workspace(id)).getHeader("ETag")).isNotEqualTo(before);
-  }
-
-  @Test
-  @DisplayName("A member leaving changes the workspace's ETag")
-  void leavingChangesEtag() {
-    long id = actors.createWorkspace(owner, homeProject, "leaving").getLong("id");
-    Actor member = actors.register("member");
-    actors.addMember(owner, id, member, "collaborator");
-    String before = read(workspace(id)).getHeader("ETag");
-
-    Actors.expect(actors.delete(member, member(id, member.id())), 204);
-
-    assertThat(read(workspace(id)).getHeader("ETag")).isNotEqualTo(before);
+    assertThat(read(path).getHeader("ETag")).isNotEqualTo(before);
   }
 
   @Test

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
@@ -98,31 +99,19 @@ class MembersTest {
 
   // ---- adding --------------------------------------------------------------------------------------------------------
 
-  @Test
-  @DisplayName("POST {email, role} adds the user: 201 with the member object")
-  void addByEmail() {
+  @ParameterizedTest(name = "POST '{'{0}, role'}' adds the user: 201 with the member object")
+  @CsvSource({"email, viewer", "user_id, collaborator"})
+  void add(String namedBy, String role) {
     long ws = newWorkspace();
-    Actor newcomer = actors.register("byemail");
+    Actor newcomer = actors.register("by" + namedBy);
+    Object name = namedBy.equals("email") ? newcomer.email() : newcomer.id();
 
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("email", newcomer.email()).put("role", "viewer"));
+    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put(namedBy, name).put("role", role));
 
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(response.bodyAsJsonObject()).isEqualTo(new JsonObject().put("user_id", newcomer.id())
-        .put("email", newcomer.email()).put("username", newcomer.username()).put("role", "viewer"));
+        .put("email", newcomer.email()).put("username", newcomer.username()).put("role", role));
     assertThat(actors.membersAs(owner, ws)).contains(response.bodyAsJsonObject());
-  }
-
-  @Test
-  @DisplayName("POST {user_id, role} adds the user: 201 with the member object")
-  void addByUserId() {
-    long ws = newWorkspace();
-    Actor newcomer = actors.register("byid");
-
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("user_id", newcomer.id()).put("role", "collaborator"));
-
-    assertThat(response.statusCode()).isEqualTo(201);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(new JsonObject().put("user_id", newcomer.id())
-        .put("email", newcomer.email()).put("username", newcomer.username()).put("role", "collaborator"));
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.collab.workspace;
 import io.collab.common.Bus;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Membership;
 import io.collab.support.CollabTest;
 import io.collab.support.TestApp;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -60,32 +61,26 @@ class MembershipEventsTest {
   @Test
   @DisplayName("Removing a member publishes one event with type, workspace_id and user_id within 1 second")
   void removal() {
-    long ws = actors.createWorkspace(owner, projectId, "removal").getLong("id");
-    Actor member = actors.register("removed");
-    actors.addMember(owner, ws, member, "collaborator");
+    Membership removed = actors.workspaceWithMember(owner, projectId, "removal", "removed", "collaborator");
     settle();
 
-    expect(actors.delete(owner, member(ws, member.id())), 204);
+    expect(actors.delete(owner, member(removed.workspaceId(), removed.member().id())), 204);
 
-    List<JsonObject> events = eventsFor(ws, member.id());
-    assertThat(events).as("events for workspace %d, user %d among %s", ws, member.id(), received).hasSize(1);
-    assertThat(events.get(0).getString("type")).isNotBlank();
+    assertThat(onlyEventFor(removed).getString("type")).isNotBlank();
   }
 
   @Test
   @DisplayName("Demoting a member publishes one event with type, workspace_id, user_id and the new role within 1 second")
   void demotion() {
-    long ws = actors.createWorkspace(owner, projectId, "demotion").getLong("id");
-    Actor member = actors.register("demoted");
-    actors.addMember(owner, ws, member, "collaborator");
+    Membership demoted = actors.workspaceWithMember(owner, projectId, "demotion", "demoted", "collaborator");
     settle();
 
-    expect(actors.patch(owner, member(ws, member.id()), new JsonObject().put("role", "viewer")), 200);
+    expect(actors.patch(owner, member(demoted.workspaceId(), demoted.member().id()),
+        new JsonObject().put("role", "viewer")), 200);
 
-    List<JsonObject> events = eventsFor(ws, member.id());
-    assertThat(events).as("events for workspace %d, user %d among %s", ws, member.id(), received).hasSize(1);
-    assertThat(events.get(0).getString("type")).isNotBlank();
-    assertThat(events.get(0).getString("role")).isEqualTo("viewer");
+    JsonObject event = onlyEventFor(demoted);
+    assertThat(event.getString("type")).isNotBlank();
+    assertThat(event.getString("role")).isEqualTo("viewer");
   }
 
   @Test
@@ -101,11 +96,8 @@ class MembershipEventsTest {
     expect(actors.patch(owner, member(ws, demoted.id()), new JsonObject().put("role", "viewer")), 200);
     expect(actors.delete(owner, member(ws, removed.id())), 204);
 
-    List<JsonObject> demotion = eventsFor(ws, demoted.id());
-    List<JsonObject> removal = eventsFor(ws, removed.id());
-    assertThat(demotion).hasSize(1);
-    assertThat(removal).hasSize(1);
-    assertThat(removal.get(0).getString("type")).isNotEqualTo(demotion.get(0).getString("type"));
+    String removal = onlyEventFor(new Membership(ws, removed)).getString("type");
+    assertThat(removal).isNotEqualTo(onlyEventFor(new Membership(ws, demoted)).getString("type"));
   }
 
   @Test
@@ -116,36 +108,30 @@ class MembershipEventsTest {
 
     actors.addMember(owner, ws, member, "viewer");
 
-    List<JsonObject> events = eventsFor(ws, member.id());
-    assertThat(events).as("events among %s", received).hasSize(1);
-    assertThat(events.get(0).getString("role")).isEqualTo("viewer");
+    assertThat(onlyEventFor(new Membership(ws, member)).getString("role")).isEqualTo("viewer");
   }
 
   @Test
   @DisplayName("A member leaving publishes one event")
   void leaving() {
-    long ws = actors.createWorkspace(owner, projectId, "leaving").getLong("id");
-    Actor member = actors.register("leaver");
-    actors.addMember(owner, ws, member, "viewer");
+    Membership leaver = actors.workspaceWithMember(owner, projectId, "leaving", "leaver", "viewer");
     settle();
 
-    expect(actors.delete(member, member(ws, member.id())), 204);
+    expect(actors.delete(leaver.member(), member(leaver.workspaceId(), leaver.member().id())), 204);
 
-    assertThat(eventsFor(ws, member.id())).as("events among %s", received).hasSize(1);
+    onlyEventFor(leaver);
   }
 
   @Test
   @DisplayName("A demotion through the workspace's role arrays is published too")
   void demotionThroughRoleArrays() {
-    long ws = actors.createWorkspace(owner, projectId, "arrays").getLong("id");
-    Actor member = actors.register("arrayed");
-    actors.addMember(owner, ws, member, "collaborator");
+    Membership arrayed = actors.workspaceWithMember(owner, projectId, "arrays", "arrayed", "collaborator");
     settle();
 
-    expect(actors.patch(owner, workspace(ws), new JsonObject()
-        .put("collaborators", new JsonArray()).put("viewers", new JsonArray().add(member.id()))), 200);
+    expect(actors.patch(owner, workspace(arrayed.workspaceId()), new JsonObject()
+        .put("collaborators", new JsonArray()).put("viewers", new JsonArray().add(arrayed.member().id()))), 200);
 
-    List<JsonObject> events = eventsFor(ws, member.id());
+    List<JsonObject> events = eventsFor(arrayed.workspaceId(), arrayed.member().id());
     assertThat(events).as("events among %s", received).isNotEmpty();
     assertThat(events.get(events.size() - 1).getString("role")).isEqualTo("viewer");
   }
@@ -195,6 +181,13 @@ class MembershipEventsTest {
       sleep(200);
     }
     received.clear();
+  }
+
+  /** Waits the whole window, asserts that exactly one event names this workspace and member, and returns it. */
+  private JsonObject onlyEventFor(Membership membership) {
+    List<JsonObject> events = eventsFor(membership.workspaceId(), membership.member().id());
+    assertThat(events).as("events for %s among %s", membership, received).hasSize(1);
+    return events.get(0);
   }
 
   /** Waits the whole window, then returns the JSON events naming this workspace. */

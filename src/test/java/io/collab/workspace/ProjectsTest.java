@@ -14,6 +14,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -84,23 +85,15 @@ class ProjectsTest {
     assertThat(response.bodyAsJsonObject().getValue("description")).isEqualTo("");
   }
 
-  @Test
-  @DisplayName("GET /{id}/ answers 200 with the same representation the creation returned")
-  void getOne() {
-    JsonObject created = actors.createProject(alice, "Readable", "read me");
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "true  | GET /{id}/ answers 200 with the same representation the creation returned",
+      "false | GET /{id} without the trailing slash works the same"})
+  void getOne(boolean trailingSlash, String description) {
+    JsonObject created = actors.createProject(alice, trailingSlash ? "Readable" : "Slashless read", "read me");
+    long id = created.getLong("id");
 
-    HttpResponse<Buffer> response = actors.get(alice, project(created.getLong("id")));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(created);
-  }
-
-  @Test
-  @DisplayName("GET /{id} without the trailing slash works the same")
-  void getOneWithoutTrailingSlash() {
-    JsonObject created = actors.createProject(alice, "Slashless read", "");
-
-    HttpResponse<Buffer> response = actors.get(alice, PROJECTS + created.getLong("id"));
+    HttpResponse<Buffer> response = actors.get(alice, trailingSlash ? project(id) : PROJECTS + id);
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.bodyAsJsonObject()).isEqualTo(created);
@@ -296,10 +289,7 @@ class ProjectsTest {
   @DisplayName("?limit=N pages by id; each Link rel=\"next\" leads to the next page; the last page has no Link")
   void paging() {
     Actor pager = actors.register("pager");
-    List<Long> all = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      all.add(actors.createProject(pager, "page item " + i).getLong("id"));
-    }
+    List<Long> all = projectsOf(pager, "page item", 5);
 
     HttpResponse<Buffer> first = actors.get(pager, PROJECTS + "?limit=2");
     assertThat(first.statusCode()).isEqualTo(200);
@@ -323,10 +313,7 @@ class ProjectsTest {
   @DisplayName("When the items fill the last page exactly, that page has no Link")
   void pagingExactMultiple() {
     Actor pager = actors.register("exact");
-    List<Long> all = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      all.add(actors.createProject(pager, "exact item " + i).getLong("id"));
-    }
+    List<Long> all = projectsOf(pager, "exact item", 4);
 
     HttpResponse<Buffer> first = actors.get(pager, PROJECTS + "?limit=2");
     HttpResponse<Buffer> second = actors.follow(pager, Actors.nextLink(first).orElseThrow());
@@ -570,5 +557,14 @@ class ProjectsTest {
 
   private long rowsWithId(String table, long id) {
     return db.query("SELECT count(*) FROM " + table + " WHERE id = $1", id).iterator().next().getLong(0);
+  }
+
+  /** {@code count} new projects of {@code owner}, named {@code label 0} and on, by id in creation order. */
+  private List<Long> projectsOf(Actor owner, String label, int count) {
+    List<Long> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      ids.add(actors.createProject(owner, label + " " + i).getLong("id"));
+    }
+    return ids;
   }
 }

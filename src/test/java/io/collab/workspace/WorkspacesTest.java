@@ -12,6 +12,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -78,23 +79,15 @@ class WorkspacesTest {
     assertThat(response.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder(WORKSPACE_KEYS);
   }
 
-  @Test
-  @DisplayName("GET /{id}/ answers 200 with the representation the creation returned")
-  void getOne() {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Readable");
+  @ParameterizedTest(name = "{1}")
+  @CsvSource(delimiter = '|', value = {
+      "true  | GET /{id}/ answers 200 with the representation the creation returned",
+      "false | GET /{id} without the trailing slash works the same"})
+  void getOne(boolean trailingSlash, String description) {
+    JsonObject created = actors.createWorkspace(owner, projectId, trailingSlash ? "Readable" : "Slashless");
+    long id = created.getLong("id");
 
-    HttpResponse<Buffer> response = actors.get(owner, workspace(created.getLong("id")));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(created);
-  }
-
-  @Test
-  @DisplayName("GET /{id} without the trailing slash works the same")
-  void getOneWithoutTrailingSlash() {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Slashless");
-
-    HttpResponse<Buffer> response = actors.get(owner, WORKSPACES + created.getLong("id"));
+    HttpResponse<Buffer> response = actors.get(owner, trailingSlash ? workspace(id) : WORKSPACES + id);
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.bodyAsJsonObject()).isEqualTo(created);
