@@ -42,17 +42,9 @@ final class ProjectStore {
   }
 
   Future<JsonObject> list(JsonObject request) {
-    int limit = Rows.limit(request);
-    return pool.preparedQuery(LIST).execute(Tuple.of(request.getLong("actor"), Rows.after(request), limit + 1))
-        .map(rows -> {
-          JsonArray items = new JsonArray();
-          for (Row row : rows) {
-            if (items.size() < limit) {
-              items.add(project(row));
-            }
-          }
-          return new JsonObject().put("items", items).put("more", rows.size() > limit);
-        });
+    return Rows.page(pool, LIST, request).map(page -> new JsonObject()
+        .put("items", new JsonArray(page.rows().stream().map(ProjectStore::project).toList()))
+        .put("more", page.more()));
   }
 
   Future<JsonObject> create(JsonObject request) {

@@ -1,14 +1,20 @@
 package io.collab.persistence;
 
 import io.collab.common.BusFailure;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Small conversions every store needs: timestamps as the API shows them, and the common refusals. */
+/** Small things every store needs: timestamps as the API shows them, the common refusals, list paging. */
 final class Rows {
 
   private Rows() {}
@@ -36,12 +42,24 @@ final class Rows {
     return expected != null && expected != stored;
   }
 
-  /** The after-cursor and page size of a list request, fetching one extra row to learn whether more follow. */
-  static long after(JsonObject request) {
-    return request.getLong("after", 0L);
-  }
+  /** One page of a keyset-paged list: the rows to show, and whether more follow. */
+  record Page(List<Row> rows, boolean more) {}
 
-  static int limit(JsonObject request) {
-    return request.getInteger("limit", 100);
+  /**
+   * Runs a list statement with the actor ($1), the request's after-cursor ($2) and one row more than its page size
+   * ($3), and tells from that extra row whether more follow.
+   */
+  static Future<Page> page(Pool pool, String sql, JsonObject request) {
+    int limit = request.getInteger("limit", 100);
+    Tuple arguments = Tuple.of(request.getLong("actor"), request.getLong("after", 0L), limit + 1);
+    return pool.preparedQuery(sql).execute(arguments).map(rows -> {
+      List<Row> page = new ArrayList<>(limit);
+      for (Row row : rows) {
+        if (page.size() < limit) {
+          page.add(row);
+        }
+      }
+      return new Page(page, rows.size() > limit);
+    });
   }
 }

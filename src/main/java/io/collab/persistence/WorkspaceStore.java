@@ -14,7 +14,6 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,25 +64,17 @@ final class WorkspaceStore {
   // ---- workspaces ---------------------------------------------------------------------------------------------
 
   Future<JsonObject> list(JsonObject request) {
-    int limit = Rows.limit(request);
-    return pool.preparedQuery(LIST).execute(Tuple.of(request.getLong("actor"), Rows.after(request), limit + 1))
-        .compose(rows -> {
-          List<Row> page = new ArrayList<>();
-          rows.forEach(row -> {
-            if (page.size() < limit) {
-              page.add(row);
-            }
-          });
-          Long[] ids = page.stream().map(row -> row.getLong("id")).toArray(Long[]::new);
-          return pool.preparedQuery(MEMBERS_OF_MANY).execute(Tuple.of((Object) ids)).map(members -> {
-            Map<Long, Map<Long, String>> byWorkspace = new HashMap<>();
-            members.forEach(m -> byWorkspace.computeIfAbsent(m.getLong("workspace_id"), k -> new TreeMap<>())
-                .put(m.getLong("user_id"), m.getString("role")));
-            JsonArray items = new JsonArray();
-            page.forEach(row -> items.add(workspace(row, byWorkspace.getOrDefault(row.getLong("id"), Map.of()))));
-            return new JsonObject().put("items", items).put("more", rows.size() > limit);
-          });
-        });
+    return Rows.page(pool, LIST, request).compose(page -> {
+      Long[] ids = page.rows().stream().map(row -> row.getLong("id")).toArray(Long[]::new);
+      return pool.preparedQuery(MEMBERS_OF_MANY).execute(Tuple.of((Object) ids)).map(members -> {
+        Map<Long, Map<Long, String>> byWorkspace = new HashMap<>();
+        members.forEach(m -> byWorkspace.computeIfAbsent(m.getLong("workspace_id"), k -> new TreeMap<>())
+            .put(m.getLong("user_id"), m.getString("role")));
+        JsonArray items = new JsonArray();
+        page.rows().forEach(row -> items.add(workspace(row, byWorkspace.getOrDefault(row.getLong("id"), Map.of()))));
+        return new JsonObject().put("items", items).put("more", page.more());
+      });
+    });
   }
 
   Future<JsonObject> get(JsonObject request) {
