@@ -49,10 +49,29 @@ public final class Presence {
       return 1""");
 
   /**
+   * A Lua function: appends to {@code out} what is shown of each distinct user among the presence entries (members
+   * {@code <user id>|...} of KEYS[1], shown in the hash KEYS[2]), skipping the user ids in {@code skip}.
+   */
+  private static final String SHOWN = """
+      local function shown(entries, skip, out)
+        local seen = {}
+        for _, m in ipairs(entries) do
+          local uid = string.match(m, '^(%d+)|')
+          if uid and not skip[uid] and not seen[uid] then
+            seen[uid] = true
+            local info = redis.call('HGET', KEYS[2], uid)
+            if info then table.insert(out, info) end
+          end
+        end
+        return out
+      end
+      """;
+
+  /**
    * Removes the expired entries (their hub stopped renewing: it died) and returns what is shown of each user who thereby
    * left, having no live entry on another hub. Atomic, so of all the hubs that run it, one gets each user.
    */
-  private static final RedisScript EXPIRE = new RedisScript("""
+  private static final RedisScript EXPIRE = new RedisScript(SHOWN + """
       local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
       if #expired == 0 then return {} end
       redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
@@ -61,30 +80,12 @@ public final class Presence {
         local uid = string.match(m, '^(%d+)|')
         if uid then live[uid] = true end
       end
-      local gone, seen = {}, {}
-      for _, m in ipairs(expired) do
-        local uid = string.match(m, '^(%d+)|')
-        if uid and not live[uid] and not seen[uid] then
-          seen[uid] = true
-          local info = redis.call('HGET', KEYS[2], uid)
-          if info then table.insert(gone, info) end
-        end
-      end
-      return gone""");
+      return shown(expired, live, {})""");
 
   // presence_state carries the epoch of the sequence its broadcasts follow (Broker.CURRENT_EPOCH).
-  private static final RedisScript PRESENCE_STATE = new RedisScript(Broker.CURRENT_EPOCH + """
-      local seen = {}
+  private static final RedisScript PRESENCE_STATE = new RedisScript(Broker.CURRENT_EPOCH + SHOWN + """
       local out = {current_epoch(KEYS[3], KEYS[4], KEYS[5], ARGV[2])}
-      for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf')) do
-        local uid = string.match(m, '^(%d+)|')
-        if uid and not seen[uid] then
-          seen[uid] = true
-          local info = redis.call('HGET', KEYS[2], uid)
-          if info then table.insert(out, info) end
-        end
-      end
-      return out""");
+      return shown(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf'), {}, out)""");
 
   private final Redis redis;
   private final CollabConfig.RedisSettings keys;
