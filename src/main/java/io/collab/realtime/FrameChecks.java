@@ -44,15 +44,25 @@ import java.util.function.Consumer;
  */
 final class FrameChecks extends ChannelInboundHandlerAdapter {
 
+  private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+  /**
+   * A strict decoder and the buffer its text goes to, to be dropped (only whether it decodes matters), one per event
+   * loop thread rather than per socket: an idle socket holds none of it. A decode never spans two calls (the bytes
+   * of a character cut by a fragment's end are kept in {@link #cut}), so sockets can share them.
+   */
+  private static final ThreadLocal<Decoding> DECODING = ThreadLocal.withInitial(Decoding::new);
+
+  private static final class Decoding {
+    final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    final CharBuffer discard = CharBuffer.allocate(1024);
+  }
+
   private final Context context;
   private final Consumer<CloseCode> close;
-  private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-      .onMalformedInput(CodingErrorAction.REPORT)
-      .onUnmappableCharacter(CodingErrorAction.REPORT);
-  /** Where decoded text goes, to be dropped: only whether it decodes matters. */
-  private final CharBuffer discard = CharBuffer.allocate(4096);
   /** The bytes of a character cut by the end of the previous fragment. */
-  private ByteBuffer cut = ByteBuffer.allocate(0);
+  private ByteBuffer cut = NOTHING;
   /** A text message's fragments are still coming. */
   private boolean inText;
   private boolean violated;
@@ -118,8 +128,7 @@ final class FrameChecks extends ChannelInboundHandlerAdapter {
   /** Whether a data frame is no text, or text that is UTF-8 so far (the whole message, once it is final). */
   private boolean validText(WebSocketFrame frame) {
     if (frame instanceof TextWebSocketFrame) {
-      utf8.reset();
-      cut = ByteBuffer.allocate(0);
+      cut = NOTHING;
     } else if (!(frame instanceof ContinuationWebSocketFrame && inText)) {
       inText = false;
       return true;
@@ -129,10 +138,16 @@ final class FrameChecks extends ChannelInboundHandlerAdapter {
   }
 
   private boolean decodes(ByteBuf content, boolean last) {
+    if (!cut.hasRemaining() && content.forEachByte(b -> b >= 0) == -1) {
+      return true;  // all ASCII, the usual JSON message: valid whatever follows, nothing to decode
+    }
     ByteBuffer in = content.nioBuffer();  // a view: the frame's own indexes stay as they are
     if (cut.hasRemaining()) {
       in = ByteBuffer.allocate(cut.remaining() + in.remaining()).put(cut).put(in).flip();
     }
+    Decoding decoding = DECODING.get();
+    CharsetDecoder utf8 = decoding.utf8.reset();
+    CharBuffer discard = decoding.discard;
     CoderResult result;
     do {
       discard.clear();
@@ -146,7 +161,7 @@ final class FrameChecks extends ChannelInboundHandlerAdapter {
       return !utf8.flush(discard).isError() && !in.hasRemaining();
     }
     // at most 3 bytes: the start of a character that the next fragment completes; copied, the frame is released
-    cut = ByteBuffer.allocate(in.remaining()).put(in).flip();
+    cut = in.hasRemaining() ? ByteBuffer.allocate(in.remaining()).put(in).flip() : NOTHING;
     return true;
   }
 }
