@@ -60,7 +60,6 @@ READY_TIMEOUT="${READY_TIMEOUT:-120}"
 CLUSTER_NAME="collab-docs-bench-$$"
 CLUSTER_PORT="${BENCH_CLUSTER_PORT:-5931}"
 BENCH_MAIN=io.collab.bench.docs.DocsBench
-BUILD_WHEN_STALE=1
 # the load generator's CPU report also sums every postgres process (the server and its backends; other databases'
 # sessions included)
 WATCH_EXTRA=",postgres=0"

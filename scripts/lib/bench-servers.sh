@@ -9,7 +9,8 @@
 #                        the end
 #   BENCH_MAIN           main class of the load generator (bench/pom.xml's bench.main)
 #   BENCH_POM            the load generator's project, default ROOT/bench/pom.xml
-#   BUILD_WHEN_STALE     1: rebuild JAR when anything under src/main or pom.xml is newer than it (0: only when missing)
+#   BUILD_WHEN_STALE     1 (default): rebuild JAR when anything under src/main or pom.xml is newer than it; 0: only
+#                        when missing (a benchmark of a stale jar measures code that is no longer there)
 #   COLLAB_DIR           the checkout whose build runs (JAR is its target/collab.jar); default ROOT. The load
 #                        generator always comes from ROOT's bench/, compiled against COLLAB_DIR's plain jar
 #
@@ -56,7 +57,7 @@ machine() {
 
 jar_stale() {
   [[ ! -f "$JAR" ]] && return 0
-  [[ "${BUILD_WHEN_STALE:-0}" == 1 ]] || return 1
+  [[ "${BUILD_WHEN_STALE:-1}" == 1 ]] || return 1
   [[ -n "$(find "$COLLAB_DIR/src/main" "$COLLAB_DIR/pom.xml" -newer "$JAR" -type f -print -quit)" ]]
 }
 
