@@ -25,10 +25,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
@@ -269,14 +270,14 @@ final class DocumentStore {
      */
     Future<Void> run(SqlConnection conn) {
       Map<Long, Long> oldest = new TreeMap<>();
-      LinkedHashMap<List<Long>, Boolean> pairs = new LinkedHashMap<>();
+      Set<List<Long>> pairs = new LinkedHashSet<>();  // (workspace, actor)
       pushes.forEach(push -> {
         oldest.merge(push.fileId(), push.version(), Math::min);
-        pairs.put(List.of(push.workspaceId(), push.actor()), true);
+        pairs.add(List.of(push.workspaceId(), push.actor()));
       });
       Long[] ids = oldest.keySet().toArray(Long[]::new);
-      Long[] workspaces = pairs.keySet().stream().map(pair -> pair.get(0)).toArray(Long[]::new);
-      Long[] actors = pairs.keySet().stream().map(pair -> pair.get(1)).toArray(Long[]::new);
+      Long[] workspaces = pairs.stream().map(pair -> pair.get(0)).toArray(Long[]::new);
+      Long[] actors = pairs.stream().map(pair -> pair.get(1)).toArray(Long[]::new);
       Future<RowSet<Row>> locked = conn.preparedQuery(LOCK_FILES).execute(Tuple.tuple().addArrayOfLong(ids));
       Future<RowSet<Row>> roleRows = conn.preparedQuery(ROLES)
           .execute(Tuple.tuple().addArrayOfLong(workspaces).addArrayOfLong(actors));
