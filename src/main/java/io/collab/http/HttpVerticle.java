@@ -18,6 +18,7 @@ import io.collab.realtime.Broker;
 import io.collab.realtime.Presence;
 import io.collab.realtime.SocketEndpoint;
 import io.collab.realtime.SocketHub;
+import io.collab.realtime.SocketServices;
 import io.collab.workspace.FileRoutes;
 import io.collab.workspace.ProjectRoutes;
 import io.collab.workspace.WorkspaceRoutes;
@@ -134,8 +135,9 @@ public class HttpVerticle extends VerticleBase {
     Broker broker = new Broker(redis, config.redis(), config.realtime());
     hub = new SocketHub(vertx, broker, new Presence(redis, config.redis(), config.realtime()), bus, config.realtime(),
         events());
-    new SocketEndpoint(vertx, config.realtime(), authenticator, bus, broker, hub).mount(router);
-    bridge = new BridgeEndpoint(vertx, config.realtime(), authenticator, bus, broker, hub);
+    SocketServices sockets = new SocketServices(vertx, config.realtime(), authenticator, bus, broker, hub);
+    new SocketEndpoint(sockets).mount(router);
+    bridge = new BridgeEndpoint(sockets);
     bridge.mount(router);
   }
 

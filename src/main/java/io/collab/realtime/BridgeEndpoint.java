@@ -1,14 +1,10 @@
 package io.collab.realtime;
 
-import io.collab.config.CollabConfig;
-import io.collab.auth.Authenticator;
 import io.collab.auth.Principal;
 import io.collab.common.Bus;
-import io.collab.common.BusClient;
 import io.collab.common.InOrder;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -24,6 +20,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,7 +46,7 @@ public final class BridgeEndpoint {
     long expiryTimer = -1;
     final Map<Long, Registration> registrations = new HashMap<>();
     /** Document events count against the same rate as on a raw socket. */
-    final TokenBucket documentRate = new TokenBucket(settings.messagesPerSecond());
+    final TokenBucket documentRate = new TokenBucket(services.settings().messagesPerSecond());
     /** The socket's document events are handled one after another, in the order it sent them. */
     Future<?> lastDocumentEvent = Future.succeededFuture();
   }
@@ -68,10 +65,9 @@ public final class BridgeEndpoint {
       this.client = client;
       this.workspaceId = workspaceId;
       this.role = role;
-      this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, client.user.id(),
-          () -> this.role, message -> write(socket, workspaceId, message));
-      this.delivery = new Delivery(broker, workspaceId, settings, message -> write(socket, workspaceId, message),
-          () -> close(CloseCode.GOING_AWAY), this::left);
+      Consumer<String> out = message -> write(socket, workspaceId, message);
+      this.documents = services.documents(workspaceId, client.user.id(), () -> this.role, out);
+      this.delivery = services.delivery(workspaceId, out, () -> close(CloseCode.GOING_AWAY), this::left);
     }
 
     /** The socket closed, or unregistered from the workspace. */
@@ -113,12 +109,7 @@ public final class BridgeEndpoint {
     }
   }
 
-  private final Vertx vertx;
-  private final CollabConfig.Realtime settings;
-  private final Authenticator tokens;
-  private final BusClient bus;
-  private final Broker broker;
-  private final SocketHub hub;
+  private final SocketServices services;
   private final String sink = "workspace.sink." + UUID.randomUUID();
   /** Where handled document events end up, so that a client's reply handler gets an empty reply. */
   private final String documentSink = "workspace.documents." + UUID.randomUUID();
@@ -127,28 +118,23 @@ public final class BridgeEndpoint {
   private MessageConsumer<JsonObject> sinkConsumer;
   private MessageConsumer<JsonObject> documentSinkConsumer;
 
-  public BridgeEndpoint(Vertx vertx, CollabConfig.Realtime settings, Authenticator tokens, BusClient bus,
-                        Broker broker, SocketHub hub) {
-    this.vertx = vertx;
-    this.settings = settings;
-    this.tokens = tokens;
-    this.bus = bus;
-    this.broker = broker;
-    this.hub = hub;
+  public BridgeEndpoint(SocketServices services) {
+    this.services = services;
   }
 
   public void mount(Router router) {
-    sinkConsumer = vertx.eventBus().consumer(sink, this::sequence);
-    documentSinkConsumer = vertx.eventBus().localConsumer(documentSink, message -> message.reply(new JsonObject()));
+    sinkConsumer = services.vertx().eventBus().consumer(sink, this::sequence);
+    documentSinkConsumer =
+        services.vertx().eventBus().localConsumer(documentSink, message -> message.reply(new JsonObject()));
     SockJSBridgeOptions options = new SockJSBridgeOptions()
         .addInboundPermitted(new PermittedOptions().setAddressRegex(SEND.pattern()))
         .addInboundPermitted(new PermittedOptions().setAddress(sink))
         .addInboundPermitted(new PermittedOptions().setAddress(documentSink))
         .addOutboundPermitted(new PermittedOptions().setAddressRegex(RECEIVE.pattern()))
-        .setPingTimeout(settings.idleTimeoutSeconds() * 1000L)
+        .setPingTimeout(services.settings().idleTimeoutSeconds() * 1000L)
         .setMaxHandlersPerSocket(100);
-    SockJSHandler sockJS = SockJSHandler.create(vertx, new SockJSHandlerOptions()
-        .setHeartbeatInterval(settings.pingIntervalSeconds() * 1000L));
+    SockJSHandler sockJS = SockJSHandler.create(services.vertx(), new SockJSHandlerOptions()
+        .setHeartbeatInterval(services.settings().pingIntervalSeconds() * 1000L));
     router.route("/eventbus/*").subRouter(sockJS.bridge(options, this::onEvent));
   }
 
@@ -195,7 +181,7 @@ public final class BridgeEndpoint {
     long workspaceId = Long.parseLong(address.group(1));
     authorize(client, event.getRawMessage())
         .compose(v -> unexpired(client))
-        .compose(v -> bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+        .compose(v -> services.bus().request(Bus.WORKSPACE_ACCESS, new JsonObject()
             .put("user_id", client.user.id()).put("workspace_id", workspaceId)))
         .onComplete(access -> {
           if (access.failed() || client.registrations.containsKey(workspaceId)) {
@@ -205,7 +191,7 @@ public final class BridgeEndpoint {
           Registration registration = new Registration(socket, client, workspaceId, access.result().getString("role"));
           client.registrations.put(workspaceId, registration);
           event.complete(true);
-          hub.join(registration)
+          services.hub().join(registration)
               .onSuccess(online -> write(socket, workspaceId, Protocol.presenceState(online)))
               .onSuccess(online -> registration.delivery.start(online.epoch(), null, null))
               .onFailure(err -> registration.close(CloseCode.GOING_AWAY));
@@ -219,7 +205,7 @@ public final class BridgeEndpoint {
       Registration registration = client.registrations.remove(Long.parseLong(address.group(1)));
       if (registration != null) {
         registration.documents.close();
-        hub.leave(registration);
+        services.hub().leave(registration);
       }
     }
     event.complete(true);
@@ -248,7 +234,7 @@ public final class BridgeEndpoint {
         .compose(v -> roleIn(client, workspaceId))
         .onComplete(role -> {
           boolean relayed = role.succeeded() && Inbound.decide(envelope, role.result(), client.expiresAt,
-              settings.viewerEvents()) instanceof Inbound.Relay;
+              services.settings().viewerEvents()) instanceof Inbound.Relay;
           if (relayed) {
             raw.put("address", sink);
             raw.put("headers", new JsonObject()
@@ -268,7 +254,7 @@ public final class BridgeEndpoint {
     if (registration != null) {
       return Future.succeededFuture(WorkspaceRole.of(registration.role));
     }
-    return bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+    return services.bus().request(Bus.WORKSPACE_ACCESS, new JsonObject()
             .put("user_id", client.user.id()).put("workspace_id", workspaceId))
         .map(access -> WorkspaceRole.of(access.getString("role")));
   }
@@ -289,7 +275,7 @@ public final class BridgeEndpoint {
     client.lastDocumentEvent = client.lastDocumentEvent.transform(previous -> authorize(client, raw)
         .onComplete(authorized -> {
           if (authorized.failed() || !(Inbound.decide(message, WorkspaceRole.of(registration.role), client.expiresAt,
-              settings.viewerEvents()) instanceof Inbound.Edit)) {
+              services.settings().viewerEvents()) instanceof Inbound.Edit)) {
             event.complete(false);
             return;
           }
@@ -297,7 +283,7 @@ public final class BridgeEndpoint {
             registration.documents.onEvent(message.event(), message.payload(), message.ref());
           } else {
             write(registration.socket, workspaceId, Protocol.error("rate_limited", "more than "
-                + settings.messagesPerSecond() + " messages per second; this one was dropped", null));
+                + services.settings().messagesPerSecond() + " messages per second; this one was dropped", null));
           }
           raw.put("address", documentSink);
           raw.put("headers", new JsonObject());
@@ -314,7 +300,7 @@ public final class BridgeEndpoint {
     JsonObject body = message.body();
     String unsequenced = Protocol.unsequenced(body.getString("event"), body.getValue("payload"),
         message.headers().get("user"));
-    publishes.run(workspaceId, () -> broker.publish(workspaceId, unsequenced))
+    publishes.run(workspaceId, () -> services.broker().publish(workspaceId, unsequenced))
         .onSuccess(position -> message.reply(new JsonObject().put("seq", position.seq())
             .put("epoch", position.epoch())))
         .onFailure(err -> message.fail(503, "unavailable"));
@@ -324,11 +310,11 @@ public final class BridgeEndpoint {
     Client client = clients.remove(socket);
     if (client != null) {
       if (client.expiryTimer >= 0) {
-        vertx.cancelTimer(client.expiryTimer);
+        services.vertx().cancelTimer(client.expiryTimer);
       }
       client.registrations.values().forEach(registration -> {
         registration.documents.close();
-        hub.leave(registration);
+        services.hub().leave(registration);
       });
     }
   }
@@ -354,17 +340,17 @@ public final class BridgeEndpoint {
   }
 
   private Future<Void> authenticate(Client client, String token) {
-    return tokens.authenticate(token).compose(who -> {
+    return services.tokens().authenticate(token).compose(who -> {
       if (client.user != null && client.user.id() != who.principal().id()) {
         return Future.failedFuture("a socket serves one user");
       }
       client.user = who.principal();
       client.expiresAt = who.expiresAt();
       if (client.expiryTimer >= 0) {
-        vertx.cancelTimer(client.expiryTimer);
+        services.vertx().cancelTimer(client.expiryTimer);
       }
       long delay = Math.max(1, who.expiresAt() * 1000 - System.currentTimeMillis());
-      client.expiryTimer = vertx.setTimer(delay, t -> client.registrations.values().stream().findFirst()
+      client.expiryTimer = services.vertx().setTimer(delay, t -> client.registrations.values().stream().findFirst()
           .ifPresent(registration -> registration.close(CloseCode.TOKEN_EXPIRED)));
       return Future.<Void>succeededFuture();
     });

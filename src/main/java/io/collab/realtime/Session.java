@@ -1,14 +1,11 @@
 package io.collab.realtime;
 
-import io.collab.config.CollabConfig;
 import io.collab.auth.Authenticator;
 import io.collab.auth.Principal;
-import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 
@@ -19,12 +16,8 @@ import io.vertx.core.http.ServerWebSocket;
  */
 final class Session implements Member {
 
-  private final Vertx vertx;
+  private final SocketServices services;
   private final ServerWebSocket ws;
-  private final SocketHub hub;
-  private final Broker broker;
-  private final Authenticator tokens;
-  private final CollabConfig.Realtime settings;
   final Principal user;
   final long workspaceId;
 
@@ -43,38 +36,33 @@ final class Session implements Member {
   private Future<?> lastPublish = Future.succeededFuture();
   private final DocumentChannel documents;
 
-  Session(Vertx vertx, ServerWebSocket ws, SocketHub hub, Broker broker, BusClient bus, Authenticator tokens,
-          CollabConfig.Realtime settings, Authenticator.Authenticated who, long workspaceId, String role) {
-    this.vertx = vertx;
+  Session(SocketServices services, ServerWebSocket ws, Authenticator.Authenticated who, long workspaceId,
+          String role) {
+    this.services = services;
     this.ws = ws;
-    this.hub = hub;
-    this.broker = broker;
-    this.tokens = tokens;
-    this.settings = settings;
     this.user = who.principal();
     this.tokenExpiresAt = who.expiresAt();
     this.workspaceId = workspaceId;
     this.role = role;
-    this.rate = new TokenBucket(settings.messagesPerSecond());
-    this.documents = new DocumentChannel(vertx, bus::request, broker, workspaceId, user.id(), () -> this.role,
-        this::send);
-    this.delivery = new Delivery(broker, workspaceId, settings, this::send, () -> close(CloseCode.GOING_AWAY),
-        () -> closed);
+    this.rate = new TokenBucket(services.settings().messagesPerSecond());
+    this.documents = services.documents(workspaceId, user.id(), () -> this.role, this::send);
+    this.delivery = services.delivery(workspaceId, this::send, () -> close(CloseCode.GOING_AWAY), () -> closed);
   }
 
   /** {@code since} and {@code sinceEpoch}: the client's last position, to resume from (both null when absent). */
   void start(Long since, String sinceEpoch) {
-    ws.setWriteQueueMaxSize(settings.outboundQueueBytes());
+    ws.setWriteQueueMaxSize(services.settings().outboundQueueBytes());
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(this::onBinary);
     ws.pongHandler(pong -> lastSeen = System.currentTimeMillis());
     ws.closeHandler(v -> onClosed());
     ws.exceptionHandler(this::onFailure);
     watchToken();
-    pingTimer = vertx.setPeriodic(settings.pingIntervalSeconds() * 1000L, t -> pingOrExpire());
+    pingTimer = services.vertx().setPeriodic(services.settings().pingIntervalSeconds() * 1000L,
+        t -> pingOrExpire());
     // Read nothing until the workspace's channel is subscribed: an event sent earlier would never come back.
     ws.pause();
-    hub.join(this)
+    services.hub().join(this)
         .onSuccess(online -> send(Protocol.presenceState(online)))
         .onSuccess(online -> delivery.start(online.epoch(), since, sinceEpoch))
         .onSuccess(v -> ws.resume())
@@ -88,7 +76,8 @@ final class Session implements Member {
     if (!withinRate()) {
       return;
     }
-    Inbound.Verdict verdict = Inbound.check(text, WorkspaceRole.of(role), tokenExpiresAt, settings.viewerEvents());
+    Inbound.Verdict verdict =
+        Inbound.check(text, WorkspaceRole.of(role), tokenExpiresAt, services.settings().viewerEvents());
     if (verdict instanceof Inbound.Relay relay) {
       relay(relay.envelope());
     } else if (verdict instanceof Inbound.Edit edit) {
@@ -106,7 +95,7 @@ final class Session implements Member {
     Object ref = message.ref();
     String unsequenced = Protocol.unsequenced(message.event(), message.payload(), user.email());
     // One socket's events keep their send order: each is sequenced after the previous one (the pool would not).
-    lastPublish = lastPublish.transform(previous -> broker.publish(workspaceId, unsequenced)
+    lastPublish = lastPublish.transform(previous -> services.broker().publish(workspaceId, unsequenced)
         .onSuccess(position -> {
           if (ref != null) {
             send(Protocol.ack(ref, position));
@@ -132,17 +121,17 @@ final class Session implements Member {
       droppedWindowStart = nowMillis;
       dropped = 0;
     }
-    if (++dropped > settings.maxDroppedBeforeClose()) {
+    if (++dropped > services.settings().maxDroppedBeforeClose()) {
       close(CloseCode.RATE_LIMITED);
     } else {
-      send(Protocol.error("rate_limited", "more than " + settings.messagesPerSecond()
+      send(Protocol.error("rate_limited", "more than " + services.settings().messagesPerSecond()
           + " messages per second; this one was dropped", null));
     }
     return false;
   }
 
   private void reauthenticate(String token, Object ref) {
-    tokens.authenticate(token).onComplete(result -> {
+    services.tokens().authenticate(token).onComplete(result -> {
       if (result.failed()) {
         BusFailure failure = BusFailure.from(result.cause());
         send(Protocol.error(failure.code(), failure.getMessage(), ref));
@@ -158,14 +147,14 @@ final class Session implements Member {
 
   private void watchToken() {
     if (tokenTimer >= 0) {
-      vertx.cancelTimer(tokenTimer);
+      services.vertx().cancelTimer(tokenTimer);
     }
     long delay = Math.max(1, tokenExpiresAt * 1000 - System.currentTimeMillis());
-    tokenTimer = vertx.setTimer(delay, t -> close(CloseCode.TOKEN_EXPIRED));
+    tokenTimer = services.vertx().setTimer(delay, t -> close(CloseCode.TOKEN_EXPIRED));
   }
 
   private void pingOrExpire() {
-    if (System.currentTimeMillis() - lastSeen > settings.idleTimeoutSeconds() * 1000L) {
+    if (System.currentTimeMillis() - lastSeen > services.settings().idleTimeoutSeconds() * 1000L) {
       close(CloseCode.IDLE);
     } else if (!closed) {
       ws.writePing(Buffer.buffer("ping"));
@@ -231,7 +220,7 @@ final class Session implements Member {
     cancelTimers();
     documents.close();
     ws.close(code.code, code.reason);
-    hub.leave(this);
+    services.hub().leave(this);
   }
 
   /**
@@ -251,16 +240,16 @@ final class Session implements Member {
       closed = true;
       cancelTimers();
       documents.close();
-      hub.leave(this);
+      services.hub().leave(this);
     }
   }
 
   private void cancelTimers() {
     if (tokenTimer >= 0) {
-      vertx.cancelTimer(tokenTimer);
+      services.vertx().cancelTimer(tokenTimer);
     }
     if (pingTimer >= 0) {
-      vertx.cancelTimer(pingTimer);
+      services.vertx().cancelTimer(pingTimer);
     }
   }
 }

@@ -1,13 +1,10 @@
 package io.collab.realtime;
 
-import io.collab.config.CollabConfig;
 import io.collab.auth.Authenticator;
 import io.collab.common.ApiError;
 import io.collab.common.Bus;
-import io.collab.common.BusClient;
 import io.collab.common.BusFailure;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -21,21 +18,10 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class SocketEndpoint {
 
-  private final Vertx vertx;
-  private final CollabConfig.Realtime settings;
-  private final Authenticator tokens;
-  private final BusClient bus;
-  private final Broker broker;
-  private final SocketHub hub;
+  private final SocketServices services;
 
-  public SocketEndpoint(Vertx vertx, CollabConfig.Realtime settings, Authenticator tokens, BusClient bus,
-                        Broker broker, SocketHub hub) {
-    this.vertx = vertx;
-    this.settings = settings;
-    this.tokens = tokens;
-    this.bus = bus;
-    this.broker = broker;
-    this.hub = hub;
+  public SocketEndpoint(SocketServices services) {
+    this.services = services;
   }
 
   public void mount(Router router) {
@@ -57,9 +43,9 @@ public final class SocketEndpoint {
     long workspaceId = parseId(ctx.pathParam("id"));
     // Authentication is asynchronous: the upgrade request must not be consumed meanwhile.
     request.pause();
-    tokens.authenticate(request.getParam("token"))
+    services.tokens().authenticate(request.getParam("token"))
         .compose(who -> access(who, workspaceId))
-        .compose(admitted -> broker.reachable().map(admitted))
+        .compose(admitted -> services.broker().reachable().map(admitted))
         .onComplete(result -> {
           request.resume();
           if (result.failed()) {
@@ -70,8 +56,8 @@ public final class SocketEndpoint {
             return;
           }
           request.toWebSocket().onSuccess(ws -> {
-            Session session = new Session(vertx, ws, hub, broker, bus, tokens, settings, result.result().who(),
-                workspaceId, result.result().role());
+            Session session = new Session(services, ws, result.result().who(), workspaceId,
+                result.result().role());
             FrameChecks.install(request.connection(), session::close);
             session.start(since, sinceEpoch);
           }).onFailure(ctx::fail);
@@ -84,7 +70,7 @@ public final class SocketEndpoint {
     if (workspaceId <= 0) {
       return Future.failedFuture(new BusFailure(404, "not_found", "no such workspace"));
     }
-    return bus.request(Bus.WORKSPACE_ACCESS, new JsonObject()
+    return services.bus().request(Bus.WORKSPACE_ACCESS, new JsonObject()
             .put("user_id", who.principal().id()).put("workspace_id", workspaceId))
         .map(access -> new Admitted(who, access.getString("role")));
   }
