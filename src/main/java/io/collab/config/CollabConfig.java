@@ -9,7 +9,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -163,52 +162,37 @@ public record CollabConfig(
   private static final Pattern KEY_PREFIX_SHAPE = Pattern.compile("[A-Za-z0-9._:-]{0,63}[A-Za-z0-9._-]");
 
   public static CollabConfig from(JsonObject json) {
-    JsonObject http = section(json, "http");
-    JsonObject pg = section(json, "pg");
-    JsonObject redis = section(json, "redis");
-    JsonObject jwt = section(json, "jwt");
-    JsonObject auth = section(json, "auth");
-    JsonObject rateLimit = section(json, "rateLimit");
-    JsonObject cluster = section(json, "cluster");
-    String deploymentId = deploymentId(section(json, "deployment").getString("id", ""));
+    Section http = Section.of(json, "http");
+    Section pg = Section.of(json, "pg");
+    Section jwt = Section.of(json, "jwt");
+    Section auth = Section.of(json, "auth");
+    Section rateLimit = Section.of(json, "rateLimit");
+    Section cluster = Section.of(json, "cluster");
+    String deploymentId = deploymentId(Section.of(json, "deployment").string("id", ""));
     return new CollabConfig(
-        new Http(
-            http.getString("host"),
-            port("http.port", http.getInteger("port")),
-            atLeast("http.instances", http.getInteger("instances"), 0),
-            atLeast("http.bodyLimit", http.getLong("bodyLimit"), 1),
-            http.getString("publicUrl", ""),
-            http.getBoolean("trustForwardedFor", false)),
-        new Pg(pg.getString("url"), atLeast("pg.poolSize", pg.getInteger("poolSize"), 1),
-            atLeast("pg.connectTimeoutMs", pg.getInteger("connectTimeoutMs"), 1)),
-        redisSettings(redis, deploymentId),
-        new Jwt(jwt.getString("secret", ""), jwt.getString("issuer"), jwt.getString("audience"),
-            algorithm(jwt.getString("algorithm")), jwt.getString("privateKeyFile", ""),
-            jwt.getString("publicKeyFile", ""),
-            atLeast("jwt.accessTtlSeconds", jwt.getInteger("accessTtlSeconds"), 1),
-            atLeast("jwt.refreshTtlSeconds", jwt.getInteger("refreshTtlSeconds"), 1)),
-        new Auth(atLeast("auth.passwordMinLength", auth.getInteger("passwordMinLength"), 1),
-            atLeast("auth.argon2MemoryKib", auth.getInteger("argon2MemoryKib"), 8),
-            atLeast("auth.argon2Iterations", auth.getInteger("argon2Iterations"), 1),
-            atLeast("auth.argon2Parallelism", auth.getInteger("argon2Parallelism"), 1),
-            atLeast("auth.activeUserCacheMs", auth.getLong("activeUserCacheMs"), 0),
-            atLeast("auth.activeUserCacheEntries", auth.getInteger("activeUserCacheEntries"), 1)),
-        new RateLimits(atLeast("rateLimit.windowSeconds", rateLimit.getInteger("windowSeconds"), 1),
-            atLeast("rateLimit.loginPerWindow", rateLimit.getInteger("loginPerWindow"), 1),
-            atLeast("rateLimit.registerPerWindow", rateLimit.getInteger("registerPerWindow"), 1),
-            atLeast("rateLimit.userPerWindow", rateLimit.getInteger("userPerWindow"), 1)),
-        new Api(atLeast("api.maxPageSize", section(json, "api").getInteger("maxPageSize"), 1)),
-        realtime(section(json, "realtime")),
-        jobs(section(json, "jobs")),
-        files(section(json, "files")),
+        new Http(http.string("host"), http.port("port"), http.intAtLeast("instances", 0),
+            http.longAtLeast("bodyLimit", 1), http.string("publicUrl", ""), http.flag("trustForwardedFor", false)),
+        new Pg(pg.string("url"), pg.intAtLeast("poolSize", 1), pg.intAtLeast("connectTimeoutMs", 1)),
+        redisSettings(Section.of(json, "redis"), deploymentId),
+        new Jwt(jwt.string("secret", ""), jwt.string("issuer"), jwt.string("audience"),
+            algorithm(jwt.string("algorithm")), jwt.string("privateKeyFile", ""), jwt.string("publicKeyFile", ""),
+            jwt.intAtLeast("accessTtlSeconds", 1), jwt.intAtLeast("refreshTtlSeconds", 1)),
+        new Auth(auth.intAtLeast("passwordMinLength", 1), auth.intAtLeast("argon2MemoryKib", 8),
+            auth.intAtLeast("argon2Iterations", 1), auth.intAtLeast("argon2Parallelism", 1),
+            auth.longAtLeast("activeUserCacheMs", 0), auth.intAtLeast("activeUserCacheEntries", 1)),
+        new RateLimits(rateLimit.intAtLeast("windowSeconds", 1), rateLimit.intAtLeast("loginPerWindow", 1),
+            rateLimit.intAtLeast("registerPerWindow", 1), rateLimit.intAtLeast("userPerWindow", 1)),
+        new Api(Section.of(json, "api").intAtLeast("maxPageSize", 1)),
+        realtime(Section.of(json, "realtime")),
+        jobs(Section.of(json, "jobs")),
+        files(Section.of(json, "files")),
         NodeRole.parseList(json.getString("roles")),
-        new Cluster(cluster.getString("name"), list(cluster.getString("members")), cluster.getString("host"),
-            port("cluster.port", cluster.getInteger("port"))),
+        new Cluster(cluster.string("name"), cluster.list("members"), cluster.string("host"), cluster.port("port")),
         new Deployment(deploymentId),
-        Path.of(section(json, "data").getString("dir")),
-        atLeast("health.checkTimeoutMs", section(json, "health").getLong("checkTimeoutMs"), 1),
-        atLeast("bus.requestTimeoutMs", section(json, "bus").getLong("requestTimeoutMs"), 1),
-        section(json, "log").getString("format", ""),
+        Path.of(Section.of(json, "data").string("dir")),
+        Section.of(json, "health").longAtLeast("checkTimeoutMs", 1),
+        Section.of(json, "bus").longAtLeast("requestTimeoutMs", 1),
+        Section.of(json, "log").string("format", ""),
         json);
   }
 
@@ -224,56 +208,29 @@ public record CollabConfig(
     return roles.contains(role);
   }
 
-  private static JsonObject section(JsonObject json, String name) {
-    JsonObject section = json.getJsonObject(name);
-    if (section == null) {
-      throw new ConfigException("missing section '" + name + "' in the configuration");
-    }
-    return section;
+  private static Realtime realtime(Section rt) {
+    return new Realtime(rt.intAtLeast("maxFrameBytes", 256), rt.intAtLeast("messagesPerSecond", 1),
+        rt.intAtLeast("maxDroppedBeforeClose", 1), rt.intAtLeast("outboundQueueBytes", 1024),
+        rt.intAtLeast("pingIntervalSeconds", 1), rt.intAtLeast("idleTimeoutSeconds", 2),
+        rt.intAtLeast("historyLength", 1), rt.intAtLeast("historyMaxAgeSeconds", 1),
+        rt.intAtLeast("presenceTtlSeconds", 3), Set.copyOf(rt.list("viewerEvents")), rt.flag("compression", false),
+        rt.intAtLeast("userCheckSeconds", 1));
   }
 
-  private static Realtime realtime(JsonObject rt) {
-    return new Realtime(
-        atLeast("realtime.maxFrameBytes", rt.getInteger("maxFrameBytes"), 256),
-        atLeast("realtime.messagesPerSecond", rt.getInteger("messagesPerSecond"), 1),
-        atLeast("realtime.maxDroppedBeforeClose", rt.getInteger("maxDroppedBeforeClose"), 1),
-        atLeast("realtime.outboundQueueBytes", rt.getInteger("outboundQueueBytes"), 1024),
-        atLeast("realtime.pingIntervalSeconds", rt.getInteger("pingIntervalSeconds"), 1),
-        atLeast("realtime.idleTimeoutSeconds", rt.getInteger("idleTimeoutSeconds"), 2),
-        atLeast("realtime.historyLength", rt.getInteger("historyLength"), 1),
-        atLeast("realtime.historyMaxAgeSeconds", rt.getInteger("historyMaxAgeSeconds"), 1),
-        atLeast("realtime.presenceTtlSeconds", rt.getInteger("presenceTtlSeconds"), 3),
-        Set.copyOf(list(rt.getString("viewerEvents"))),
-        rt.getBoolean("compression", false),
-        atLeast("realtime.userCheckSeconds", rt.getInteger("userCheckSeconds"), 1));
-  }
-
-  private static Jobs jobs(JsonObject j) {
-    String sandbox = j.getString("sandbox");
+  private static Jobs jobs(Section j) {
+    String sandbox = j.string("sandbox");
     if (!"bwrap".equals(sandbox) && !"none".equals(sandbox)) {
       throw new ConfigException("jobs.sandbox must be bwrap or none, got '" + sandbox + "'");
     }
-    Jobs jobs = new Jobs(sandbox, Set.copyOf(list(j.getString("languages"))),
-        atLeast("jobs.maxCodeBytes", j.getInteger("maxCodeBytes"), 1),
-        atLeast("jobs.defaultTimeoutMs", j.getInteger("defaultTimeoutMs"), 100),
-        atLeast("jobs.maxTimeoutMs", j.getInteger("maxTimeoutMs"), 100),
-        atLeast("jobs.cpuSeconds", j.getInteger("cpuSeconds"), 1),
-        atLeast("jobs.memoryBytes", j.getLong("memoryBytes"), 16L * 1024 * 1024),
-        atLeast("jobs.maxProcesses", j.getInteger("maxProcesses"), 1),
-        atLeast("jobs.maxOutputBytes", j.getInteger("maxOutputBytes"), 1),
-        atLeast("jobs.tmpBytes", j.getLong("tmpBytes"), 1L << 20),
-        between("jobs.niceness", j.getInteger("niceness"), 0, 19),
-        atLeast("jobs.concurrency", j.getInteger("concurrency"), 1),
-        atLeast("jobs.leaseMs", j.getLong("leaseMs"), 1000),
-        atLeast("jobs.maxAttempts", j.getInteger("maxAttempts"), 1),
-        atLeast("jobs.retryInitialDelayMs", j.getLong("retryInitialDelayMs"), 1),
-        atLeast("jobs.retryMaxDelayMs", j.getLong("retryMaxDelayMs"), 1),
-        atLeast("jobs.breakerMaxFailures", j.getInteger("breakerMaxFailures"), 1),
-        atLeast("jobs.breakerResetMs", j.getLong("breakerResetMs"), 100),
-        atLeast("jobs.maxActivePerUser", j.getInteger("maxActivePerUser"), 1),
-        atLeast("jobs.streamMaxLength", j.getLong("streamMaxLength"), 100),
-        atLeast("jobs.workspaceBytes", j.getLong("workspaceBytes"), 1),
-        atLeast("jobs.reconcileSeconds", j.getInteger("reconcileSeconds"), 1));
+    Jobs jobs = new Jobs(sandbox, Set.copyOf(j.list("languages")), j.intAtLeast("maxCodeBytes", 1),
+        j.intAtLeast("defaultTimeoutMs", 100), j.intAtLeast("maxTimeoutMs", 100), j.intAtLeast("cpuSeconds", 1),
+        j.longAtLeast("memoryBytes", 16L * 1024 * 1024), j.intAtLeast("maxProcesses", 1),
+        j.intAtLeast("maxOutputBytes", 1), j.longAtLeast("tmpBytes", 1L << 20), j.intBetween("niceness", 0, 19),
+        j.intAtLeast("concurrency", 1), j.longAtLeast("leaseMs", 1000), j.intAtLeast("maxAttempts", 1),
+        j.longAtLeast("retryInitialDelayMs", 1), j.longAtLeast("retryMaxDelayMs", 1),
+        j.intAtLeast("breakerMaxFailures", 1), j.longAtLeast("breakerResetMs", 100),
+        j.intAtLeast("maxActivePerUser", 1), j.longAtLeast("streamMaxLength", 100),
+        j.longAtLeast("workspaceBytes", 1), j.intAtLeast("reconcileSeconds", 1));
     if (jobs.workspaceBytes() > jobs.tmpBytes()) {  // a job's copy of the workspace lives in its private /tmp
       throw new ConfigException("jobs.workspaceBytes must be at most jobs.tmpBytes (" + jobs.tmpBytes() + "), got "
           + jobs.workspaceBytes());
@@ -281,21 +238,15 @@ public record CollabConfig(
     return jobs;
   }
 
-  private static Files files(JsonObject f) {
-    return new Files(
-        atLeast("files.maxBytes", f.getInteger("maxBytes"), 1),
-        atLeast("files.maxPerWorkspace", f.getInteger("maxPerWorkspace"), 1),
-        atLeast("files.historyLength", f.getInteger("historyLength"), 1),
-        atLeast("files.pushBatchSize", f.getInteger("pushBatchSize"), 1));
+  private static Files files(Section f) {
+    return new Files(f.intAtLeast("maxBytes", 1), f.intAtLeast("maxPerWorkspace", 1),
+        f.intAtLeast("historyLength", 1), f.intAtLeast("pushBatchSize", 1));
   }
 
-  private static RedisSettings redisSettings(JsonObject redis, String deploymentId) {
-    RedisSettings settings = new RedisSettings(redis.getString("url"),
-        atLeast("redis.poolSize", redis.getInteger("poolSize"), 1),
-        atLeast("redis.poolWaiting", redis.getInteger("poolWaiting"), 1),
-        atLeast("redis.connectTimeoutMs", redis.getInteger("connectTimeoutMs"), 1),
-        keyPrefix(redis.getString("keyPrefix", ""), deploymentId),
-        atLeast("redis.commandTimeoutMs", redis.getLong("commandTimeoutMs"), 1));
+  private static RedisSettings redisSettings(Section redis, String deploymentId) {
+    RedisSettings settings = new RedisSettings(redis.string("url"), redis.intAtLeast("poolSize", 1),
+        redis.intAtLeast("poolWaiting", 1), redis.intAtLeast("connectTimeoutMs", 1),
+        keyPrefix(redis.string("keyPrefix", ""), deploymentId), redis.longAtLeast("commandTimeoutMs", 1));
     // a malformed Sentinel URL is refused here, at start, rather than at the first command
     if (RedisUrl.parse(settings.url()) instanceof RedisUrl.Sentinel && settings.poolWaiting() < settings.poolSize()) {
       // the Sentinel client refuses such a pool when it is created (RedisSentinelClient, 5.0.7)
@@ -331,37 +282,5 @@ public record CollabConfig(
       throw new ConfigException("jwt.algorithm must be HS256, RS256 or ES256, got '" + value + "'");
     }
     return value;
-  }
-
-  private static int port(String name, Integer value) {
-    if (value == null || value < 0 || value > 65535) {
-      throw new ConfigException(name + " must be a port number (0-65535), got " + value);
-    }
-    return value;
-  }
-
-  private static int atLeast(String name, Integer value, int min) {
-    if (value == null || value < min) {
-      throw new ConfigException(name + " must be at least " + min + ", got " + value);
-    }
-    return value;
-  }
-
-  private static int between(String name, Integer value, int min, int max) {
-    if (value == null || value < min || value > max) {
-      throw new ConfigException(name + " must be between " + min + " and " + max + ", got " + value);
-    }
-    return value;
-  }
-
-  private static long atLeast(String name, Long value, long min) {
-    if (value == null || value < min) {
-      throw new ConfigException(name + " must be at least " + min + ", got " + value);
-    }
-    return value;
-  }
-
-  private static List<String> list(String commaList) {
-    return Arrays.stream(commaList.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 }
