@@ -1,6 +1,7 @@
 package io.collab.common;
 
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
 
 /**
  * The event-bus contract: every address collab uses and the shape of what travels on it. Bodies are always
@@ -119,6 +120,23 @@ public final class Bus {
    * {@link ClusterEvents} only: stamped with the deployment id, heard by nodes of the same deployment.
    */
   public static final String WORKSPACE_EVENTS = "collab.workspaces.events";
+
+  /** {@link #WORKSPACE_EVENTS} {@code type}s. */
+  public static final String MEMBER_ADDED = "member_added";
+  public static final String MEMBER_ROLE_CHANGED = "member_role_changed";
+  public static final String MEMBER_REMOVED = "member_removed";
+  public static final String WORKSPACE_DELETED = "workspace_deleted";
+
+  /** A {@link #WORKSPACE_EVENTS} body about one member; {@code role}: the new one, null for a removal. */
+  public static JsonObject memberEvent(String type, long workspaceId, long userId, String role) {
+    JsonObject event = new JsonObject().put("type", type).put("workspace_id", workspaceId).put("user_id", userId);
+    return role == null ? event : event.put("role", role);
+  }
+
+  /** The {@link #WORKSPACE_EVENTS} body of a deleted workspace (also sent for each workspace of a deleted project). */
+  public static JsonObject workspaceDeleted(long workspaceId) {
+    return new JsonObject().put("type", WORKSPACE_DELETED).put("workspace_id", workspaceId);
+  }
 
   // ---- workspace files and their collaborative editing ------------------------------------------------------------
   // Every request carries "actor" and "workspace_id". Rules (io.collab.workspace.Access): members read (viewers

@@ -1,5 +1,6 @@
 package io.collab.persistence;
 
+import io.collab.common.Bus;
 import io.collab.common.BusFailure;
 import io.collab.workspace.WorkspaceRole;
 import io.vertx.core.Future;
@@ -100,15 +101,15 @@ final class Memberships {
       for (Map.Entry<Long, String> member : wanted.entrySet()) {
         String before = current.get(member.getKey());
         if (!member.getValue().equals(before)) {
-          events.add(event(before == null ? "member_added" : "member_role_changed", workspaceId, member.getKey())
-              .put("role", member.getValue()));
+          events.add(Bus.memberEvent(before == null ? Bus.MEMBER_ADDED : Bus.MEMBER_ROLE_CHANGED, workspaceId,
+              member.getKey(), member.getValue()));
           writes = writes.compose(v -> conn.preparedQuery(UPSERT)
               .execute(Tuple.of(workspaceId, member.getKey(), member.getValue())).mapEmpty());
         }
       }
       for (Long gone : current.keySet()) {
         if (!wanted.containsKey(gone)) {
-          events.add(event("member_removed", workspaceId, gone));
+          events.add(Bus.memberEvent(Bus.MEMBER_REMOVED, workspaceId, gone, null));
           writes = writes.compose(v -> conn.preparedQuery(REMOVE).execute(Tuple.of(workspaceId, gone)).mapEmpty());
         }
       }
@@ -127,10 +128,6 @@ final class Memberships {
       case VIEWER -> viewers;
     }).add(id));
     return new JsonObject().put("owners", owners).put("collaborators", collaborators).put("viewers", viewers);
-  }
-
-  static JsonObject event(String type, long workspaceId, long userId) {
-    return new JsonObject().put("type", type).put("workspace_id", workspaceId).put("user_id", userId);
   }
 
   private static String arrayOf(String role) {

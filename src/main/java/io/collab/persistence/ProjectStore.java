@@ -82,8 +82,7 @@ final class ProjectStore {
             .compose(workspaces -> conn.preparedQuery(DELETE).execute(Tuple.of(id)).map(deleted -> workspaces)))
         .map(workspaces -> {
           for (Row workspace : workspaces) {
-            events.publish(Bus.WORKSPACE_EVENTS, new JsonObject()
-                .put("type", "workspace_deleted").put("workspace_id", workspace.getLong("id")));
+            events.publish(Bus.WORKSPACE_EVENTS, Bus.workspaceDeleted(workspace.getLong("id")));
           }
           return new JsonObject();
         });

@@ -120,8 +120,7 @@ final class WorkspaceStore {
   Future<JsonObject> delete(JsonObject request) {
     return transaction(conn -> ownedForChange(conn, request, "only workspace owners may delete it")
         .compose(row -> conn.preparedQuery(DELETE).execute(Tuple.of(row.getLong("id")))
-            .map(deleted -> new Outcome(new JsonObject(), List.of(new JsonObject()
-                .put("type", "workspace_deleted").put("workspace_id", row.getLong("id")))))));
+            .map(deleted -> new Outcome(new JsonObject(), List.of(Bus.workspaceDeleted(row.getLong("id")))))));
   }
 
   /** The caller's role in a workspace, for sockets and jobs. */

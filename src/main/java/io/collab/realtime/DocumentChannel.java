@@ -228,8 +228,7 @@ final class DocumentChannel {
   private void publish(long fileId, JsonObject accepted) {
     JsonArray updates = accepted.getJsonArray("updates");
     if (updates != null && !updates.isEmpty()) {
-      events.publish(workspaceId, new JsonObject().put("type", Protocol.DOC_UPDATES).put("file_id", fileId)
-          .put("version", accepted.getLong("from")).put("updates", updates));
+      events.publish(workspaceId, Protocol.liveDocUpdates(fileId, accepted.getLong("from"), updates));
     }
   }
 

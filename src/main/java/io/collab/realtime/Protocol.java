@@ -154,10 +154,28 @@ public final class Protocol {
     return withRef(new JsonObject().put("type", DOC_ACK), ref).put("file_id", fileId).put("version", version).encode();
   }
 
-  /** {@code ref} is null for live updates, the pull's ref for a pull's answer. */
+  /** A pull's answer: the updates after {@code version}, with the pull's {@code ref}. */
   public static String docUpdates(Object ref, long fileId, long version, JsonArray updates) {
-    return withRef(new JsonObject().put("type", DOC_UPDATES), ref).put("file_id", fileId).put("version", version)
-        .put("updates", updates).encode();
+    return withRef(liveDocUpdates(fileId, version, updates), ref).encode();
+  }
+
+  /**
+   * Accepted updates, published to every socket with the file open on any instance (no {@code ref}): as a JSON
+   * object, because the document service publishes it through Redis and each socket filters it by its open files.
+   */
+  public static JsonObject liveDocUpdates(long fileId, long version, JsonArray updates) {
+    return new JsonObject().put("type", DOC_UPDATES).put("file_id", fileId).put("version", version)
+        .put("updates", updates);
+  }
+
+  /** A file got a new path (REST PATCH), published like {@link #liveDocUpdates}. */
+  public static JsonObject docRenamed(long fileId, String path) {
+    return new JsonObject().put("type", DOC_RENAMED).put("file_id", fileId).put("path", path);
+  }
+
+  /** A file was deleted (REST DELETE), published like {@link #liveDocUpdates}. */
+  public static JsonObject docDeleted(long fileId) {
+    return new JsonObject().put("type", DOC_DELETED).put("file_id", fileId);
   }
 
   /**

@@ -215,7 +215,7 @@ public final class SocketHub {
     JsonObject event = message.body();
     long workspaceId = event.getLong("workspace_id");
     Room room = rooms.get(workspaceId);
-    if ("workspace_deleted".equals(event.getString("type"))) {
+    if (Bus.WORKSPACE_DELETED.equals(event.getString("type"))) {
       // Every hub of every instance gets the event and removes the keys: idempotent, and deletions are rare.
       if (room != null) {
         room.deleted = true;

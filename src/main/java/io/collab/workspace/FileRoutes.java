@@ -83,8 +83,8 @@ public final class FileRoutes {
           JsonObject file = replaced.getJsonObject("file");
           JsonObject update = replaced.getJsonObject("update");
           long version = ((Number) update.remove("version")).longValue();
-          tellEditors(file.getLong("workspace_id"), new JsonObject().put("type", Protocol.DOC_UPDATES)
-              .put("file_id", file.getLong("id")).put("version", version).put("updates", new JsonArray().add(update)));
+          tellEditors(file.getLong("workspace_id"),
+              Protocol.liveDocUpdates(file.getLong("id"), version, new JsonArray().add(update)));
           send(ctx, 200, file);
         })
         .onFailure(err -> Resources.fail(ctx, err));
@@ -98,8 +98,7 @@ public final class FileRoutes {
     }
     bus.request(Bus.FILES_RENAME, aFile(ctx).put("path", path).put("if_match", ifMatch(ctx)))
         .onSuccess(file -> {
-          tellEditors(file.getLong("workspace_id"), new JsonObject().put("type", Protocol.DOC_RENAMED)
-              .put("file_id", file.getLong("id")).put("path", file.getString("path")));
+          tellEditors(file.getLong("workspace_id"), Protocol.docRenamed(file.getLong("id"), file.getString("path")));
           send(ctx, 200, file);
         })
         .onFailure(err -> Resources.fail(ctx, err));
@@ -110,7 +109,7 @@ public final class FileRoutes {
     long fileId = Resources.pathLong(ctx, "file_id");
     bus.request(Bus.FILES_DELETE, aFile(ctx).put("if_match", ifMatch(ctx)))
         .onSuccess(done -> {
-          tellEditors(workspaceId, new JsonObject().put("type", Protocol.DOC_DELETED).put("file_id", fileId));
+          tellEditors(workspaceId, Protocol.docDeleted(fileId));
           ctx.response().setStatusCode(204).end();
         })
         .onFailure(err -> Resources.fail(ctx, err));
