@@ -2,6 +2,7 @@ package io.collab.auth;
 
 import io.collab.common.ApiError;
 import io.collab.common.RedisScript;
+import io.collab.common.ThrottledWarning;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -46,7 +47,8 @@ public final class RateLimiter {
   private final Redis redis;
   private final String keyPrefix;
   private final int windowSeconds;
-  private long lastWarning;
+  private final ThrottledWarning failingOpen = new ThrottledWarning(log,
+      "rate limiting was off for {} request(s) since the last warning while Redis does not answer: {}");
 
   /** Counters are kept under {@code <keyPrefix>:rl:}, so deployments sharing a Redis database count apart. */
   public RateLimiter(Redis redis, String keyPrefix, int windowSeconds) {
@@ -61,7 +63,7 @@ public final class RateLimiter {
     return SCRIPT.send(redis, request)
         .map(reply -> decide(reply, limit))
         .recover(err -> {
-          warnOnce(err);
+          failingOpen.happened(err);
           return Future.succeededFuture(new Decision(true, limit, limit, 0, false));
         });
   }
@@ -109,13 +111,5 @@ public final class RateLimiter {
     int remaining = (int) Math.max(0, limit - count);
     long retryAfter = Math.max(1, (ttlMillis + 999) / 1000);
     return new Decision(count <= limit, limit, remaining, retryAfter, true);
-  }
-
-  private void warnOnce(Throwable err) {
-    long now = System.currentTimeMillis();
-    if (now - lastWarning > 10_000) {
-      lastWarning = now;
-      log.warn("rate limiting is off while Redis does not answer: {}", err.getMessage());
-    }
   }
 }

@@ -1,8 +1,9 @@
 package io.collab.realtime;
 
-import io.collab.config.CollabConfig;
 import io.collab.common.BusFailure;
 import io.collab.common.RedisScript;
+import io.collab.common.ThrottledWarning;
+import io.collab.config.CollabConfig;
 import io.collab.documents.DocumentEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -88,14 +89,17 @@ public final class Broker implements DocumentEvents {
       return out""");
 
   private static final Logger log = LoggerFactory.getLogger(Broker.class);
-  private static final long WARNING_INTERVAL_MS = 10_000;
 
   private final Redis redis;
   private final Channels channels;
   private final CollabConfig.RedisSettings keys;
   private final CollabConfig.Realtime settings;
-  private long lastWarning;
-  private long refusedSinceWarning;
+  /**
+   * A refused publish reaches its sender only as {@code unavailable}; the cause (Redis down, the pool's wait queue
+   * full under load) belongs in the log.
+   */
+  private final ThrottledWarning refused = new ThrottledWarning(log,
+      "{} realtime event(s) could not be published since the last warning; senders got 'unavailable': {}");
 
   public Broker(Redis redis, CollabConfig.RedisSettings server, CollabConfig.Realtime settings) {
     this.redis = redis;
@@ -113,22 +117,7 @@ public final class Broker implements DocumentEvents {
             .arg(unsequencedMessage).arg(settings.historyLength()).arg(System.currentTimeMillis())
             .arg(settings.historyMaxAgeSeconds()).arg(channels.of(workspaceId)).arg(newEpoch()))
         .map(reply -> new Position(reply.get(0).toString(), reply.get(1).toLong()))
-        .onFailure(this::warnRefused);
-  }
-
-  /**
-   * A refused publish reaches its sender only as {@code unavailable}; the cause (Redis down, the pool's wait queue
-   * full under load) belongs in the log, at most once per interval with the count in between.
-   */
-  private void warnRefused(Throwable err) {
-    refusedSinceWarning++;
-    long now = System.currentTimeMillis();
-    if (now - lastWarning >= WARNING_INTERVAL_MS) {
-      log.warn("{} realtime event(s) could not be published since the last warning; senders got 'unavailable': {}",
-          refusedSinceWarning, err.toString());
-      lastWarning = now;
-      refusedSinceWarning = 0;
-    }
+        .onFailure(refused::happened);
   }
 
   /**
@@ -139,7 +128,7 @@ public final class Broker implements DocumentEvents {
   public Future<Void> publish(long workspaceId, JsonObject message) {
     return redis.send(Request.cmd(Command.PUBLISH).arg(channels.of(workspaceId)).arg(message.encode()))
         .<Void>mapEmpty()
-        .onFailure(this::warnRefused);
+        .onFailure(refused::happened);
   }
 
   /**
