@@ -172,6 +172,7 @@ public final class Main {
 
   private static void shutdown(ClusterSetup.Node node, DevServices services) {
     try {
+      MainVerticle.stopWorker(node.vertx()).await();
       node.vertx().close().await();
     } catch (Exception e) {
       log().warn("error while stopping: {}", e.getMessage());

@@ -12,6 +12,7 @@ import io.collab.realtime.Protocol;
 import io.collab.realtime.RealtimeVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.redis.client.Redis;
@@ -49,6 +50,16 @@ public class MainVerticle extends VerticleBase {
   public Future<?> stop() {
     vertx.sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP).clear();
     return Future.succeededFuture();
+  }
+
+  /**
+   * The first step of stopping a node: its job worker stops while the node's other verticles still run (Vert.x would
+   * undeploy them all at once), so that it can give its running jobs back through the persistence verticle. Never
+   * fails; a node without a worker has nothing to do.
+   */
+  public static Future<Void> stopWorker(Vertx vertx) {
+    String worker = vertx.sharedData().<String, String>getLocalMap(Bus.DEPLOYMENTS_MAP).remove(NodeRole.WORKER.key());
+    return worker == null ? Future.succeededFuture() : vertx.undeploy(worker).recover(err -> Future.succeededFuture());
   }
 
   private int httpInstances() {

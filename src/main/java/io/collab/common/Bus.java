@@ -251,6 +251,12 @@ public final class Bus {
    */
   public static final String JOBS_RENEW = "collab.jobs.renew";
   /**
+   * Worker side, as it stops: request {@code {"leases": [{"id", "token"}...]}} of the runs it killed (they recorded
+   * nothing); ends those leases still held, so the jobs may start on another worker at once rather than after their
+   * lease. Reply {@code {"released": [job id...]}}.
+   */
+  public static final String JOBS_RELEASE = "collab.jobs.release";
+  /**
    * Reconciler: request {@code {"after"?, "older_than_ms", "limit"}}; reply {@code {"ids": [job id...]}}: at most
    * {@code limit} jobs nobody holds (queued, or running or retrying with an expired lease), created more than
    * {@code older_than_ms} ago, after job id {@code after}, in id order.

@@ -134,7 +134,7 @@ public record CollabConfig(
                      int cpuSeconds, long memoryBytes, int maxProcesses, int maxOutputBytes, long tmpBytes, int niceness,
                      int concurrency, long leaseMs, int maxAttempts, long retryInitialDelayMs, long retryMaxDelayMs,
                      int breakerMaxFailures, long breakerResetMs, int maxActivePerUser, long streamMaxLength,
-                     long workspaceBytes, int reconcileSeconds) {}
+                     long workspaceBytes, int reconcileSeconds, long stopGraceMs) {}
 
   /**
    * Workspace files and their collaborative editing.
@@ -230,7 +230,8 @@ public record CollabConfig(
         j.longAtLeast("retryInitialDelayMs", 1), j.longAtLeast("retryMaxDelayMs", 1),
         j.intAtLeast("breakerMaxFailures", 1), j.longAtLeast("breakerResetMs", 100),
         j.intAtLeast("maxActivePerUser", 1), j.longAtLeast("streamMaxLength", 100),
-        j.longAtLeast("workspaceBytes", 1), j.intAtLeast("reconcileSeconds", 1));
+        j.longAtLeast("workspaceBytes", 1), j.intAtLeast("reconcileSeconds", 1),
+        j.longAtLeast("stopGraceMs", 0));
     if (jobs.workspaceBytes() > jobs.tmpBytes()) {  // a job's copy of the workspace lives in its private /tmp
       throw new ConfigException("jobs.workspaceBytes must be at most jobs.tmpBytes (" + jobs.tmpBytes() + "), got "
           + jobs.workspaceBytes());

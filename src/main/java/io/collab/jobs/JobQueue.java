@@ -58,6 +58,18 @@ public final class JobQueue {
       end
       return 1""");
 
+  /**
+   * Puts jobs back at the end of the stream in place of their entries: for each pair (ARGV[3..]: entry, job),
+   * acknowledges the entry and adds a new one that the entries hash then names. pcall: as for ACK.
+   */
+  private static final RedisScript REQUEUE = new RedisScript("""
+      for i = 3, #ARGV, 2 do
+        redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[i])
+        local entry = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', 'job_id', ARGV[i + 1])
+        redis.call('HSET', KEYS[2], ARGV[i + 1], entry)
+      end
+      return 1""");
+
   /** One delivered stream entry; {@code jobId} is null for an entry trimmed from the stream while it was pending. */
   public record Entry(String id, String jobId) {}
 
@@ -120,6 +132,19 @@ public final class JobQueue {
         .mapEmpty();
   }
 
+  /**
+   * Another worker reads each of these entries' jobs at once, rather than reclaiming the entries once they have been
+   * idle for the lease: for a stopping worker, after it gave their leases back ({@code Bus#JOBS_RELEASE}).
+   */
+  Future<Void> requeue(List<Entry> given) {
+    if (given.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Request call = REQUEUE.call(2).arg(stream).arg(entries).arg(GROUP).arg(maxLength);
+    given.forEach(entry -> call.arg(entry.id()).arg(entry.jobId()));
+    return REQUEUE.send(redis, call).mapEmpty();
+  }
+
   Future<Void> deadLetter(String jobId, String reason) {
     return redis.send(Request.cmd(Command.XADD).arg(deadLetters).arg("MAXLEN").arg("~").arg(maxLength).arg("*")
         .arg("job_id").arg(jobId).arg("reason").arg(reason)).mapEmpty();
@@ -148,6 +173,7 @@ public final class JobQueue {
     private final long timeoutMs;
     private Redis client;
     private RedisConnection connection;
+    private long connectionId = -1;  // Redis's CLIENT ID of the connection, to interrupt its blocked read
     private boolean ownPendingFirst;
 
     private Reader(Vertx vertx, String consumer, long blockMs, long timeoutMs) {
@@ -176,6 +202,15 @@ public final class JobQueue {
 
     Future<Void> close() {
       return client == null ? Future.succeededFuture() : client.close();
+    }
+
+    /**
+     * Ends a blocked read now, with no entries, rather than after the block time: for a worker that stops reading.
+     * Once that read is back, no entry can be delivered to this consumer any more.
+     */
+    Future<Void> interrupt() {
+      return connection == null || connectionId < 0 ? Future.succeededFuture()
+          : redis.send(Request.cmd(Command.CLIENT).arg("UNBLOCK").arg(connectionId)).mapEmpty();
     }
 
     private Future<List<Entry>> readGroup(RedisConnection conn, int count, boolean ownPending) {
@@ -209,6 +244,12 @@ public final class JobQueue {
       Redis fresh = Redis.createClient(vertx, server.options());
       client = fresh;
       return new BoundedRedis(fresh, timeoutMs).connect()
+          .compose(conn -> conn.send(Request.cmd(Command.CLIENT).arg("ID"))
+              .map(id -> {
+                connectionId = id.toLong();
+                return conn;
+              })
+              .onFailure(err -> conn.close()))
           .onSuccess(conn -> {
             connection = conn;
             ownPendingFirst = true;
@@ -223,6 +264,7 @@ public final class JobQueue {
     private void drop(RedisConnection broken) {
       if (broken != null && broken == connection) {
         connection = null;
+        connectionId = -1;
         client.close();
       }
     }

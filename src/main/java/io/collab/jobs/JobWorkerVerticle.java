@@ -12,6 +12,7 @@ import io.vertx.circuitbreaker.CircuitBreakerState;
 import io.vertx.circuitbreaker.OpenCircuitException;
 import io.vertx.circuitbreaker.RetryPolicy;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +47,8 @@ public class JobWorkerVerticle extends VerticleBase {
 
   /** How long one XREADGROUP waits for new entries before the worker asks again. */
   private static final long READ_BLOCK_MS = 1000;
+  /** How often a stopping worker looks whether the processes it killed have ended. */
+  private static final long STOP_POLL_MS = 20;
   /** Backoff between failed reads (Redis down): doubling from the first to the last, so the reader is back soon. */
   private static final long READ_RETRY_FIRST_MS = 100;
   private static final long READ_RETRY_MAX_MS = 1000;
@@ -70,6 +74,10 @@ public class JobWorkerVerticle extends VerticleBase {
   private final Outage reclaiming = new Outage(log, "reclaiming the entries of dead workers");
   private final Outage renewing = new Outage(log, "renewing the leases of running jobs");
   private boolean stopping;
+  /** The latest read of the stream; a stopping worker waits for it, so that no entry reaches it afterwards. */
+  private Future<List<JobQueue.Entry>> lastRead = Future.succeededFuture(List.of());
+  /** Entries delivered to this worker as it stopped: never run, put back on the queue (stop). */
+  private final List<JobQueue.Entry> unstarted = new ArrayList<>();
 
   /** @param events how job events reach workspaces (the launcher ties it to the realtime layer) */
   public JobWorkerVerticle(JobEvents.Factory events) {
@@ -128,14 +136,65 @@ public class JobWorkerVerticle extends VerticleBase {
     return Math.max(250, settings.leaseMs() / 4);
   }
 
+  /**
+   * The runs killed now did not end: nothing is recorded. Once their processes are gone and the last read is back,
+   * their jobs are given back (leases and entries), with any the last read brought, so that other workers run them at
+   * once. Should a process outlive {@code jobs.stopGraceMs}, nothing is given back: the jobs come back after their
+   * lease, as after a crash, so that a job never runs twice at the same time.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
     reconciler.stop();
-    // the runs killed now did not end: nothing is recorded, their entries stay pending and are reclaimed elsewhere
-    runs.values().forEach(run -> run.lost = true);
+    List<Run> killed = List.copyOf(runs.values());
+    killed.forEach(run -> run.lost = true);
     sandbox.close();
-    return queue.retire(consumer).transform(v -> reader.close()).transform(v -> redis.close());
+    Future<Boolean> ended = sandboxEnded(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.stopGraceMs()));
+    Future<?> readBack = reader.interrupt().transform(v -> lastRead);
+    return Future.join(ended, readBack)
+        .transform(v -> Boolean.TRUE.equals(ended.result()) ? giveBack(killed) : Future.succeededFuture())
+        .transform(v -> queue.retire(consumer)).transform(v -> reader.close()).transform(v -> redis.close());
+  }
+
+  /** Completes with true once every process of the sandbox has ended, with false if one still runs at the deadline. */
+  private Future<Boolean> sandboxEnded(long deadlineNanos) {
+    if (sandbox.terminated() || System.nanoTime() - deadlineNanos >= 0) {
+      return Future.succeededFuture(sandbox.terminated());
+    }
+    Promise<Boolean> ended = Promise.promise();
+    vertx.setTimer(STOP_POLL_MS, t -> sandboxEnded(deadlineNanos).onComplete(ended));
+    return ended.future();
+  }
+
+  /**
+   * Ends the leases of the killed runs ({@link Bus#JOBS_RELEASE}), then puts back on the queue their entries and those
+   * of runs that never started. Never fails: what cannot be given back comes back after its lease.
+   */
+  private Future<Void> giveBack(List<Run> killed) {
+    JsonArray leases = new JsonArray();
+    killed.stream().filter(run -> run.token != null)
+        .forEach(run -> leases.add(new JsonObject().put("id", run.jobId()).put("token", run.token)));
+    Future<List<Object>> released = leases.isEmpty() ? Future.succeededFuture(List.of())
+        : bus.request(Bus.JOBS_RELEASE, new JsonObject().put("leases", leases))
+            .map(reply -> reply.getJsonArray("released").getList());
+    return released
+        .recover(err -> {
+          log.warn("job worker {} could not end the leases of {} running job(s); they run again after their lease: {}",
+              consumer, leases.size(), err.getMessage());
+          return Future.succeededFuture(List.of());
+        })
+        .compose(ended -> {
+          List<JobQueue.Entry> back = new ArrayList<>(unstarted);
+          killed.stream().filter(run -> run.token == null || ended.contains(run.jobId()))
+              .forEach(run -> back.add(run.entry));
+          return back.isEmpty() ? Future.succeededFuture() : queue.requeue(back)
+              .onSuccess(v -> log.info("job worker {} stops; {} job(s) given back to the queue", consumer, back.size()));
+        })
+        .recover(err -> {
+          log.warn("job worker {} could not put its jobs back on the queue; they run again after their lease: {}",
+              consumer, err.getMessage());
+          return Future.succeededFuture();
+        });
   }
 
   // ---- taking jobs --------------------------------------------------------------------------------------------
@@ -150,9 +209,13 @@ public class JobWorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
-    reader.read(free).onComplete(result -> {
+    lastRead = reader.read(free).onComplete(result -> {
       polling = false;
-      if (stopping) {
+      if (stopping) {  // delivered to this worker as it stops: given back with its killed runs (stop)
+        if (result.succeeded()) {
+          result.result().stream().filter(entry -> entry.jobId() != null && !runs.containsKey(entry.id()))
+              .forEach(unstarted::add);
+        }
         return;
       }
       if (result.succeeded()) {
@@ -346,6 +409,9 @@ public class JobWorkerVerticle extends VerticleBase {
           if (started.getBoolean("proceed")) {
             run.token = started.getString("token");
             run.leaseUntilNanos = sentAt + TimeUnit.MILLISECONDS.toNanos(settings.leaseMs());
+            if (stopping) {  // started as this worker stops: not run, its lease is given back with the killed runs
+              return null;
+            }
             run.lost = false;
             return job;
           }

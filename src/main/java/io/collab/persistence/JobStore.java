@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
@@ -102,6 +103,12 @@ final class JobStore {
       FROM unnest($1::uuid[], $2::uuid[]) AS held (id, token)
       WHERE j.id = held.id AND j.lease_token = held.token AND j.status IN ('running', 'retrying')
       RETURNING j.lease_token""";
+  /** Ends the leases a stopping worker gives back: pairs as for RENEW; the job may start again at once (START). */
+  static final String RELEASE = """
+      UPDATE jobs AS j SET lease_until = NULL
+      FROM unnest($1::uuid[], $2::uuid[]) AS held (id, token)
+      WHERE j.id = held.id AND j.lease_token = held.token AND j.status IN ('running', 'retrying')
+      RETURNING j.id""";
   /**
    * Jobs nobody holds, created more than $2 ms ago, after id $1 (NULL: from the start), $3 at most: queued ones,
    * and running or retrying ones whose lease expired. The reconciler checks each against the stream.
@@ -306,18 +313,31 @@ final class JobStore {
 
   /** Request {@code {"leases": [{"id", "token"}...], "lease_ms"}}; reply {@code {"held": [token...]}}. */
   Future<JsonObject> renew(JsonObject r) {
-    JsonArray leases = r.getJsonArray("leases");
+    return pool.preparedQuery(RENEW).execute(leases(r.getJsonArray("leases")).addLong(r.getLong("lease_ms")))
+        .map(rows -> new JsonObject().put("held", column(rows, "lease_token")));
+  }
+
+  /** Request {@code {"leases": [{"id", "token"}...]}}; reply {@code {"released": [job id...]}}. */
+  Future<JsonObject> release(JsonObject r) {
+    return pool.preparedQuery(RELEASE).execute(leases(r.getJsonArray("leases")))
+        .map(rows -> new JsonObject().put("released", column(rows, "id")));
+  }
+
+  /** The job ids and the tokens of {@code [{"id", "token"}...]}, as the two arrays RENEW and RELEASE unnest. */
+  private static Tuple leases(JsonArray leases) {
     UUID[] ids = new UUID[leases.size()];
     UUID[] tokens = new UUID[leases.size()];
     for (int i = 0; i < leases.size(); i++) {
       ids[i] = uuid(leases.getJsonObject(i).getString("id"));
       tokens[i] = uuid(leases.getJsonObject(i).getString("token"));
     }
-    return pool.preparedQuery(RENEW).execute(Tuple.of(ids, tokens, r.getLong("lease_ms"))).map(rows -> {
-      JsonArray held = new JsonArray();
-      rows.forEach(row -> held.add(row.getUUID("lease_token").toString()));
-      return new JsonObject().put("held", held);
-    });
+    return Tuple.tuple().addArrayOfUUID(ids).addArrayOfUUID(tokens);
+  }
+
+  private static JsonArray column(RowSet<Row> rows, String uuidColumn) {
+    JsonArray values = new JsonArray();
+    rows.forEach(row -> values.add(row.getUUID(uuidColumn).toString()));
+    return values;
   }
 
   /** Request {@code {"after"?, "older_than_ms", "limit"}}; reply {@code {"ids": [job id...]}} in id order. */

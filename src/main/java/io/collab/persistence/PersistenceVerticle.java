@@ -91,6 +91,7 @@ public class PersistenceVerticle extends VerticleBase {
             serve(Bus.JOBS_RETRYING, jobs::retrying),
             serve(Bus.JOBS_FINISH, jobs::finish),
             serve(Bus.JOBS_RENEW, jobs::renew),
+            serve(Bus.JOBS_RELEASE, jobs::release),
             serve(Bus.JOBS_UNCLAIMED, jobs::unclaimed),
             serve(Bus.FILES_LIST, files::list),
             serve(Bus.FILES_CREATE, files::create),

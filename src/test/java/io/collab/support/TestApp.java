@@ -94,11 +94,15 @@ public final class TestApp {
     return web.post(path).putHeader("content-type", "application/json").sendBuffer(Buffer.buffer(body)).await();
   }
 
-  /** Undeploys and closes; the Vert.x instance is closed even when undeploying fails, so no worker lingers. */
+  /**
+   * Undeploys as a node stops (the worker first: {@link MainVerticle#stopWorker}) and closes; the Vert.x instance is
+   * closed even when undeploying fails, so no worker lingers.
+   */
   public void stop() {
     try {
       web.close();
       if (deploymentId != null) {
+        MainVerticle.stopWorker(vertx).await();
         vertx.undeploy(deploymentId).await();
       }
     } catch (RuntimeException alreadyGone) {
