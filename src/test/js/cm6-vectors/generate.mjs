@@ -80,6 +80,26 @@ function mapVector() {
 
 const json = update => ({clientID: update.clientID, changes: update.changes.toJSON()})
 
+// What a server accepted on a document of `length`: updates of `others`, each made by `change` on the document as
+// it then is, and, among them in random places, the first `own` of one client's updates `mine`, each as the server
+// accepted it when that client pushed it: rebased over the log before it, then appended.
+function serverLog(length, mine, own, others, change) {
+  let log = [], current = length, placed = 0
+  for (let n = int(0, 4); n > 0 || placed < own; n--) {
+    if (placed < own && random() < 0.5) {
+      let [accepted] = rebaseUpdates(mine.slice(0, placed + 1), log)
+      log.push({clientID: mine[placed].clientID, changes: accepted.changes})
+      current = accepted.changes.newLength
+      placed++
+    } else {
+      let changes = change(current)
+      log.push({clientID: pick(others), changes})
+      current = changes.newLength
+    }
+  }
+  return log
+}
+
 // A push that arrives at an old version: `pushed` are one client's updates made one after another on the document at
 // that version; `over` is what the server accepted since. Sometimes a first part of `pushed` is among them, as the
 // server accepted it (rebased over what came before) when the client's acknowledgement was lost.
@@ -91,20 +111,8 @@ function rebaseVector() {
     pushed.push({clientID: "pusher", changes})
     length = changes.newLength
   }
-  let over = [], current = doc.length, resent = random() < 0.5 ? int(1, pushed.length) : 0, placed = 0
-  for (let n = int(0, 4); n > 0 || placed < resent; n--) {
-    if (placed < resent && random() < 0.5) {
-      // what the server did with the client's earlier push of this update: rebase it over the log and append it
-      let [accepted] = rebaseUpdates(pushed.slice(0, placed + 1), over)
-      over.push({clientID: "pusher", changes: accepted.changes})
-      current = accepted.changes.newLength
-      placed++
-    } else {
-      let changes = changeSet(current)
-      over.push({clientID: pick(["alice", "bob", "carol"]), changes})
-      current = changes.newLength
-    }
-  }
+  let resent = random() < 0.5 ? int(1, pushed.length) : 0
+  let over = serverLog(doc.length, pushed, resent, ["alice", "bob", "carol"], changeSet)
   let result = rebaseUpdates(pushed, over)
   return {doc, over: over.map(json), pushed: pushed.map(json), result: result.map(json)}
 }
@@ -121,19 +129,8 @@ function receiveVector() {
     state = state.update({changes}).state
   }
   let mine = sendableUpdates(state).map(update => ({clientID: "me", changes: update.changes}))
-  let log = [], current = doc.length, placed = 0, own = random() < 0.6 ? int(0, mine.length) : 0
-  for (let n = int(0, 4); n > 0 || placed < own; n--) {
-    if (placed < own && random() < 0.5) {
-      let [accepted] = rebaseUpdates(mine.slice(0, placed + 1), log)
-      log.push({clientID: "me", changes: accepted.changes})
-      current = accepted.changes.newLength
-      placed++
-    } else {
-      let changes = changeSet(current, random() < 0.4)
-      log.push({clientID: pick(["alice", "bob"]), changes})
-      current = changes.newLength
-    }
-  }
+  let own = random() < 0.6 ? int(0, mine.length) : 0
+  let log = serverLog(doc.length, mine, own, ["alice", "bob"], length => changeSet(length, random() < 0.4))
   let batches = [], states = []
   for (let at = 0; at < log.length;) {
     let size = int(1, log.length - at)

@@ -21,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -125,18 +126,16 @@ class DeploymentIsolationTest {
         "COLLAB_LOG_FORMAT", "text");
   }
 
+  /**
+   * A {@code start} process as {@link StartCommandTest} runs one, but on a Redis database of its own, at 127.0.0.1 and
+   * with a set cluster port.
+   */
   private static Map<String, String> startEnv(String pg, String cluster, int clusterPort) {
-    int port = TestServices.freePort();
-    return Map.of(
-        "COLLAB_PG_URL", pg,
-        "COLLAB_REDIS_URL", TestServices.freshRedisDatabase(),
-        "COLLAB_JWT_SECRET", SECRET,
-        "COLLAB_HTTP_PORT", String.valueOf(port),
-        "COLLAB_HTTP_HOST", "127.0.0.1",
-        "COLLAB_HTTP_INSTANCES", "1",
-        "COLLAB_CLUSTER_NAME", cluster,
-        "COLLAB_CLUSTER_PORT", String.valueOf(clusterPort),
-        "COLLAB_LOG_FORMAT", "text");
+    Map<String, String> env = new HashMap<>(StartCommandTest.startEnv(pg, TestServices.freshRedisDatabase(), SECRET,
+        cluster, TestServices.freePort()));
+    env.put("COLLAB_HTTP_HOST", "127.0.0.1");
+    env.put("COLLAB_CLUSTER_PORT", String.valueOf(clusterPort));
+    return env;
   }
 
   private static String ready(ServiceProcess process) throws InterruptedException {

@@ -97,10 +97,15 @@ class StartCommandTest {
   }
 
   private static Map<String, String> env(String pg, String cluster, int port) {
+    return startEnv(pg, TestServices.redisUrl(), SECRET, cluster, port);
+  }
+
+  /** The environment of a {@code start} process on one HTTP event loop, in cluster {@code cluster}, logging text. */
+  static Map<String, String> startEnv(String pg, String redis, String secret, String cluster, int port) {
     return Map.of(
         "COLLAB_PG_URL", pg,
-        "COLLAB_REDIS_URL", TestServices.redisUrl(),
-        "COLLAB_JWT_SECRET", SECRET,
+        "COLLAB_REDIS_URL", redis,
+        "COLLAB_JWT_SECRET", secret,
         "COLLAB_HTTP_PORT", String.valueOf(port),
         "COLLAB_HTTP_INSTANCES", "1",
         "COLLAB_CLUSTER_NAME", cluster,

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.time.Instant;
 import java.util.UUID;
 
+import static io.collab.support.AuthRefusals.assertTokenRefused;
 import static io.collab.support.Pause.sleep;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,7 +85,7 @@ class AccessTokenTest {
   @Test
   @DisplayName("no Authorization header: 401 token_invalid with WWW-Authenticate")
   void missingHeader() {
-    assertRefused(app.get("/api/auth/me/"), "token_invalid");
+    assertTokenRefused(app.get("/api/auth/me/"), "token_invalid");
   }
 
   @Test
@@ -93,13 +94,13 @@ class AccessTokenTest {
     HttpResponse<Buffer> response = app.send(app.web.get("/api/auth/me/")
         .putHeader("Authorization", "Basic dXNlcjpwYXNz"));
 
-    assertRefused(response, "token_invalid");
+    assertTokenRefused(response, "token_invalid");
   }
 
   @Test
   @DisplayName("a malformed token (abc): 401 token_invalid with WWW-Authenticate")
   void malformedToken() {
-    assertRefused(actors.me("abc"), "token_invalid");
+    assertTokenRefused(actors.me("abc"), "token_invalid");
   }
 
   @Test
@@ -109,7 +110,7 @@ class AccessTokenTest {
 
     String unsigned = Jwt.unsigned(Jwt.payload(tokens.access()));
 
-    assertRefused(actors.me(unsigned), "token_invalid");
+    assertTokenRefused(actors.me(unsigned), "token_invalid");
   }
 
   @Test
@@ -120,7 +121,7 @@ class AccessTokenTest {
     String forged = Jwt.signHs256(app.vertx, "another-secret-" + UUID.randomUUID() + UUID.randomUUID(),
         Jwt.payload(tokens.access()));
 
-    assertRefused(actors.me(forged), "token_invalid");
+    assertTokenRefused(actors.me(forged), "token_invalid");
   }
 
   @ParameterizedTest(name = "{2}")
@@ -132,7 +133,7 @@ class AccessTokenTest {
 
     String forged = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access()).put(claim, value));
 
-    assertRefused(actors.me(forged), "token_invalid");
+    assertTokenRefused(actors.me(forged), "token_invalid");
   }
 
   @Test
@@ -144,7 +145,7 @@ class AccessTokenTest {
     String stale = Jwt.signHs256(app.vertx, secret, Jwt.payload(tokens.access())
         .put("iat", now - 3600).put("exp", now - 60));
 
-    assertRefused(actors.me(stale), "token_expired");
+    assertTokenRefused(actors.me(stale), "token_expired");
   }
 
   @Test
@@ -152,7 +153,7 @@ class AccessTokenTest {
   void refreshTokenAsAccessToken() {
     Tokens tokens = actors.loginNewUser();
 
-    assertRefused(actors.me(tokens.refresh()), "token_invalid");
+    assertTokenRefused(actors.me(tokens.refresh()), "token_invalid");
   }
 
   @ParameterizedTest(name = "{1}")
@@ -166,7 +167,7 @@ class AccessTokenTest {
 
     db.query(sql, account.id());
 
-    assertRefused(meOnceRefused(tokens.access()), "token_invalid");
+    assertTokenRefused(meOnceRefused(tokens.access()), "token_invalid");
   }
 
   /**
@@ -194,14 +195,6 @@ class AccessTokenTest {
 
     db.query("UPDATE users SET is_active = false WHERE id = $1", account.id());
 
-    assertRefused(actors.refresh(tokens.refresh()), "token_invalid");
-  }
-
-  private static void assertRefused(HttpResponse<Buffer> response, String error) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(401);
-    assertThat(response.getHeader("content-type")).startsWith("application/json");
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo(error);
-    assertThat(response.bodyAsJsonObject().getString("detail")).isNotBlank();
-    assertThat(response.getHeader("WWW-Authenticate")).startsWith("Bearer");
+    assertTokenRefused(actors.refresh(tokens.refresh()), "token_invalid");
   }
 }

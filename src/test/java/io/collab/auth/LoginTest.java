@@ -3,6 +3,7 @@ package io.collab.auth;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Actors.Tokens;
+import io.collab.support.AuthLogins;
 import io.collab.support.CollabTest;
 import io.collab.support.Database;
 import io.collab.support.TestApp;
@@ -12,7 +13,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static io.collab.support.Errors.assertError;
 import static io.collab.support.Errors.assertValidationFailed;
@@ -26,11 +27,10 @@ class LoginTest {
   private Actors actors;
   private Database db;
 
-  @ParameterizedTest(name = "{1}")
-  @CsvSource(delimiter = '|', value = {
-      "/api/auth/login/ | the right email and password get 200 with exactly {access, refresh}",
-      "/api/auth/login  | works without the trailing slash: POST /api/auth/login"})
-  void logsIn(String path, String description) {
+  @ParameterizedTest(name = "POST {0}")
+  @ValueSource(strings = {"/api/auth/login/", "/api/auth/login"})
+  @DisplayName("the right email and password get 200 with exactly {access, refresh}, with or without the trailing slash")
+  void logsIn(String path) {
     Actor account = actors.signUp("user");
 
     HttpResponse<Buffer> response = app.post(path, Actors.credentials(account));
@@ -123,13 +123,10 @@ class LoginTest {
   @Test
   @DisplayName("each login hands out a different pair of tokens")
   void eachLoginIsNew() {
-    Actor account = actors.signUp("user");
+    AuthLogins logins = AuthLogins.ofOneUser(actors);
 
-    Tokens first = actors.login(account);
-    Tokens second = actors.login(account);
-
-    assertThat(second.access()).isNotEqualTo(first.access());
-    assertThat(second.refresh()).isNotEqualTo(first.refresh());
+    assertThat(logins.second().access()).isNotEqualTo(logins.first().access());
+    assertThat(logins.second().refresh()).isNotEqualTo(logins.first().refresh());
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.collab.auth;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Actors.Tokens;
+import io.collab.support.AuthLogins;
 import io.collab.support.CollabTest;
 import io.collab.support.Pause;
 import io.collab.support.TestApp;
@@ -17,6 +18,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,13 +86,11 @@ class RateLimitTest {
   @DisplayName("login is limited per account: the same email from ever new addresses is refused over the limit")
   void loginPerAccount() {
     Actor account = actors.signUp("user");
-    for (int i = 0; i < LIMIT; i++) {
-      assertThat(loginFrom("10.0.0." + (i + 1), Actors.credentials(account)).statusCode()).isEqualTo(200);
-    }
 
-    HttpResponse<Buffer> response = loginFrom("10.0.0.99", Actors.credentials(account));
+    List<HttpResponse<Buffer>> attempts = fromNewAddresses("10.0.0.", ip -> loginFrom(ip, Actors.credentials(account)));
 
-    assertRateLimited(response);
+    assertThat(attempts.subList(0, LIMIT)).allSatisfy(attempt -> assertThat(attempt.statusCode()).isEqualTo(200));
+    assertRateLimited(attempts.get(LIMIT));
   }
 
   @Test
@@ -105,17 +109,12 @@ class RateLimitTest {
 
   @Test
   @DisplayName("once the window has passed, the refused login succeeds again")
-  void loginWindowResets() throws InterruptedException {
+  void loginWindowResets() {
     Actor account = actors.signUp("user");
-    for (int i = 0; i < LIMIT; i++) {
-      app.post("/api/auth/login/", Actors.credentials(account));
-    }
-    HttpResponse<Buffer> refused = app.post("/api/auth/login/", Actors.credentials(account));
-    assertRateLimited(refused);
+    Supplier<HttpResponse<Buffer>> login = () -> app.post("/api/auth/login/", Actors.credentials(account));
+    waitOutRefusal(login);
 
-    waitRetryAfter(refused);
-
-    HttpResponse<Buffer> response = app.post("/api/auth/login/", Actors.credentials(account));
+    HttpResponse<Buffer> response = login.get();
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("RateLimit-Remaining")).isEqualTo(String.valueOf(LIMIT - 1));
   }
@@ -146,18 +145,16 @@ class RateLimitTest {
   @DisplayName("register is limited per email: the same email from ever new addresses is refused over the limit")
   void registerPerEmail() {
     JsonObject registration = Actors.registration("user");
-    for (int i = 0; i < LIMIT; i++) {
-      registerFrom("10.0.3." + (i + 1), registration.copy().put("username", Actors.uniqueName("user")));
-    }
 
-    HttpResponse<Buffer> response = registerFrom("10.0.3.99", registration.copy().put("username", Actors.uniqueName("user")));
+    List<HttpResponse<Buffer>> attempts = fromNewAddresses("10.0.3.",
+        ip -> registerFrom(ip, registration.copy().put("username", Actors.uniqueName("user"))));
 
-    assertRateLimited(response);
+    assertRateLimited(attempts.get(LIMIT));
   }
 
   @Test
   @DisplayName("once the window has passed, the refused registration succeeds")
-  void registerWindowResets() throws InterruptedException {
+  void registerWindowResets() {
     for (int i = 0; i < LIMIT; i++) {
       app.post("/api/auth/register/", Actors.registration("user"));
     }
@@ -210,29 +207,32 @@ class RateLimitTest {
   @Test
   @DisplayName("the per-user limit counts per user, not per token: a second login shares the first one's budget")
   void userLimitSpansLogins() {
-    Actor account = actors.signUp("user");
-    Tokens first = actors.login(account);
-    Tokens second = actors.login(account);
+    AuthLogins logins = AuthLogins.ofOneUser(actors);
     for (int i = 0; i < LIMIT; i++) {
-      assertThat(actors.me(first.access()).statusCode()).isEqualTo(200);
+      assertThat(actors.me(logins.first().access()).statusCode()).isEqualTo(200);
     }
 
-    assertRateLimited(actors.me(second.access()));
+    assertRateLimited(actors.me(logins.second().access()));
   }
 
   @Test
   @DisplayName("once the window has passed, the throttled user's call succeeds again")
-  void userWindowResets() throws InterruptedException {
+  void userWindowResets() {
     Tokens tokens = actors.loginNewUser();
-    for (int i = 0; i < LIMIT; i++) {
-      actors.me(tokens.access());
-    }
-    HttpResponse<Buffer> refused = actors.me(tokens.access());
-    assertRateLimited(refused);
-
-    waitRetryAfter(refused);
+    waitOutRefusal(() -> actors.me(tokens.access()));
 
     assertThat(actors.me(tokens.access()).statusCode()).isEqualTo(200);
+  }
+
+  /** The answers to {@code LIMIT} attempts and one more, each made by {@code attempt} from a new address in {@code subnet}. */
+  private static List<HttpResponse<Buffer>> fromNewAddresses(String subnet,
+                                                             Function<String, HttpResponse<Buffer>> attempt) {
+    List<HttpResponse<Buffer>> answers = new ArrayList<>();
+    for (int i = 0; i < LIMIT; i++) {
+      answers.add(attempt.apply(subnet + (i + 1)));
+    }
+    answers.add(attempt.apply(subnet + "99"));
+    return answers;
   }
 
   private HttpResponse<Buffer> loginFrom(String ip, JsonObject credentials) {
@@ -254,7 +254,17 @@ class RateLimitTest {
     assertThat(response.getHeader("RateLimit-Remaining")).isEqualTo("0");
   }
 
-  private static void waitRetryAfter(HttpResponse<Buffer> refused) throws InterruptedException {
+  /** Spends the window's budget with {@code call}, checks that one call more is refused, and waits out its Retry-After. */
+  private static void waitOutRefusal(Supplier<HttpResponse<Buffer>> call) {
+    for (int i = 0; i < LIMIT; i++) {
+      call.get();
+    }
+    HttpResponse<Buffer> refused = call.get();
+    assertRateLimited(refused);
+    waitRetryAfter(refused);
+  }
+
+  private static void waitRetryAfter(HttpResponse<Buffer> refused) {
     Pause.sleep(Integer.parseInt(refused.getHeader("Retry-After")) * 1000L + 300);
   }
 }

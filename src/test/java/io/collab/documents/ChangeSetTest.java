@@ -48,7 +48,19 @@ class ChangeSetTest {
               "abcd", ChangeSet.of(4, 0, 2, ""), ChangeSet.of(4, 1, 3, ""), false, "[[1], 1]", "d"),
           mapping("a replace of a range keeps a concurrent insert inside it, after the new text",
               "abcd", ChangeSet.of(4, 0, 4, "wxyz"), ChangeSet.of(4, 2, 2, "!"), false, "[[2, \"wxyz\"], 1, [2]]",
-              "wxyz!"));
+              "wxyz!"),
+          mapping("inserts at the very end: before=true puts this insert first",
+              "abc", ChangeSet.of(3, 3, 3, "E"), ChangeSet.of(3, 3, 3, "F"), true, "[3, [0, \"E\"], 1]", "abcEF"),
+          mapping("inserts at the very end: before=false puts the other insert first",
+              "abc", ChangeSet.of(3, 3, 3, "E"), ChangeSet.of(3, 3, 3, "F"), false, "[4, [0, \"E\"]]", "abcFE"),
+          mapping("an insert at the end moves past a concurrent insert at 0",
+              "abc", ChangeSet.of(3, 3, 3, "E"), ChangeSet.of(3, 0, 0, "S"), false, "[4, [0, \"E\"]]", "SabcE"),
+          mapping("an insert at 0 stays before a concurrent insert at the end",
+              "abc", ChangeSet.of(3, 0, 0, "S"), ChangeSet.of(3, 3, 3, "E"), false, "[[0, \"S\"], 4]", "SabcE"),
+          mapping("a replace inside a concurrently deleted range leaves its new text",
+              "abcd", ChangeSet.of(4, 1, 2, "X"), ChangeSet.of(4, 0, 3, ""), false, "[[0, \"X\"], 1]", "Xd"),
+          mapping("a delete of a range holding a concurrent replace deletes around the replace's new text",
+              "abcd", ChangeSet.of(4, 0, 3, ""), ChangeSet.of(4, 1, 2, "X"), false, "[[1], 1, [1], 1]", "Xd"));
     }
 
     private static Arguments mapping(String name, String doc, ChangeSet a, ChangeSet b, boolean before,
@@ -69,34 +81,6 @@ class ChangeSetTest {
       ChangeSet x = ChangeSet.of(2, 1, 1, "X");
       ChangeSet y = ChangeSet.of(2, 1, 1, "Y");
       assertThat(afterBoth("ab", x, y, true)).isEqualTo(afterBoth("ab", y, x, false));
-    }
-
-    @Test
-    @DisplayName("inserts at the very end: before decides the order there too")
-    void insertsAtTheEnd() {
-      ChangeSet e = ChangeSet.of(3, 3, 3, "E");
-      ChangeSet f = ChangeSet.of(3, 3, 3, "F");
-      assertThat(afterBoth("abc", e, f, true)).isEqualTo("abcEF");
-      assertThat(afterBoth("abc", e, f, false)).isEqualTo("abcFE");
-    }
-
-    @Test
-    @DisplayName("an insert at the end moves past an insert at 0, and the other way round")
-    void insertsAtZeroAndAtTheEnd() {
-      ChangeSet end = ChangeSet.of(3, 3, 3, "E");
-      ChangeSet start = ChangeSet.of(3, 0, 0, "S");
-      assertThat(end.map(start, false)).isEqualTo(changes("[4, [0, \"E\"]]"));
-      assertThat(start.map(end, false)).isEqualTo(changes("[[0, \"S\"], 4]"));
-    }
-
-    @Test
-    @DisplayName("a replace inside a concurrently deleted range leaves its new text")
-    void replaceInsideDeletedRange() {
-      ChangeSet replace = ChangeSet.of(4, 1, 2, "X");
-      ChangeSet delete = ChangeSet.of(4, 0, 3, "");
-      assertThat(replace.map(delete, false)).isEqualTo(changes("[[0, \"X\"], 1]"));
-      assertThat(afterBoth("abcd", replace, delete, false)).isEqualTo("Xd");
-      assertThat(afterBoth("abcd", delete, replace, false)).isEqualTo("Xd");
     }
 
     @Test

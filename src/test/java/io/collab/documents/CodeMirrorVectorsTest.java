@@ -40,9 +40,7 @@ class CodeMirrorVectorsTest {
   @TestFactory
   @DisplayName("compose gives CodeMirror's sections and inserted text")
   Stream<DynamicTest> compose() {
-    return each("compose", vector -> {
-      ChangeSet a = changes(vector, "a");
-      ChangeSet b = changes(vector, "b");
+    return eachPair("compose", (vector, a, b) -> {
       ChangeSet composed = a.compose(b);
       assertThat(composed.toJson()).isEqualTo(vector.getJsonArray("result"));
       String doc = vector.getString("doc");
@@ -53,9 +51,7 @@ class CodeMirrorVectorsTest {
   @TestFactory
   @DisplayName("map gives CodeMirror's result with before true and false")
   Stream<DynamicTest> map() {
-    return each("map", vector -> {
-      ChangeSet a = changes(vector, "a");
-      ChangeSet b = changes(vector, "b");
+    return eachPair("map", (vector, a, b) -> {
       assertThat(a.map(b, true).toJson()).isEqualTo(vector.getJsonArray("before"));
       assertThat(a.map(b, false).toJson()).isEqualTo(vector.getJsonArray("after"));
     });
@@ -111,6 +107,15 @@ class CodeMirrorVectorsTest {
     return IntStream.range(0, vectors.size())
         .mapToObj(i -> DynamicTest.dynamicTest(kind + " #" + i + " " + vectors.getJsonObject(i).encode(),
             () -> check.accept(vectors.getJsonObject(i))));
+  }
+
+  /** A check of a vector that combines two change sets, {@code a} and {@code b}. */
+  private interface PairCheck {
+    void accept(JsonObject vector, ChangeSet a, ChangeSet b);
+  }
+
+  private static Stream<DynamicTest> eachPair(String kind, PairCheck check) {
+    return each(kind, vector -> check.accept(vector, changes(vector, "a"), changes(vector, "b")));
   }
 
   private static List<Update> updates(JsonArray json) {
