@@ -38,6 +38,10 @@ class JobsReliabilityTest {
 
   private final List<TestApp> apps = new ArrayList<>();
   private RedisServer ownRedis;
+  /** The instance the test deployed first, and a user of it. */
+  private TestApp app;
+  private Actors actors;
+  private Actor user;
 
   @AfterEach
   void cleanUp() {
@@ -57,10 +61,8 @@ class JobsReliabilityTest {
   @Test
   @DisplayName("a platform failure is retried with backoff, attempts are counted, and the exhausted job lands in the dead-letter stream")
   void platformFailuresRetriedThenDeadLettered() {
-    TestApp app = startAcceptingCobol(jobs -> jobs.put("maxAttempts", 3).put("retryInitialDelayMs", 100)
-        .put("retryMaxDelayMs", 400));
-    Actors actors = new Actors(app);
-    Actor user = actors.register("platform");
+    deploy(acceptingCobol(jobs -> jobs.put("maxAttempts", 3).put("retryInitialDelayMs", 100)
+        .put("retryMaxDelayMs", 400)));
     long submitted = System.nanoTime();
     String id = submit(actors, user, cobol());
     JsonObject job = awaitEnd(actors, user, id, "failed");
@@ -85,10 +87,8 @@ class JobsReliabilityTest {
   @Test
   @DisplayName("when the breaker opens, readiness says so and queued jobs wait; once it closes they run")
   void breakerOpensAndRecovers() {
-    TestApp app = startAcceptingCobol(jobs -> jobs.put("maxAttempts", 1).put("breakerMaxFailures", 1)
-        .put("breakerResetMs", 3000));
-    Actors actors = new Actors(app);
-    Actor user = actors.register("breaker");
+    deploy(acceptingCobol(jobs -> jobs.put("maxAttempts", 1).put("breakerMaxFailures", 1)
+        .put("breakerResetMs", 3000)));
     awaitStatus(actors, user, submit(actors, user, cobol()), Set.of("failed"));
 
     HttpResponse<Buffer> ready = app.get("/health/ready");
@@ -106,18 +106,16 @@ class JobsReliabilityTest {
   @Test
   @DisplayName("a job whose worker dies mid-run is reclaimed after its lease and finishes on another worker, recorded once")
   void deadWorkerJobIsReclaimed() {
-    TestApp first = start(config -> config.getJsonObject("jobs").put("leaseMs", 2000));
-    Actors actors = new Actors(first);
-    Actor user = actors.register("reclaim");
+    deploy(config -> config.getJsonObject("jobs").put("leaseMs", 2000));
     String id = submit(actors, user, new JsonObject()
         .put("code", "import time; time.sleep(1.5); print('done')").put("language", "python"));
     awaitStatus(actors, user, id, Set.of("running"));
-    first.vertx.close().await();  // the worker dies with its instance, its job unacknowledged
+    app.vertx.close().await();  // the worker dies with its instance, its job unacknowledged
 
     TestApp second = start(config -> {
-      config.put("pg", first.config.getJsonObject("pg").copy());
-      config.put("redis", first.config.getJsonObject("redis").copy());
-      config.put("jwt", first.config.getJsonObject("jwt").copy());
+      config.put("pg", app.config.getJsonObject("pg").copy());
+      config.put("redis", app.config.getJsonObject("redis").copy());
+      config.put("jwt", app.config.getJsonObject("jwt").copy());
       config.getJsonObject("jobs").put("leaseMs", 2000);
     });
     Actors again = new Actors(second);
@@ -133,9 +131,7 @@ class JobsReliabilityTest {
   void redisDownAtSubmit() {
     int port = TestServices.freePort();
     ownRedis = TestServices.startRedis(port);
-    TestApp app = start(config -> config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + port));
-    Actors actors = new Actors(app);
-    Actor user = actors.register("outage");
+    deploy(config -> config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + port));
     TestServices.stopQuietly(ownRedis);
 
     HttpResponse<Buffer> refused = actors.post(user, "/api/jobs/submit/",
@@ -150,14 +146,20 @@ class JobsReliabilityTest {
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private TestApp start(Consumer<JsonObject> tweak) {
-    TestApp app = TestApp.start(tweak);
-    apps.add(app);
-    return app;
+    TestApp started = TestApp.start(tweak);
+    apps.add(started);
+    return started;
   }
 
-  /** An instance that also accepts {@link #cobol()} jobs; {@code jobs} changes other jobs settings. */
-  private TestApp startAcceptingCobol(Consumer<JsonObject> jobs) {
-    return start(config -> jobs.accept(config.getJsonObject("jobs").put("languages", "python,cobol")));
+  private void deploy(Consumer<JsonObject> tweak) {
+    app = start(tweak);
+    actors = new Actors(app);
+    user = actors.register("user");
+  }
+
+  /** Settings that also accept {@link #cobol()} jobs; {@code jobs} changes other jobs settings. */
+  private static Consumer<JsonObject> acceptingCobol(Consumer<JsonObject> jobs) {
+    return config -> jobs.accept(config.getJsonObject("jobs").put("languages", "python,cobol"));
   }
 
   /** A job in a language the API can be told to accept but the sandbox has no interpreter for: a platform failure. */
