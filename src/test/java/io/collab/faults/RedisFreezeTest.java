@@ -2,10 +2,11 @@ package io.collab.faults;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.FaultRig;
 import io.collab.support.Jobs;
 import io.collab.support.RedisProcess;
 import io.collab.support.Sockets;
-import io.collab.support.TestApp;
+import io.collab.support.Teams;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.json.JsonObject;
@@ -33,49 +34,40 @@ class RedisFreezeTest {
   /** Scheduling on a loaded 2-core machine, the bus hop and the HTTP round trip. */
   private static final long MARGIN_MS = 1_000;
 
-  private RedisProcess redis;
-  private TestApp app;
-  private Actors actors;
+  private FaultRig<RedisProcess> rig;
   private Actor owner;
   private long workspaceId;
 
   @BeforeAll
   void deploy() {
-    redis = RedisProcess.start();
-    app = TestApp.start(config -> {
-      config.getJsonObject("redis").put("url", redis.url()).put("commandTimeoutMs", COMMAND_TIMEOUT_MS);
-      config.getJsonObject("jobs").put("sandbox", "none");
-    });
-    actors = new Actors(app);
-    owner = actors.register("owner");
-    long projectId = actors.createProject(owner, "Frozen").getLong("id");
-    workspaceId = actors.createWorkspace(owner, projectId, "ws").getLong("id");
+    rig = FaultRig.start(RedisProcess::start, COMMAND_TIMEOUT_MS);
+    owner = rig.actors.register("owner");
+    workspaceId = Teams.workspace(rig.actors, owner);
   }
 
   @AfterEach
   void thaw() {
-    redis.thaw();
+    rig.redis.thaw();
   }
 
   @AfterAll
   void undeploy() {
-    app.stop();
-    redis.close();
+    rig.close();
   }
 
   @Test
   @DisplayName("REST reads answer in time (rate limiting fails open)")
   void readsAnswer() {
-    redis.freeze();
-    HttpResponse<Buffer> response = timed(() -> actors.get(owner, Actors.PROJECTS));
+    rig.redis.freeze();
+    HttpResponse<Buffer> response = timed(() -> rig.actors.get(owner, Actors.PROJECTS));
     assertThat(response.statusCode()).isEqualTo(200);
   }
 
   @Test
   @DisplayName("logins answer in time (rate limiting fails open)")
   void loginsAnswer() {
-    redis.freeze();
-    HttpResponse<Buffer> response = timed(() -> app.post("/api/auth/login/",
+    rig.redis.freeze();
+    HttpResponse<Buffer> response = timed(() -> rig.app.post("/api/auth/login/",
         new JsonObject().put("email", owner.email()).put("password", Actors.PASSWORD)));
     assertThat(response.statusCode()).isEqualTo(200);
   }
@@ -83,42 +75,42 @@ class RedisFreezeTest {
   @Test
   @DisplayName("a job submit answers 503 in time and leaves no job behind")
   void submitsAnswer503() {
-    redis.freeze();
+    rig.redis.freeze();
     long start = System.nanoTime();
-    HttpResponse<Buffer> response = timed(() -> actors.post(owner, "/api/jobs/submit/",
-        new JsonObject().put("language", "python").put("code", "print(1)").put("workspace_id", workspaceId)));
+    HttpResponse<Buffer> response = timed(() -> rig.actors.post(owner, "/api/jobs/submit/", printOne()));
     long tookMs = (System.nanoTime() - start) / 1_000_000;
     // one Redis wait, not two: the rate limiter's timeout already said the queue's Redis is silent
     assertThat(tookMs).as("answered after %d ms", tookMs).isLessThan(COMMAND_TIMEOUT_MS * 8 / 5);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(503);
     assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("service_unavailable");
-    redis.thaw();
-    assertThat(actors.get(owner, "/api/jobs/?workspace_id=" + workspaceId).bodyAsJsonArray()).isEmpty();
+    rig.redis.thaw();
+    assertThat(rig.actors.get(owner, "/api/jobs/?workspace_id=" + workspaceId).bodyAsJsonArray()).isEmpty();
   }
 
   @Test
   @DisplayName("a WebSocket handshake is refused with 503 in time")
   void handshakesAnswer503() {
-    redis.freeze();
-    UpgradeRejectedException refusal = timed(() -> Sockets.refusal(app, Sockets.path(workspaceId, owner.access())));
+    rig.redis.freeze();
+    UpgradeRejectedException refusal = timed(() -> Sockets.refusal(rig.app, Sockets.path(workspaceId, owner.access())));
     assertThat(refusal.getStatus()).isEqualTo(503);
   }
 
   @Test
   @DisplayName("once Redis answers again, sockets, broadcasts, submits and the worker work without a restart")
   void recoversByItself() {
-    redis.freeze();
-    timed(() -> Sockets.refusal(app, Sockets.path(workspaceId, owner.access())));
-    redis.thaw();
-    try (Sockets.Client socket = Sockets.join(app, workspaceId, owner.access())) {
+    rig.redis.freeze();
+    timed(() -> Sockets.refusal(rig.app, Sockets.path(workspaceId, owner.access())));
+    rig.redis.thaw();
+    try (Sockets.Client socket = Sockets.join(rig.app, workspaceId, owner.access())) {
       socket.send("edit", new JsonObject().put("n", 1), "r1");
       socket.await("ack of the edit", Sockets.type("ack").and(m -> "r1".equals(m.getString("ref"))));
     }
-    HttpResponse<Buffer> submit = actors.post(owner, "/api/jobs/submit/",
-        new JsonObject().put("language", "python").put("code", "print(1)").put("workspace_id", workspaceId));
-    assertThat(submit.statusCode()).as(submit.bodyAsString()).isEqualTo(202);
-    JsonObject job = Jobs.awaitStatus(actors, owner, submit.bodyAsJsonObject().getString("job_id"), Jobs.FINAL);
-    assertThat(job.getString("status")).isEqualTo("succeeded");
+    String id = Jobs.submit(rig.actors, owner, printOne());
+    assertThat(Jobs.awaitStatus(rig.actors, owner, id, Jobs.FINAL).getString("status")).isEqualTo("succeeded");
+  }
+
+  private JsonObject printOne() {
+    return new JsonObject().put("language", "python").put("code", "print(1)").put("workspace_id", workspaceId);
   }
 
   private static <T> T timed(Supplier<T> call) {

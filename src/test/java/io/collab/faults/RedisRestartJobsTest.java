@@ -1,12 +1,11 @@
 package io.collab.faults;
 
 import io.collab.config.CollabConfig;
-import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.FaultRig;
 import io.collab.support.Jobs;
 import io.collab.support.Pause;
 import io.collab.support.RedisProcess;
-import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -39,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Jobs across a Redis restarted empty")
 class RedisRestartJobsTest {
 
+  private static final long COMMAND_TIMEOUT_MS = 500;
   private static final int RECONCILE_SECONDS = 2;
   /** Long on purpose: a job that waited for a lease to expire could not finish in time. */
   private static final long LEASE_MS = 60_000;
@@ -47,47 +47,39 @@ class RedisRestartJobsTest {
 
   @TempDir
   Path runs;
-  private RedisProcess redis;
-  private TestApp app;
-  private Actors actors;
+  private FaultRig<RedisProcess> rig;
   private Actor user;
 
   @BeforeAll
   void deploy() {
-    redis = RedisProcess.start();
-    app = TestApp.start(config -> {
-      config.getJsonObject("redis").put("url", redis.url()).put("commandTimeoutMs", 500);
-      config.getJsonObject("jobs").put("sandbox", "none").put("concurrency", 1).put("leaseMs", LEASE_MS)
-          .put("reconcileSeconds", RECONCILE_SECONDS);
-    });
-    actors = new Actors(app);
-    user = actors.register("restart");
+    rig = FaultRig.start(RedisProcess::start, COMMAND_TIMEOUT_MS, config -> config.getJsonObject("jobs").put("concurrency", 1)
+        .put("leaseMs", LEASE_MS).put("reconcileSeconds", RECONCILE_SECONDS));
+    user = rig.actors.register("restart");
   }
 
   @AfterAll
   void undeploy() {
-    app.stop();
-    redis.close();
+    rig.close();
   }
 
   @Test
   @DisplayName("jobs accepted and queued when Redis lost them are queued again within reconcileSeconds and run exactly once")
   void queuedJobsRunOnce() {
     String blocker = submit("blocker", 2.0);
-    Jobs.awaitStatus(actors, user, blocker, Set.of("running"));
+    Jobs.awaitStatus(rig.actors, user, blocker, Set.of("running"));
     List<String> queued = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       queued.add(submit("queued-" + i, 0));
     }
     queued.forEach(id -> assertThat(status(id)).as("the only slot is busy").isEqualTo("queued"));
 
-    redis.restartEmpty();
+    rig.redis.restartEmpty();
     long restarted = System.nanoTime();
     awaitStreamLength(queued.size(), RECONCILE_SECONDS * 1000L + MARGIN_MS);
     long requeuedMs = (System.nanoTime() - restarted) / 1_000_000;
 
     for (String id : concat(blocker, queued)) {
-      JsonObject job = Jobs.awaitStatus(actors, user, id, Jobs.FINAL);
+      JsonObject job = Jobs.awaitStatus(rig.actors, user, id, Jobs.FINAL);
       assertThat(job.getString("status")).as(job.encode()).isEqualTo("succeeded");
       assertThat(job.getInteger("attempts")).as("started once: %s", job.encode()).isEqualTo(1);
     }
@@ -96,7 +88,7 @@ class RedisRestartJobsTest {
         .containsExactlyInAnyOrder("blocker", "queued-0", "queued-1", "queued-2");
     assertThat(requeuedMs).as("queued again after %d ms", requeuedMs)
         .isLessThan(RECONCILE_SECONDS * 1000L + MARGIN_MS);
-    assertThat(app.get("/metrics").bodyAsString())
+    assertThat(rig.app.get("/metrics").bodyAsString())
         .containsPattern("collab_jobs_requeued_total(\\{[^}]*})? 3\\.0");
   }
 
@@ -104,14 +96,14 @@ class RedisRestartJobsTest {
   @DisplayName("a job submitted right after Redis returns finishes within seconds (the reader reconnected)")
   void readerRecovers() {
     String before = submit("before-restart", 0);
-    Jobs.awaitStatus(actors, user, before, Jobs.FINAL);
+    Jobs.awaitStatus(rig.actors, user, before, Jobs.FINAL);
 
-    redis.restartEmpty();
+    rig.redis.restartEmpty();
     long accepted = 0;
     String id = null;
     long deadline = System.nanoTime() + 3_000_000_000L;
     while (id == null && System.nanoTime() < deadline) {  // the API's pooled connections reconnect too
-      HttpResponse<Buffer> response = actors.post(user, "/api/jobs/submit/", program("after-restart", 0));
+      HttpResponse<Buffer> response = rig.actors.post(user, "/api/jobs/submit/", program("after-restart", 0));
       if (response.statusCode() == 202) {
         id = response.bodyAsJsonObject().getString("job_id");
         accepted = System.nanoTime();
@@ -120,7 +112,7 @@ class RedisRestartJobsTest {
       }
     }
     assertThat(id).as("a submit accepted within 3 s of the restart").isNotNull();
-    JsonObject job = Jobs.awaitStatus(actors, user, id, Jobs.FINAL);
+    JsonObject job = Jobs.awaitStatus(rig.actors, user, id, Jobs.FINAL);
     long tookMs = (System.nanoTime() - accepted) / 1_000_000;
     assertThat(job.getString("status")).isEqualTo("succeeded");
     assertThat(tookMs).as("finished %d ms after it was accepted", tookMs).isLessThan(2_000 + MARGIN_MS);
@@ -140,7 +132,7 @@ class RedisRestartJobsTest {
   }
 
   private String submit(String name, double sleepSeconds) {
-    return Jobs.submit(actors, user, program(name, sleepSeconds));
+    return Jobs.submit(rig.actors, user, program(name, sleepSeconds));
   }
 
   private List<String> markers() {
@@ -152,13 +144,13 @@ class RedisRestartJobsTest {
   }
 
   private String status(String id) {
-    return actors.get(user, "/api/jobs/" + id + "/").bodyAsJsonObject().getString("status");
+    return rig.actors.get(user, "/api/jobs/" + id + "/").bodyAsJsonObject().getString("status");
   }
 
   /** Waits until the new Redis's job stream holds {@code entries} entries. */
   private void awaitStreamLength(int entries, long withinMs) {
-    CollabConfig.RedisSettings settings = CollabConfig.from(app.config).redis();
-    Redis client = Redis.createClient(app.vertx, redis.url());
+    CollabConfig.RedisSettings settings = CollabConfig.from(rig.app.config).redis();
+    Redis client = Redis.createClient(rig.app.vertx, rig.redis.url());
     try {
       long deadline = System.nanoTime() + withinMs * 1_000_000;
       long length = 0;

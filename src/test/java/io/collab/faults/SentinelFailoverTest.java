@@ -2,11 +2,12 @@ package io.collab.faults;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.FaultRig;
 import io.collab.support.Jobs;
 import io.collab.support.Pause;
 import io.collab.support.RedisSentinelTopology;
 import io.collab.support.Sockets;
-import io.collab.support.TestApp;
+import io.collab.support.Teams;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -37,45 +38,34 @@ class SentinelFailoverTest {
   /** Sentinels judge the master down after 1 s, then elect and promote: seconds, far less than this. */
   private static final Duration RECOVERY = Duration.ofSeconds(30);
 
-  private RedisSentinelTopology redis;
-  private TestApp app;
-  private Actors actors;
+  private FaultRig<RedisSentinelTopology> rig;
 
   @BeforeAll
   void deploy() {
-    redis = RedisSentinelTopology.start();
-    app = TestApp.start(config -> {
-      config.getJsonObject("redis").put("url", redis.url()).put("commandTimeoutMs", COMMAND_TIMEOUT_MS);
-      config.getJsonObject("jobs").put("sandbox", "none");
-    });
-    actors = new Actors(app);
+    rig = FaultRig.start(RedisSentinelTopology::start, COMMAND_TIMEOUT_MS);
   }
 
   @AfterAll
   void undeploy() {
-    if (app != null) {
-      app.stop();
-    }
-    if (redis != null) {
-      redis.close();
+    if (rig != null) {
+      rig.close();
     }
   }
 
   @Test
   @DisplayName("requests answer fast during it; REST, broadcasts and jobs work again after it, with nothing lost")
   void survivesFailover() {
-    Actor owner = actors.register("owner");
-    long projectId = actors.createProject(owner, "Failover").getLong("id");
-    long workspaceId = actors.createWorkspace(owner, projectId, "ws").getLong("id");
-    try (Sockets.Client sender = Sockets.join(app, workspaceId, owner.access());
-         Sockets.Client receiver = Sockets.join(app, workspaceId, owner.access())) {
+    Actor owner = rig.actors.register("owner");
+    long workspaceId = Teams.workspace(rig.actors, owner);
+    try (Sockets.Client sender = Sockets.join(rig.app, workspaceId, owner.access());
+         Sockets.Client receiver = Sockets.join(rig.app, workspaceId, owner.access())) {
       JsonObject before = broadcast(sender, receiver, "before");
-      String runningJob = Jobs.submit(actors, owner, new JsonObject().put("language", "python")
+      String runningJob = Jobs.submit(rig.actors, owner, new JsonObject().put("language", "python")
           .put("code", "import time\ntime.sleep(2)\nprint('done')").put("workspace_id", workspaceId));
-      Jobs.awaitStatus(actors, owner, runningJob, Set.of("running"));
-      redis.awaitReplicated();
+      Jobs.awaitStatus(rig.actors, owner, runningJob, Set.of("running"));
+      rig.redis.awaitReplicated();
 
-      redis.killMaster();
+      rig.redis.killMaster();
       long killedAt = System.nanoTime();
       long slowestMs = 0;
       long deadline = killedAt + RECOVERY.toNanos();
@@ -83,7 +73,7 @@ class SentinelFailoverTest {
       HttpResponse<Buffer> submitted;
       do {
         long start = System.nanoTime();
-        submitted = actors.post(owner, "/api/jobs/submit/", new JsonObject().put("language", "python")
+        submitted = rig.actors.post(owner, "/api/jobs/submit/", new JsonObject().put("language", "python")
             .put("code", "print(1)").put("workspace_id", workspaceId));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         slowestMs = Math.max(slowestMs, tookMs);
@@ -97,7 +87,7 @@ class SentinelFailoverTest {
       long submitsBackMs = (System.nanoTime() - killedAt) / 1_000_000;
       assertThat(slowestMs).as("slowest request during the failover: %d ms", slowestMs)
           .isLessThan(COMMAND_TIMEOUT_MS + MARGIN_MS);
-      assertThat(actors.post(owner, Actors.PROJECTS, new JsonObject().put("name", "after")).statusCode())
+      assertThat(rig.actors.post(owner, Actors.PROJECTS, new JsonObject().put("name", "after")).statusCode())
           .isEqualTo(201);
 
       JsonObject after = awaitBroadcast(sender, receiver, deadline);
@@ -106,16 +96,16 @@ class SentinelFailoverTest {
       System.out.printf("Sentinel failover: submits accepted again after %d ms, broadcasts after %d ms, "
           + "slowest request %d ms%n", submitsBackMs, (System.nanoTime() - killedAt) / 1_000_000, slowestMs);
       // and so did the history: a socket recovering from before the failover gets the broadcast acknowledged then
-      try (Sockets.Client recovering = Sockets.connect(app,
+      try (Sockets.Client recovering = Sockets.connect(rig.app,
           Sockets.path(workspaceId, owner.access(), before.getLong("seq") - 1))) {
         assertThat(recovering.await("the replay", Sockets.event("edit", "marker", "before")).getLong("seq"))
             .isEqualTo(before.getLong("seq"));
       }
-      assertThat(Jobs.awaitStatus(actors, owner, runningJob, Jobs.FINAL).getString("status"))
+      assertThat(Jobs.awaitStatus(rig.actors, owner, runningJob, Jobs.FINAL).getString("status"))
           .as("the job that ran through the failover").isEqualTo("succeeded");
       // the worker's queue reader found the new master too
       String jobId = submitted.bodyAsJsonObject().getString("job_id");
-      assertThat(Jobs.awaitStatus(actors, owner, jobId, Jobs.FINAL).getString("status")).isEqualTo("succeeded");
+      assertThat(Jobs.awaitStatus(rig.actors, owner, jobId, Jobs.FINAL).getString("status")).isEqualTo("succeeded");
     }
   }
 

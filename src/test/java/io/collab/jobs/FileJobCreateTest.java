@@ -5,8 +5,7 @@ import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
 import io.collab.support.Database;
-import io.collab.support.Teams;
-import io.collab.support.Teams.Team;
+import io.collab.support.JobWorkspace;
 import io.collab.support.TestApp;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -32,13 +31,9 @@ class FileJobCreateTest {
   private Actors actors;
   private Database database;
 
-  private long create(Team team, String path, String content) {
-    return Actors.expect(actors.post(team.owner(), Actors.workspace(team.workspaceId()) + "files/",
-        new JsonObject().put("path", path).put("content", content)), 201).getLong("id");
-  }
-
-  private JsonObject request(Team team, Actor actor, long fileId, long maxBytes) {
-    return new JsonObject().put("user_id", actor.id()).put("workspace_id", team.workspaceId()).put("kind", "run")
+  /** The JOBS_CREATE request that {@code actor} runs {@code fileId} of the workspace, with at most {@code maxBytes}. */
+  private JsonObject request(JobWorkspace workspace, Actor actor, long fileId, long maxBytes) {
+    return new JsonObject().put("user_id", actor.id()).put("workspace_id", workspace.workspaceId()).put("kind", "run")
         .put("timeout_ms", 5000).put("max_attempts", 1).put("max_active", 100).put("file_id", fileId)
         .put("max_bytes", maxBytes).put("languages", new JsonArray().add("python").add("javascript").add("bash"));
   }
@@ -55,13 +50,11 @@ class FileJobCreateTest {
   @Test
   @DisplayName("stores the file to run at its current version and every file of the workspace with its content")
   void copiesTheWorkspace() {
-    Team team = Teams.create(actors);
-    long main = create(team, "main.py", "import helper\n");
-    create(team, "lib/helper.py", "X = 'é'\n");
-    Actors.expect(actors.put(team.owner(), Actors.workspace(team.workspaceId()) + "files/" + main + "/",
-        new JsonObject().put("content", "import helper\nprint(1)\n")), 200);
+    JobWorkspace workspace = JobWorkspace.create(actors, "main.py", "import helper\n", "lib/helper.py", "X = 'é'\n");
+    long main = workspace.file("main.py");
+    workspace.replace("main.py", "import helper\nprint(1)\n");
 
-    Row job = stored(createJob(request(team, team.collaborator(), main, 1000)));
+    Row job = stored(createJob(request(workspace, workspace.team().collaborator(), main, 1000)));
 
     assertThat(job.getString("language")).isEqualTo("python");
     assertThat(job.getLong("file_id")).isEqualTo(main);
@@ -76,37 +69,36 @@ class FileJobCreateTest {
   @Test
   @DisplayName("a workspace whose files exceed max_bytes in all fails 413 payload_too_large; exactly max_bytes fits")
   void tooLarge() {
-    Team team = Teams.create(actors);
-    long main = create(team, "main.py", "12345");
-    create(team, "data.txt", "67890");
+    JobWorkspace workspace = JobWorkspace.create(actors, "main.py", "12345", "data.txt", "67890");
+    long main = workspace.file("main.py");
 
-    assertFailure(fail(request(team, team.owner(), main, 9)), 413, "payload_too_large");
-    assertThat(stored(createJob(request(team, team.owner(), main, 10))).getString("files")).contains("67890");
+    assertFailure(fail(request(workspace, workspace.owner(), main, 9)), 413, "payload_too_large");
+    assertThat(stored(createJob(request(workspace, workspace.owner(), main, 10))).getString("files"))
+        .contains("67890");
   }
 
   @Test
   @DisplayName("a viewer fails 403 forbidden (viewers do not run jobs); an outsider or a file of another workspace 404")
   void permissions() {
-    Team team = Teams.create(actors);
-    Team other = Teams.create(actors);
-    long main = create(team, "main.py", "1");
-    long theirs = create(other, "theirs.py", "2");
+    JobWorkspace workspace = JobWorkspace.create(actors, "main.py", "1");
+    JobWorkspace other = JobWorkspace.create(actors, "theirs.py", "2");
+    long main = workspace.file("main.py");
 
-    assertFailure(fail(request(team, team.viewer(), main, 1000)), 403, "forbidden");
-    assertFailure(fail(request(team, other.owner(), main, 1000)), 404, "not_found");
-    assertFailure(fail(request(team, team.owner(), theirs, 1000)), 404, "not_found");
-    assertFailure(fail(request(team, team.owner(), 987_654_321L, 1000)), 404, "not_found");
+    assertFailure(fail(request(workspace, workspace.team().viewer(), main, 1000)), 403, "forbidden");
+    assertFailure(fail(request(workspace, other.owner(), main, 1000)), 404, "not_found");
+    assertFailure(fail(request(workspace, workspace.owner(), other.file("theirs.py"), 1000)), 404, "not_found");
+    assertFailure(fail(request(workspace, workspace.owner(), 987_654_321L, 1000)), 404, "not_found");
   }
 
   @Test
   @DisplayName("without a language, a file whose extension names none of the enabled ones fails 400 no_language")
   void noLanguage() {
-    Team team = Teams.create(actors);
-    long readme = create(team, "README.md", "# hi\n");
-    long script = create(team, "run.sh", "echo hi\n");
+    JobWorkspace workspace = JobWorkspace.create(actors, "README.md", "# hi\n", "run.sh", "echo hi\n");
 
-    assertFailure(fail(request(team, team.owner(), readme, 1000)), 400, Bus.NO_LANGUAGE);
-    JsonObject onlyPython = request(team, team.owner(), script, 1000).put("languages", new JsonArray().add("python"));
+    assertFailure(fail(request(workspace, workspace.owner(), workspace.file("README.md"), 1000)), 400,
+        Bus.NO_LANGUAGE);
+    JsonObject onlyPython = request(workspace, workspace.owner(), workspace.file("run.sh"), 1000)
+        .put("languages", new JsonArray().add("python"));
     assertFailure(fail(onlyPython), 400, Bus.NO_LANGUAGE);
     assertThat(stored(createJob(onlyPython.copy().put("language", "python"))).getString("language"))
         .isEqualTo("python");

@@ -4,6 +4,7 @@ import io.collab.common.Bus;
 import io.collab.config.CollabConfig;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.CollabTest;
 import io.collab.support.Pause;
 import io.collab.support.TestApp;
 import io.vertx.core.Future;
@@ -13,11 +14,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 
@@ -29,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * however it comes (a redelivered, reclaimed or re-enqueued entry), and a holder whose lease passed to another can
  * neither renew nor record. No worker runs here: the test plays the workers over the bus.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@CollabTest(settings = "roles=api,realtime,persistence")
 @DisplayName("Job leases")
 class JobLeaseTest {
 
@@ -38,18 +36,6 @@ class JobLeaseTest {
   private TestApp app;
   private Actors actors;
   private Actor user;
-
-  @BeforeAll
-  void deploy() {
-    app = TestApp.start(config -> config.put("roles", "api,realtime,persistence"));
-    actors = new Actors(app);
-    user = actors.register("leases");
-  }
-
-  @AfterAll
-  void undeploy() {
-    app.stop();
-  }
 
   @Test
   @DisplayName("two starts of one job at the same moment: exactly one proceeds, the other is told the job is held")

@@ -48,15 +48,13 @@ class JobsApiTest {
   @DisplayName("the seed's submit call answers 202 with the seed's body, and the job prints Hello World")
   void helloWorld() {
     Actor user = actors.register("hello");
-    HttpResponse<Buffer> submitted = actors.post(user, "/api/jobs/submit/",
-        new JsonObject().put("code", "print('Hello World')").put("language", "python"));
+    HttpResponse<Buffer> submitted = actors.post(user, "/api/jobs/submit/", python("print('Hello World')"));
     assertThat(submitted.statusCode()).isEqualTo(202);
     JsonObject body = submitted.bodyAsJsonObject();
     assertThat(body.getString("message")).isEqualTo("Job queued");
     assertThat(body.getString("status_url")).isEqualTo("/api/jobs/" + body.getString("job_id") + "/");
 
-    JsonObject job = awaitFinal(user, body.getString("job_id"));
-    assertThat(job.getString("status")).isEqualTo("succeeded");
+    JsonObject job = awaitEnd(user, body.getString("job_id"), "succeeded");
     assertThat(job.getString("stdout")).isEqualTo("Hello World\n");
     assertThat(job.getInteger("exit_code")).isZero();
     assertThat(job.getInteger("attempts")).isEqualTo(1);
@@ -71,8 +69,7 @@ class JobsApiTest {
     HttpResponse<Buffer> queued = actors.post(user, "/api/jobs/test-celery/", new JsonObject());
     assertThat(queued.statusCode()).isEqualTo(200);
     assertThat(queued.bodyAsJsonObject().getString("status")).isEqualTo("task queued");
-    JsonObject job = awaitFinal(user, queued.bodyAsJsonObject().getString("job_id"));
-    assertThat(job.getString("status")).isEqualTo("succeeded");
+    JsonObject job = awaitEnd(user, queued.bodyAsJsonObject().getString("job_id"), "succeeded");
     assertThat(job.getString("stdout")).startsWith("pong");
   }
 
@@ -80,11 +77,9 @@ class JobsApiTest {
   @DisplayName("an infinite loop ends failed with a timeout error within its limit")
   void infiniteLoop() {
     Actor user = actors.register("loop");
-    String id = submit(user, new JsonObject().put("code", "while True: pass").put("language", "python")
-        .put("timeout_ms", 1000));
+    String id = submit(user, python("while True: pass").put("timeout_ms", 1000));
     long started = System.nanoTime();
-    JsonObject job = awaitFinal(user, id);
-    assertThat(job.getString("status")).isEqualTo("failed");
+    JsonObject job = awaitEnd(user, id, "failed");
     assertThat(job.getString("error")).isEqualTo("timeout");
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(8));
   }
@@ -93,9 +88,8 @@ class JobsApiTest {
   @DisplayName("a program that exits non-zero has a result: failed, its exit code, never retried")
   void nonZeroExit() {
     Actor user = actors.register("exit");
-    String id = submit(user, new JsonObject().put("code", "echo oops >&2; exit 3").put("language", "bash"));
-    JsonObject job = awaitFinal(user, id);
-    assertThat(job.getString("status")).isEqualTo("failed");
+    String id = submit(user, bash("echo oops >&2; exit 3"));
+    JsonObject job = awaitEnd(user, id, "failed");
     assertThat(job.getInteger("exit_code")).isEqualTo(3);
     assertThat(job.getString("stderr")).isEqualTo("oops\n");
     assertThat(job.getInteger("attempts")).isEqualTo(1);
@@ -105,14 +99,12 @@ class JobsApiTest {
   @DisplayName("a running job can be cancelled: its process is killed and it ends cancelled")
   void cancelRunning() {
     Actor user = actors.register("cancel");
-    String id = submit(user, new JsonObject().put("code", "import time\nwhile True: time.sleep(0.1)")
-        .put("language", "python").put("timeout_ms", 20000));
+    String id = submit(user, python("import time\nwhile True: time.sleep(0.1)").put("timeout_ms", 20000));
     awaitStatus(user, id, Set.of("running"));
     HttpResponse<Buffer> cancelled = actors.post(user, "/api/jobs/" + id + "/cancel/", new JsonObject());
     assertThat(cancelled.statusCode()).isEqualTo(202);
     long asked = System.nanoTime();
-    JsonObject job = awaitFinal(user, id);
-    assertThat(job.getString("status")).isEqualTo("cancelled");
+    JsonObject job = awaitEnd(user, id, "cancelled");
     assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(5));
   }
 
@@ -120,7 +112,7 @@ class JobsApiTest {
   @DisplayName("the same Idempotency-Key returns the same job")
   void idempotencyKey() {
     Actor user = actors.register("idem");
-    JsonObject body = new JsonObject().put("code", "print(1)").put("language", "python");
+    JsonObject body = python("print(1)");
     String first = actors.request(user, HttpMethod.POST, "/api/jobs/submit/").putHeader("Idempotency-Key", "k-1")
         .sendJsonObject(body).await().bodyAsJsonObject().getString("job_id");
     String again = actors.request(user, HttpMethod.POST, "/api/jobs/submit/").putHeader("Idempotency-Key", "k-1")
@@ -132,7 +124,7 @@ class JobsApiTest {
   @DisplayName("more queued plus running jobs than jobs.maxActivePerUser is a 429")
   void quota() {
     Actor user = actors.register("quota");
-    JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(3)").put("language", "python");
+    JsonObject sleeper = python("import time; time.sleep(3)");
     for (int i = 0; i < 4; i++) {
       assertThat(actors.post(user, "/api/jobs/submit/", sleeper).statusCode()).isEqualTo(202);
     }
@@ -145,7 +137,7 @@ class JobsApiTest {
   @DisplayName("twelve submits at once against a quota of four: exactly four are queued, eight get 429")
   void quotaUnderConcurrency() {
     Actor user = actors.register("quota-race");
-    JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(3)").put("language", "python");
+    JsonObject sleeper = python("import time; time.sleep(3)");
     Map<Integer, Long> byStatus = submitAtOnce(user, 12, sleeper, null).stream()
         .collect(Collectors.groupingBy(HttpResponse::statusCode, Collectors.counting()));
     assertThat(byStatus).containsExactlyInAnyOrderEntriesOf(Map.of(202, 4L, 429, 8L));
@@ -155,7 +147,7 @@ class JobsApiTest {
   @DisplayName("eight submits at once with one Idempotency-Key: one job, the same id in every answer")
   void idempotencyKeyUnderConcurrency() {
     Actor user = actors.register("idem-race");
-    JsonObject body = new JsonObject().put("code", "print(1)").put("language", "python");
+    JsonObject body = python("print(1)");
     Set<String> ids = submitAtOnce(user, 8, body, "race").stream().map(response -> {
       assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(202);
       return response.bodyAsJsonObject().getString("job_id");
@@ -170,10 +162,9 @@ class JobsApiTest {
     Actor user = actors.register("invalid");
     assertField(actors.post(user, "/api/jobs/submit/", new JsonObject().put("code", "x").put("language", "cobol")),
         "language");
-    assertField(actors.post(user, "/api/jobs/submit/", new JsonObject().put("code", "#".repeat(65537))
-        .put("language", "python")), "code");
-    assertField(actors.post(user, "/api/jobs/submit/", new JsonObject().put("code", "print(1)")
-        .put("language", "python").put("timeout_ms", 10_000_000)), "timeout_ms");
+    assertField(actors.post(user, "/api/jobs/submit/", python("#".repeat(65537))), "code");
+    assertField(actors.post(user, "/api/jobs/submit/", python("print(1)").put("timeout_ms", 10_000_000)),
+        "timeout_ms");
   }
 
   @Test
@@ -181,7 +172,7 @@ class JobsApiTest {
   void othersJobsAreHidden() {
     Actor owner = actors.register("mine");
     Actor stranger = actors.register("stranger");
-    String id = submit(owner, new JsonObject().put("code", "print(1)").put("language", "python"));
+    String id = submit(owner, python("print(1)"));
     HttpResponse<Buffer> hidden = actors.get(stranger, "/api/jobs/" + id + "/");
     HttpResponse<Buffer> missing = actors.get(stranger, "/api/jobs/00000000-0000-0000-0000-000000000000/");
     assertThat(hidden.statusCode()).isEqualTo(404);
@@ -192,10 +183,10 @@ class JobsApiTest {
   @DisplayName("a queued job can be cancelled before it runs, and never runs")
   void cancelQueued() {
     Actor user = actors.register("queued");
-    JsonObject sleeper = new JsonObject().put("code", "import time; time.sleep(2)").put("language", "python");
+    JsonObject sleeper = python("import time; time.sleep(2)");
     submit(user, sleeper);
     submit(user, sleeper);  // the worker runs two at a time: the third waits in the queue
-    String waiting = submit(user, new JsonObject().put("code", "print('never')").put("language", "python"));
+    String waiting = submit(user, python("print('never')"));
     HttpResponse<Buffer> cancelled = actors.post(user, "/api/jobs/" + waiting + "/cancel/", new JsonObject());
     assertThat(cancelled.statusCode()).isEqualTo(202);
     assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
@@ -212,20 +203,13 @@ class JobsApiTest {
   void hostileCode() {
     Actor user = actors.register("hostile");
     long started = System.nanoTime();
-    JsonObject bomb = awaitFinal(user, submit(user, new JsonObject().put("language", "python")
-        .put("code", "import os\nwhile True: os.fork()").put("timeout_ms", 3000)));
-    assertThat(bomb.getString("status")).isEqualTo("failed");
+    awaitEnd(user, submit(user, python("import os\nwhile True: os.fork()").put("timeout_ms", 3000)), "failed");
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
-    JsonObject hog = awaitFinal(user, submit(user, new JsonObject().put("language", "python")
-        .put("code", "x = []\nwhile True: x.append('a' * 10**6)")));
-    assertThat(hog.getString("status")).isEqualTo("failed");
-    JsonObject network = awaitFinal(user, submit(user, new JsonObject().put("language", "python")
-        .put("code", "import socket\nsocket.create_connection(('127.0.0.1', 5432), timeout=2)\nprint('connected')")));
-    assertThat(network.getString("status")).isEqualTo("failed");
-    assertThat(network.getString("stdout")).doesNotContain("connected");
-    JsonObject after = awaitFinal(user, submit(user, new JsonObject().put("code", "print('still here')")
-        .put("language", "python")));
-    assertThat(after.getString("status")).isEqualTo("succeeded");
+    awaitEnd(user, submit(user, python("x = []\nwhile True: x.append('a' * 10**6)")), "failed");
+    String network = submit(user,
+        python("import socket\nsocket.create_connection(('127.0.0.1', 5432), timeout=2)\nprint('connected')"));
+    assertThat(awaitEnd(user, network, "failed").getString("stdout")).doesNotContain("connected");
+    JsonObject after = awaitEnd(user, submit(user, python("print('still here')")), "succeeded");
     assertThat(after.getString("stdout")).isEqualTo("still here\n");
   }
 
@@ -250,8 +234,7 @@ class JobsApiTest {
       JsonObject before = strangers.get(user, "/api/jobs/health/").bodyAsJsonObject();
       assertThat(before).isEqualTo(new JsonObject().put("workers_alive", 0).put("pending", 0).put("queued", 0)
           .put("oldest_pending_age_ms", 0));
-      assertThat(strangers.post(user, "/api/jobs/submit/", new JsonObject().put("code", "print(1)")
-          .put("language", "python")).statusCode()).isEqualTo(202);
+      assertThat(strangers.post(user, "/api/jobs/submit/", python("print(1)")).statusCode()).isEqualTo(202);
       HttpResponse<Buffer> after = strangers.get(user, "/api/jobs/health/");
       assertThat(after.statusCode()).isEqualTo(200);
       assertThat(after.bodyAsJsonObject().getLong("queued")).isEqualTo(1L);
@@ -264,8 +247,8 @@ class JobsApiTest {
   @DisplayName("GET /metrics counts finished jobs by status and reason, and times sandbox runs")
   void metrics() {
     Actor user = actors.register("metrics");
-    awaitFinal(user, submit(user, new JsonObject().put("code", "print(1)").put("language", "python")));
-    awaitFinal(user, submit(user, new JsonObject().put("code", "exit 3").put("language", "bash")));
+    awaitFinal(user, submit(user, python("print(1)")));
+    awaitFinal(user, submit(user, bash("exit 3")));
 
     String text = app.get("/metrics").bodyAsString();
     assertThat(metric(text, "collab_jobs_finished_total", "reason=\"none\"", "status=\"succeeded\"")).isPositive();
@@ -287,7 +270,7 @@ class JobsApiTest {
   @DisplayName("GET /api/jobs/ lists the caller's jobs, filtered by status")
   void listing() {
     Actor user = actors.register("lister");
-    String id = submit(user, new JsonObject().put("code", "print(1)").put("language", "python"));
+    String id = submit(user, python("print(1)"));
     awaitFinal(user, id);
     HttpResponse<Buffer> all = actors.get(user, "/api/jobs/");
     assertThat(all.statusCode()).isEqualTo(200);
@@ -313,12 +296,24 @@ class JobsApiTest {
     return submits.stream().map(Future::result).toList();
   }
 
+  private static JsonObject python(String code) {
+    return new JsonObject().put("language", "python").put("code", code);
+  }
+
+  private static JsonObject bash(String code) {
+    return new JsonObject().put("language", "bash").put("code", code);
+  }
+
   private String submit(Actor user, JsonObject body) {
     return Jobs.submit(actors, user, body);
   }
 
   private JsonObject awaitFinal(Actor user, String id) {
     return awaitStatus(user, id, Jobs.FINAL);
+  }
+
+  private JsonObject awaitEnd(Actor user, String id, String status) {
+    return Jobs.awaitEnd(actors, user, id, status);
   }
 
   private JsonObject awaitStatus(Actor user, String id, Set<String> wanted) {

@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 
+import static io.collab.support.Jobs.awaitEnd;
 import static io.collab.support.Jobs.awaitStatus;
 import static io.collab.support.Jobs.submit;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,6 +38,10 @@ class JobsReliabilityTest {
 
   private final List<TestApp> apps = new ArrayList<>();
   private RedisServer ownRedis;
+  /** The instance the test deployed first, and a user of it. */
+  private TestApp app;
+  private Actors actors;
+  private Actor user;
 
   @AfterEach
   void cleanUp() {
@@ -56,15 +61,11 @@ class JobsReliabilityTest {
   @Test
   @DisplayName("a platform failure is retried with backoff, attempts are counted, and the exhausted job lands in the dead-letter stream")
   void platformFailuresRetriedThenDeadLettered() {
-    // "cobol" is accepted by the API but has no interpreter in the sandbox: every attempt is a platform failure
-    TestApp app = start(config -> config.getJsonObject("jobs").put("languages", "python,cobol")
-        .put("maxAttempts", 3).put("retryInitialDelayMs", 100).put("retryMaxDelayMs", 400));
-    Actors actors = new Actors(app);
-    Actor user = actors.register("platform");
+    deploy(acceptingCobol(jobs -> jobs.put("maxAttempts", 3).put("retryInitialDelayMs", 100)
+        .put("retryMaxDelayMs", 400)));
     long submitted = System.nanoTime();
-    String id = submit(actors, user, new JsonObject().put("code", "DISPLAY 'HI'.").put("language", "cobol"));
-    JsonObject job = awaitStatus(actors, user, id, Set.of("succeeded", "failed", "cancelled"));
-    assertThat(job.getString("status")).isEqualTo("failed");
+    String id = submit(actors, user, cobol());
+    JsonObject job = awaitEnd(actors, user, id, "failed");
     assertThat(job.getInteger("attempts")).isEqualTo(3);
     assertThat(job.getString("error")).startsWith("platform failure");
     assertThat(Duration.ofNanos(System.nanoTime() - submitted)).as("backoff between attempts")
@@ -86,12 +87,9 @@ class JobsReliabilityTest {
   @Test
   @DisplayName("when the breaker opens, readiness says so and queued jobs wait; once it closes they run")
   void breakerOpensAndRecovers() {
-    TestApp app = start(config -> config.getJsonObject("jobs").put("languages", "python,cobol")
-        .put("maxAttempts", 1).put("breakerMaxFailures", 1).put("breakerResetMs", 3000));
-    Actors actors = new Actors(app);
-    Actor user = actors.register("breaker");
-    String broken = submit(actors, user, new JsonObject().put("code", "x").put("language", "cobol"));
-    awaitStatus(actors, user, broken, Set.of("failed"));
+    deploy(acceptingCobol(jobs -> jobs.put("maxAttempts", 1).put("breakerMaxFailures", 1)
+        .put("breakerResetMs", 3000)));
+    awaitStatus(actors, user, submit(actors, user, cobol()), Set.of("failed"));
 
     HttpResponse<Buffer> ready = app.get("/health/ready");
     assertThat(ready.statusCode()).isEqualTo(503);
@@ -100,8 +98,7 @@ class JobsReliabilityTest {
 
     String waiting = submit(actors, user, new JsonObject().put("code", "print('after')").put("language", "python"));
     assertThat(actors.get(user, "/api/jobs/" + waiting + "/").bodyAsJsonObject().getString("status")).isEqualTo("queued");
-    JsonObject job = awaitStatus(actors, user, waiting, Set.of("succeeded", "failed"));
-    assertThat(job.getString("status")).isEqualTo("succeeded");
+    JsonObject job = awaitEnd(actors, user, waiting, "succeeded");
     assertThat(job.getString("stdout")).isEqualTo("after\n");
     assertThat(app.get("/health/ready").statusCode()).isEqualTo(200);
   }
@@ -109,23 +106,20 @@ class JobsReliabilityTest {
   @Test
   @DisplayName("a job whose worker dies mid-run is reclaimed after its lease and finishes on another worker, recorded once")
   void deadWorkerJobIsReclaimed() {
-    TestApp first = start(config -> config.getJsonObject("jobs").put("leaseMs", 2000));
-    Actors actors = new Actors(first);
-    Actor user = actors.register("reclaim");
+    deploy(config -> config.getJsonObject("jobs").put("leaseMs", 2000));
     String id = submit(actors, user, new JsonObject()
         .put("code", "import time; time.sleep(1.5); print('done')").put("language", "python"));
     awaitStatus(actors, user, id, Set.of("running"));
-    first.vertx.close().await();  // the worker dies with its instance, its job unacknowledged
+    app.vertx.close().await();  // the worker dies with its instance, its job unacknowledged
 
     TestApp second = start(config -> {
-      config.put("pg", first.config.getJsonObject("pg").copy());
-      config.put("redis", first.config.getJsonObject("redis").copy());
-      config.put("jwt", first.config.getJsonObject("jwt").copy());
+      config.put("pg", app.config.getJsonObject("pg").copy());
+      config.put("redis", app.config.getJsonObject("redis").copy());
+      config.put("jwt", app.config.getJsonObject("jwt").copy());
       config.getJsonObject("jobs").put("leaseMs", 2000);
     });
     Actors again = new Actors(second);
-    JsonObject job = awaitStatus(again, user, id, Set.of("succeeded", "failed"));
-    assertThat(job.getString("status")).isEqualTo("succeeded");
+    JsonObject job = awaitEnd(again, user, id, "succeeded");
     assertThat(job.getString("stdout")).isEqualTo("done\n");
     assertThat(job.getInteger("attempts")).isEqualTo(2);
     Response pending = redis(second, Request.cmd(Command.XPENDING).arg(queue(second).stream()).arg(JobQueue.GROUP));
@@ -137,9 +131,7 @@ class JobsReliabilityTest {
   void redisDownAtSubmit() {
     int port = TestServices.freePort();
     ownRedis = TestServices.startRedis(port);
-    TestApp app = start(config -> config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + port));
-    Actors actors = new Actors(app);
-    Actor user = actors.register("outage");
+    deploy(config -> config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + port));
     TestServices.stopQuietly(ownRedis);
 
     HttpResponse<Buffer> refused = actors.post(user, "/api/jobs/submit/",
@@ -154,9 +146,25 @@ class JobsReliabilityTest {
   // ---- helpers --------------------------------------------------------------------------------------------------
 
   private TestApp start(Consumer<JsonObject> tweak) {
-    TestApp app = TestApp.start(tweak);
-    apps.add(app);
-    return app;
+    TestApp started = TestApp.start(tweak);
+    apps.add(started);
+    return started;
+  }
+
+  private void deploy(Consumer<JsonObject> tweak) {
+    app = start(tweak);
+    actors = new Actors(app);
+    user = actors.register("user");
+  }
+
+  /** Settings that also accept {@link #cobol()} jobs; {@code jobs} changes other jobs settings. */
+  private static Consumer<JsonObject> acceptingCobol(Consumer<JsonObject> jobs) {
+    return config -> jobs.accept(config.getJsonObject("jobs").put("languages", "python,cobol"));
+  }
+
+  /** A job in a language the API can be told to accept but the sandbox has no interpreter for: a platform failure. */
+  private static JsonObject cobol() {
+    return new JsonObject().put("code", "DISPLAY 'HI'.").put("language", "cobol");
   }
 
   /** The queue's key names as the app's settings make them (the client is not used). */

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
@@ -60,7 +62,17 @@ class SandboxTest {
   }
 
   private static SandboxResult run(String language, String code) {
-    return run(language, code, null, LIMITS);
+    return run(language, code, LIMITS);
+  }
+
+  private static SandboxResult run(String language, String code, SandboxLimits limits) {
+    return run(language, code, null, limits);
+  }
+
+  /** The default limits but for the wall time. */
+  private static SandboxLimits withWallTime(long ms) {
+    return new SandboxLimits(ms, LIMITS.cpuSeconds(), LIMITS.memoryBytes(), LIMITS.maxProcesses(),
+        LIMITS.maxOutputBytes());
   }
 
   private static SandboxResult run(String language, String code, String stdin, SandboxLimits limits) {
@@ -117,6 +129,13 @@ class SandboxTest {
     return true;
   }
 
+  /** Runs {@code code} with the default limits; fails the test unless it ran cleanly. Returns what it printed. */
+  private static String cleanOutput(String language, String code) {
+    SandboxResult result = run(language, code);
+    assertClean(result);
+    return result.stdout();
+  }
+
   private static void assertClean(SandboxResult result) {
     assertThat(result.error()).as("platform error").isNull();
     assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
@@ -127,31 +146,19 @@ class SandboxTest {
   @DisplayName("runs each language")
   class Languages {
 
-    @Test
-    @DisplayName("python prints Hello World")
-    void python() {
-      SandboxResult result = run("python", "print('Hello World')");
+    @ParameterizedTest(name = "{0} runs")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+        python     | print('Hello World') | Hello World
+        javascript | console.log(1+1)     | 2
+        bash       | echo $((6*7))        | 42
+        """)
+    void language(String language, String code, String printed) {
+      SandboxResult result = run(language, code);
       assertClean(result);
-      assertThat(result.stdout()).isEqualTo("Hello World\n");
+      assertThat(result.stdout()).isEqualTo(printed + "\n");
       assertThat(result.stderr()).isEmpty();
       assertThat(result.truncated()).isFalse();
       assertThat(result.durationMs()).isBetween(0L, 5_000L);
-    }
-
-    @Test
-    @DisplayName("javascript runs on node")
-    void javascript() {
-      SandboxResult result = run("javascript", "console.log(1+1)");
-      assertClean(result);
-      assertThat(result.stdout()).isEqualTo("2\n");
-    }
-
-    @Test
-    @DisplayName("bash runs scripts")
-    void bash() {
-      SandboxResult result = run("bash", "echo $((6*7))");
-      assertClean(result);
-      assertThat(result.stdout()).isEqualTo("42\n");
     }
 
     @Test
@@ -201,7 +208,7 @@ class SandboxTest {
     void wallTime() {
       SandboxLimits limits = new SandboxLimits(1_500, 30, 256L << 20, 64, 65536);
       long start = System.nanoTime();
-      SandboxResult result = run("python", "print('before', flush=True)\nwhile True: pass", null, limits);
+      SandboxResult result = run("python", "print('before', flush=True)\nwhile True: pass", limits);
       long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
       assertThat(result.error()).isNull();
       assertThat(result.timedOut()).isTrue();
@@ -214,8 +221,7 @@ class SandboxTest {
     @Test
     @DisplayName("a program that sleeps forever is killed at the wall time too")
     void wallTimeSleeping() {
-      SandboxLimits limits = new SandboxLimits(1_000, 5, 256L << 20, 64, 65536);
-      SandboxResult result = run("bash", "sleep 60.123 & sleep 60.123", null, limits);
+      SandboxResult result = run("bash", "sleep 60.123 & sleep 60.123", withWallTime(1_000));
       assertThat(result.timedOut()).isTrue();
       assertThat(result.durationMs()).isLessThan(2_000L);
       assertThat(leftovers()).isEmpty();
@@ -225,7 +231,7 @@ class SandboxTest {
     @DisplayName("CPU time is limited per process")
     void cpuTime() {
       SandboxLimits limits = new SandboxLimits(10_000, 1, 256L << 20, 64, 65536);
-      SandboxResult result = run("python", "while True: pass", null, limits);
+      SandboxResult result = run("python", "while True: pass", limits);
       assertThat(result.error()).isNull();
       assertThat(result.timedOut()).isTrue();
       assertThat(result.exitCode()).as("SIGXCPU").isEqualTo(128 + 24);
@@ -246,27 +252,28 @@ class SandboxTest {
       // the bomb forks in the background while the script itself stays busy (builtins only) for two seconds
       String code = ":(){ :|:& };:\nSECONDS=0; while ((SECONDS < 2)); do true; done; echo survived";
       Future<SandboxResult> running = sandbox.run(vertx, "bash", code, null,
-          new SandboxLimits(4_000, 5, 256L << 20, 64, 65536));
+          withWallTime(4_000));
       Pause.sleep(1_000);
       long bombs = ProcessHandle.allProcesses()
           .filter(p -> p.info().commandLine().orElse("").contains("/tmp/main.sh") && ours(p))
           .filter(p -> !BEFORE.contains(p.pid() + " " + p.info().commandLine().orElse(""))).count();
       SandboxResult bomb = await(running);
       assertThat(bombs).as("processes of the bomb seen from the host").isBetween(2L, 64L);
-      assertThat(bomb.error()).isNull();
       assertThat(bomb.stdout()).isEqualTo("survived\n");
-      assertThat(bomb.durationMs()).isLessThan(4_500L);
-      assertThat(leftovers()).isEmpty();
-      assertClean(run("python", "print('still fine')"));
+      assertContained(bomb);
     }
 
     @Test
     @DisplayName("a python fork bomb is contained and the next job still runs")
     void pythonForkBomb() {
-      SandboxLimits limits = new SandboxLimits(3_000, 5, 256L << 20, 64, 65536);
-      SandboxResult bomb = run("python", "import os\nwhile True: os.fork()", null, limits);
-      assertThat(bomb.error()).isNull();
+      SandboxResult bomb = run("python", "import os\nwhile True: os.fork()", withWallTime(3_000));
       assertThat(bomb.succeeded()).isFalse();
+      assertContained(bomb);
+    }
+
+    /** A fork bomb's run ended within its wall time, left no process behind, and the next run is clean. */
+    private static void assertContained(SandboxResult bomb) {
+      assertThat(bomb.error()).isNull();
       assertThat(bomb.durationMs()).isLessThan(4_500L);
       assertThat(leftovers()).isEmpty();
       assertClean(run("bash", "echo ok"));
@@ -277,7 +284,7 @@ class SandboxTest {
     void processCount() {
       String code = "import os, time\nkids = 0\ntry:\n    for i in range(100):\n        if os.fork() == 0:\n"
           + "            time.sleep(5); os._exit(0)\n        kids += 1\nexcept OSError as e:\n    pass\nprint(kids)";
-      SandboxResult result = run("python", code, null, new SandboxLimits(3_000, 5, 256L << 20, 10, 65536));
+      SandboxResult result = run("python", code, new SandboxLimits(3_000, 5, 256L << 20, 10, 65536));
       assertThat(result.error()).isNull();
       assertThat(result.stdout().strip()).as("children forked under a limit of 10 (bwrap's init and python count)")
           .isEqualTo("8");
@@ -304,14 +311,11 @@ class SandboxTest {
     @DisplayName("a python memory hog fails with out of memory and the JVM is fine")
     void pythonMemoryHog() {
       SandboxResult big = run("python", "x = 'a' * 10**9");
-      assertThat(big.error()).isNull();
-      assertThat(big.exitCode()).isNotZero();
-      assertThat(big.outOfMemory()).isTrue();
+      assertOutOfMemory(big);
       assertThat(big.stderr()).contains("MemoryError");
 
       SandboxResult growing = run("python", "x = []\nwhile True: x.append(' ' * 1000000)");
-      assertThat(growing.exitCode()).isNotZero();
-      assertThat(growing.outOfMemory()).isTrue();
+      assertOutOfMemory(growing);
       assertThat(growing.timedOut()).isFalse();
       assertClean(run("python", "print(len('a' * 10**7))"));
     }
@@ -319,13 +323,17 @@ class SandboxTest {
     @Test
     @DisplayName("a javascript memory hog fails with out of memory")
     void javascriptMemoryHog() {
-      SandboxResult heap = run("javascript", "const a = []; while (true) a.push(new Array(1e6).fill(1.5));");
-      assertThat(heap.error()).isNull();
-      assertThat(heap.exitCode()).isNotZero();
-      assertThat(heap.outOfMemory()).as("stderr: %s", heap.stderr()).isTrue();
+      assertOutOfMemory(run("javascript", "const a = []; while (true) a.push(new Array(1e6).fill(1.5));"));
 
       SandboxResult buffer = run("javascript", "const b = Buffer.alloc(1024 * 1024 * 1024); console.log(b.length)");
       assertThat(buffer.exitCode()).as("a 1 GiB buffer does not fit; stderr: %s", buffer.stderr()).isNotZero();
+    }
+
+    /** The program failed for want of memory, as its own failure, not the platform's. */
+    private static void assertOutOfMemory(SandboxResult result) {
+      assertThat(result.error()).isNull();
+      assertThat(result.exitCode()).isNotZero();
+      assertThat(result.outOfMemory()).as("stderr: %s", result.stderr()).isTrue();
     }
 
     @Test
@@ -333,7 +341,7 @@ class SandboxTest {
     void outputCap() {
       SandboxLimits limits = new SandboxLimits(5_000, 5, 256L << 20, 64, 1000);
       SandboxResult result = run("python", "import sys\nprint('x' * 5000000)\nprint('y' * 3000, file=sys.stderr)",
-          null, limits);
+          limits);
       assertThat(result.error()).isNull();
       assertThat(result.exitCode()).isZero();
       assertThat(result.truncated()).isTrue();
@@ -344,8 +352,7 @@ class SandboxTest {
     @Test
     @DisplayName("endless output stops at the wall time, truncated")
     void endlessOutput() {
-      SandboxLimits limits = new SandboxLimits(1_000, 5, 256L << 20, 64, 65536);
-      SandboxResult result = run("bash", "yes", null, limits);
+      SandboxResult result = run("bash", "yes", withWallTime(1_000));
       assertThat(result.timedOut()).isTrue();
       assertThat(result.truncated()).isTrue();
       assertThat(result.stdout()).hasSize(65536);
@@ -357,7 +364,7 @@ class SandboxTest {
     void cancel() throws Exception {
       Future<SandboxResult> running = sandbox.run(vertx, "job-42", "python",
           "import subprocess, time\nsubprocess.Popen(['sleep', '30.123'])\nprint('started', flush=True)\ntime.sleep(30)",
-          null, new SandboxLimits(14_000, 5, 256L << 20, 64, 65536));
+          null, withWallTime(14_000));
       Pause.sleep(700);
       long start = System.nanoTime();
       assertThat(sandbox.cancel("job-42")).isTrue();
@@ -376,7 +383,7 @@ class SandboxTest {
     void close() throws Exception {
       Sandbox closing = new Sandbox(Sandbox.Mode.BWRAP);
       Future<SandboxResult> running = closing.run(vertx, "bash", "echo started; sleep 30.123", null,
-          new SandboxLimits(14_000, 5, 256L << 20, 64, 65536));
+          withWallTime(14_000));
       Pause.sleep(700);
       closing.close();
       SandboxResult result = await(running);
@@ -414,11 +421,10 @@ class SandboxTest {
         hogs.add(hog);
       }
       Random random = new Random(6);
-      SandboxLimits limits = new SandboxLimits(5_000, 5, 256L << 20, 64, 65536);
       try {
         for (int i = 0; i < 40; i++) {
           String id = "startup-" + i;
-          Future<SandboxResult> run = sandbox.run(vertx, id, "python", "print(1)", null, limits);
+          Future<SandboxResult> run = sandbox.run(vertx, id, "python", "print(1)", null, LIMITS);
           long until = System.nanoTime() + random.nextInt(30_000) * 1000L;
           while (System.nanoTime() < until) {
             Thread.onSpinWait();
@@ -441,9 +447,8 @@ class SandboxTest {
     @Test
     @DisplayName("a job id runs once at a time")
     void sameJobTwice() {
-      SandboxLimits limits = new SandboxLimits(5_000, 5, 256L << 20, 64, 65536);
-      Future<SandboxResult> first = sandbox.run(vertx, "job-7", "bash", "sleep 1; echo first", null, limits);
-      SandboxResult second = await(sandbox.run(vertx, "job-7", "bash", "echo second", null, limits));
+      Future<SandboxResult> first = sandbox.run(vertx, "job-7", "bash", "sleep 1; echo first", null, LIMITS);
+      SandboxResult second = await(sandbox.run(vertx, "job-7", "bash", "echo second", null, LIMITS));
       assertThat(second.error()).isEqualTo("job job-7 is already running here");
       assertThat(await(first).stdout()).isEqualTo("first\n");
     }
@@ -469,9 +474,7 @@ class SandboxTest {
             "print(attempt(lambda: socket.create_connection(('1.1.1.1', 53), timeout=2)))",
             "print(attempt(lambda: socket.getaddrinfo('example.com', 80)))",
             "print(sorted(i[1] for i in socket.if_nameindex()))");
-        SandboxResult result = run("python", code);
-        assertClean(result);
-        assertThat(result.stdout()).isEqualTo("failed\nfailed\nfailed\nfailed\n['lo']\n");
+        assertThat(cleanOutput("python", code)).isEqualTo("failed\nfailed\nfailed\nfailed\n['lo']\n");
       }
     }
 
@@ -496,9 +499,7 @@ class SandboxTest {
           "        print('read-only', p)",
           "print(os.getuid(), os.getgid(), os.getpid())",
           "print('COLLAB' in open('/proc/1/environ').read())");
-      SandboxResult result = run("python", code);
-      assertClean(result);
-      assertThat(result.stdout()).isEqualTo(String.join("\n",
+      assertThat(cleanOutput("python", code)).isEqualTo(String.join("\n",
           "no /work/main/pom.xml", "no /etc/shadow", "no /etc/passwd", "no /root/.bashrc",
           "/root False", "/home False", "/work False", "/var False",
           "['bin', 'dev', 'etc', 'lib', 'lib64', 'proc', 'tmp', 'usr']",
@@ -510,27 +511,24 @@ class SandboxTest {
     @Test
     @DisplayName("processes of the host are invisible")
     void hostProcesses() {
-      SandboxResult result = run("bash", "ls /proc | grep -E '^[0-9]+$' | wc -l");
-      assertClean(result);
-      assertThat(Integer.parseInt(result.stdout().strip())).as("bwrap's init, bash, ls, grep, wc").isLessThanOrEqualTo(6);
+      assertThat(Integer.parseInt(cleanOutput("bash", "ls /proc | grep -E '^[0-9]+$' | wc -l").strip()))
+          .as("bwrap's init, bash, ls, grep, wc").isLessThanOrEqualTo(6);
     }
 
     @Test
     @DisplayName("the environment holds only PATH, HOME and LANG")
     void environment() {
       assertThat(System.getenv()).as("the JVM has its own variables").containsKey("COLLAB_LOG_FORMAT");
-      SandboxResult result = run("python", "import os\nprint(sorted(os.environ.items()))");
-      assertClean(result);
-      assertThat(result.stdout()).isEqualTo("[('HOME', '/tmp'), ('LANG', 'C.UTF-8'), ('PATH', '/usr/bin:/bin')]\n");
+      assertThat(cleanOutput("python", "import os\nprint(sorted(os.environ.items()))"))
+          .isEqualTo("[('HOME', '/tmp'), ('LANG', 'C.UTF-8'), ('PATH', '/usr/bin:/bin')]\n");
     }
 
     @Test
     @DisplayName("/tmp is writable, private to the run and gone after it")
     void privateTmp() {
       String marker = "collab-sandbox-test-" + System.nanoTime();
-      SandboxResult write = run("bash", "echo secret > /tmp/" + marker + " && cat /tmp/" + marker + " && ls /tmp");
-      assertClean(write);
-      assertThat(write.stdout()).isEqualTo("secret\n" + marker + "\nmain.sh\n");
+      assertThat(cleanOutput("bash", "echo secret > /tmp/" + marker + " && cat /tmp/" + marker + " && ls /tmp"))
+          .isEqualTo("secret\n" + marker + "\nmain.sh\n");
       assertThat(Files.exists(Path.of("/tmp", marker))).as("not on the host's /tmp").isFalse();
       SandboxResult read = run("bash", "ls /tmp");
       assertThat(read.stdout()).as("the next run starts empty").isEqualTo("main.sh\n");
@@ -548,17 +546,14 @@ class SandboxTest {
     @Test
     @DisplayName("no file descriptor of the JVM leaks in")
     void noInheritedDescriptors() {
-      SandboxResult result = run("python", "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))");
-      assertClean(result);
-      assertThat(result.stdout()).as("stdin, stdout, stderr and listdir's own").isEqualTo("[0, 1, 2, 3]\n");
+      assertThat(cleanOutput("python", "import os\nprint(sorted(int(f) for f in os.listdir('/proc/self/fd')))"))
+          .as("stdin, stdout, stderr and listdir's own").isEqualTo("[0, 1, 2, 3]\n");
     }
 
     @Test
     @DisplayName("job processes are the OOM killer's first choice")
     void oomScore() {
-      SandboxResult result = run("bash", "cat /proc/self/oom_score_adj");
-      assertClean(result);
-      assertThat(result.stdout()).isEqualTo("1000\n");
+      assertThat(cleanOutput("bash", "cat /proc/self/oom_score_adj")).isEqualTo("1000\n");
     }
 
     @Test
@@ -617,7 +612,7 @@ class SandboxTest {
       assertClean(hello);
       assertThat(hello.stdout()).isEqualTo("hi\n");
       SandboxResult loop = await(none.run(vertx, "bash", "sleep 60.123 & while :; do :; done", null,
-          new SandboxLimits(1_000, 5, 256L << 20, 64, 65536)));
+          withWallTime(1_000)));
       assertThat(loop.timedOut()).isTrue();
       assertThat(leftovers()).isEmpty();
       SandboxResult hog = await(none.run(vertx, "python", "x = 'a' * 10**9", null, LIMITS));

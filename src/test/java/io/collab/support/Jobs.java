@@ -25,6 +25,18 @@ public final class Jobs {
     return response.bodyAsJsonObject().getString("job_id");
   }
 
+  /** Submits {@code body} and waits until the job is final; returns the job. */
+  public static JsonObject run(Actors actors, Actor user, JsonObject body) {
+    return awaitStatus(actors, user, submit(actors, user, body), FINAL);
+  }
+
+  /** Waits until the job is final; fails the test unless it ended {@code status}. Returns the job. */
+  public static JsonObject awaitEnd(Actors actors, Actor user, String id, String status) {
+    JsonObject job = awaitStatus(actors, user, id, FINAL);
+    assertThat(job.getString("status")).as(job.encode()).isEqualTo(status);
+    return job;
+  }
+
   /** Polls {@code GET /api/jobs/{id}/} until the job's status is one of {@code wanted}; fails the test after 25 s. */
   public static JsonObject awaitStatus(Actors actors, Actor user, String id, Set<String> wanted) {
     long deadline = System.nanoTime() + WAIT.toNanos();

@@ -12,7 +12,7 @@ import java.time.Duration;
  * A private {@code redis-server} process on a free port, for tests that freeze, kill or restart Redis without
  * touching the server other tests share. It keeps nothing on disk, as many deployments run it.
  */
-public final class RedisProcess implements AutoCloseable {
+public final class RedisProcess implements FaultRedis {
 
   private final int port;
   private final Path dir;
@@ -33,6 +33,7 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
+  @Override
   public String url() {
     return "redis://127.0.0.1:" + port;
   }

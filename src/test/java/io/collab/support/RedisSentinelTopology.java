@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * Sentinels judge the master down after {@link #DOWN_AFTER_MS}, so a failover takes a few seconds. Uses
  * {@code redis-cli} to watch the topology settle.
  */
-public final class RedisSentinelTopology implements AutoCloseable {
+public final class RedisSentinelTopology implements FaultRedis {
 
   public static final String MASTER_NAME = "collab-test";
   public static final int DOWN_AFTER_MS = 1_000;
@@ -63,6 +63,7 @@ public final class RedisSentinelTopology implements AutoCloseable {
   }
 
   /** {@code redis-sentinel://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3/collab-test/0}, for {@code redis.url}. */
+  @Override
   public String url() {
     return "redis-sentinel://" + sentinelPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","))
         + "/" + MASTER_NAME + "/0";
