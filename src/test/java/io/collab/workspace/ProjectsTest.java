@@ -4,6 +4,8 @@ import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
 import io.collab.support.Database;
+import io.collab.support.WorkspaceResource;
+import io.collab.support.WorkspaceResourceContract;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -14,14 +16,12 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 
 import static io.collab.support.Actors.PROJECTS;
@@ -36,11 +36,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest
 @DisplayName("Projects (/api/projects/projects/)")
-class ProjectsTest {
+class ProjectsTest extends WorkspaceResourceContract {
+
+  private static final WorkspaceResource PROJECT = WorkspaceResource.projects(PROJECT_KEYS);
 
   private Actors actors;
   private Database db;
   private Actor alice;
+
+  @Override
+  protected Actors actors() {
+    return actors;
+  }
+
+  @Override
+  protected WorkspaceResource resource() {
+    return PROJECT;
+  }
+
+  @Override
+  protected Actor caller() {
+    return alice;
+  }
 
   // ---- create and read -----------------------------------------------------------------------------------------------
 
@@ -66,45 +83,12 @@ class ProjectsTest {
   }
 
   @Test
-  @DisplayName("POST without the trailing slash works the same")
-  void createWithoutTrailingSlash() {
-    HttpResponse<Buffer> response = actors.post(alice, "/api/projects/projects",
-        new JsonObject().put("name", "No slash").put("description", ""));
-
-    assertThat(response.statusCode()).isEqualTo(201);
-    assertThat(response.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder(PROJECT_KEYS);
-    assertThat(response.bodyAsJsonObject().getString("name")).isEqualTo("No slash");
-  }
-
-  @Test
   @DisplayName("POST with only a name creates a project whose description is the empty string")
   void descriptionDefaultsToEmpty() {
     HttpResponse<Buffer> response = actors.post(alice, PROJECTS, new JsonObject().put("name", "Name only"));
 
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(response.bodyAsJsonObject().getValue("description")).isEqualTo("");
-  }
-
-  @ParameterizedTest(name = "{1}")
-  @CsvSource(delimiter = '|', value = {
-      "true  | GET /{id}/ answers 200 with the same representation the creation returned",
-      "false | GET /{id} without the trailing slash works the same"})
-  void getOne(boolean trailingSlash, String description) {
-    JsonObject created = actors.createProject(alice, trailingSlash ? "Readable" : "Slashless read", "read me");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(alice, trailingSlash ? project(id) : PROJECTS + id);
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(created);
-  }
-
-  @Test
-  @DisplayName("GET of an id that never existed is 404 not_found")
-  void getMissing() {
-    HttpResponse<Buffer> response = actors.get(alice, project(987_654_321L));
-
-    assertError(response, 404, "not_found");
   }
 
   @Test
@@ -152,17 +136,6 @@ class ProjectsTest {
   }
 
   @Test
-  @DisplayName("PATCH without the trailing slash works the same")
-  void patchWithoutTrailingSlash() {
-    long id = actors.createProject(alice, "Slashless patch").getLong("id");
-
-    HttpResponse<Buffer> response = actors.patch(alice, PROJECTS + id, new JsonObject().put("name", "patched"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject().getString("name")).isEqualTo("patched");
-  }
-
-  @Test
   @DisplayName("Unknown and read-only fields in a PUT (id, owner, created_at, anything else) are ignored")
   void putIgnoresUnknownFields() {
     JsonObject created = actors.createProject(alice, "Ignore", "fields");
@@ -195,19 +168,6 @@ class ProjectsTest {
     assertThat(body.getLong("id")).isNotEqualTo(424242L);
     assertThat(body.getLong("owner")).isEqualTo(alice.id());
     assertThat(body.getString("created_at")).endsWith("Z");
-  }
-
-  @Test
-  @DisplayName("DELETE answers 204; the project is then 404")
-  void deleteThenGone() {
-    long id = actors.createProject(alice, "Doomed").getLong("id");
-
-    HttpResponse<Buffer> response = actors.delete(alice, project(id));
-
-    assertThat(response.statusCode()).isEqualTo(204);
-    assertThat(response.body() == null ? 0 : response.body().length()).isZero();
-    assertThat(actors.get(alice, project(id)).statusCode()).isEqualTo(404);
-    assertThat(actors.delete(alice, project(id)).statusCode()).isEqualTo(404);
   }
 
   @Test
@@ -260,18 +220,6 @@ class ProjectsTest {
   }
 
   @Test
-  @DisplayName("GET without the trailing slash lists the same")
-  void listWithoutTrailingSlash() {
-    Actor dave = actors.register("dave");
-    long id = actors.createProject(dave, "Dave's").getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(dave, "/api/projects/projects");
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(ids(response.bodyAsJsonArray())).containsExactly(id);
-  }
-
-  @Test
   @DisplayName("A project shared through several workspaces is listed once")
   void listHasNoDuplicates() {
     Actor erin = actors.register("erin");
@@ -283,74 +231,6 @@ class ProjectsTest {
     }
 
     assertThat(ids(actors.get(frank, PROJECTS).bodyAsJsonArray())).containsExactly(projectId);
-  }
-
-  @Test
-  @DisplayName("?limit=N pages by id; each Link rel=\"next\" leads to the next page; the last page has no Link")
-  void paging() {
-    Actor pager = actors.register("pager");
-    List<Long> all = projectsOf(pager, "page item", 5);
-
-    HttpResponse<Buffer> first = actors.get(pager, PROJECTS + "?limit=2");
-    assertThat(first.statusCode()).isEqualTo(200);
-    assertThat(ids(first.bodyAsJsonArray())).containsExactlyElementsOf(all.subList(0, 2));
-    Optional<String> toSecond = Actors.nextLink(first);
-    assertThat(toSecond).isPresent();
-
-    HttpResponse<Buffer> second = actors.follow(pager, toSecond.get());
-    assertThat(second.statusCode()).isEqualTo(200);
-    assertThat(ids(second.bodyAsJsonArray())).containsExactlyElementsOf(all.subList(2, 4));
-    Optional<String> toThird = Actors.nextLink(second);
-    assertThat(toThird).isPresent();
-
-    HttpResponse<Buffer> third = actors.follow(pager, toThird.get());
-    assertThat(third.statusCode()).isEqualTo(200);
-    assertThat(ids(third.bodyAsJsonArray())).containsExactlyElementsOf(all.subList(4, 5));
-    assertThat(Actors.nextLink(third)).isEmpty();
-  }
-
-  @Test
-  @DisplayName("When the items fill the last page exactly, that page has no Link")
-  void pagingExactMultiple() {
-    Actor pager = actors.register("exact");
-    List<Long> all = projectsOf(pager, "exact item", 4);
-
-    HttpResponse<Buffer> first = actors.get(pager, PROJECTS + "?limit=2");
-    HttpResponse<Buffer> second = actors.follow(pager, Actors.nextLink(first).orElseThrow());
-
-    assertThat(ids(second.bodyAsJsonArray())).containsExactlyElementsOf(all.subList(2, 4));
-    assertThat(Actors.nextLink(second)).isEmpty();
-  }
-
-  @Test
-  @DisplayName("Without ?limit the whole list comes in one page without a Link")
-  void noLimitNoLink() {
-    Actor solo = actors.register("solo");
-    long a = actors.createProject(solo, "a").getLong("id");
-    long b = actors.createProject(solo, "b").getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(solo, PROJECTS);
-
-    assertThat(ids(response.bodyAsJsonArray())).containsExactly(a, b);
-    assertThat(Actors.nextLink(response)).isEmpty();
-  }
-
-  @Test
-  @DisplayName("A newcomer's list is an empty array")
-  void emptyList() {
-    HttpResponse<Buffer> response = actors.get(actors.register("newcomer"), PROJECTS);
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsString().trim()).isEqualTo("[]");
-  }
-
-  @ParameterizedTest(name = "?limit={0} → 400 validation_failed")
-  @ValueSource(strings = {"0", "abc", "-1"})
-  @DisplayName("A limit that is not a positive integer is refused with 400")
-  void badLimit(String limit) {
-    HttpResponse<Buffer> response = actors.get(alice, PROJECTS + "?limit=" + limit);
-
-    assertError(response, 400, "validation_failed");
   }
 
   // ---- validation ----------------------------------------------------------------------------------------------------
@@ -559,12 +439,4 @@ class ProjectsTest {
     return db.query("SELECT count(*) FROM " + table + " WHERE id = $1", id).iterator().next().getLong(0);
   }
 
-  /** {@code count} new projects of {@code owner}, named {@code label 0} and on, by id in creation order. */
-  private List<Long> projectsOf(Actor owner, String label, int count) {
-    List<Long> ids = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      ids.add(actors.createProject(owner, label + " " + i).getLong("id"));
-    }
-    return ids;
-  }
 }

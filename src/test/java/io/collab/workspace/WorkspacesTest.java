@@ -3,6 +3,8 @@ package io.collab.workspace;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
+import io.collab.support.WorkspaceResource;
+import io.collab.support.WorkspaceResourceContract;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,12 +14,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -34,15 +34,33 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest
 @DisplayName("Workspaces (/api/projects/workspaces/)")
-class WorkspacesTest {
+class WorkspacesTest extends WorkspaceResourceContract {
 
   private Actors actors;
   private Actor owner;
+  private WorkspaceResource workspaces;
+  /** The owner's project, where its workspaces go. */
   private long projectId;
 
   @BeforeAll
   void createProject() {
-    projectId = actors.createProject(owner, "Home").getLong("id");
+    workspaces = WorkspaceResource.workspaces(actors, WORKSPACE_KEYS);
+    projectId = workspaces.home(owner);
+  }
+
+  @Override
+  protected Actors actors() {
+    return actors;
+  }
+
+  @Override
+  protected WorkspaceResource resource() {
+    return workspaces;
+  }
+
+  @Override
+  protected Actor caller() {
+    return owner;
   }
 
   // ---- create and read -----------------------------------------------------------------------------------------------
@@ -67,36 +85,6 @@ class WorkspacesTest {
     assertThat(body.getJsonArray("viewers")).isEmpty();
     assertThat(body.getString("created_at")).matches(UTC_TIMESTAMP);
     assertThat(Instant.parse(body.getString("created_at"))).isBetween(before, Instant.now().plusSeconds(5));
-  }
-
-  @Test
-  @DisplayName("POST without the trailing slash works the same")
-  void createWithoutTrailingSlash() {
-    HttpResponse<Buffer> response = actors.post(owner, "/api/projects/workspaces",
-        new JsonObject().put("project", projectId).put("name", "No slash"));
-
-    assertThat(response.statusCode()).isEqualTo(201);
-    assertThat(response.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder(WORKSPACE_KEYS);
-  }
-
-  @ParameterizedTest(name = "{1}")
-  @CsvSource(delimiter = '|', value = {
-      "true  | GET /{id}/ answers 200 with the representation the creation returned",
-      "false | GET /{id} without the trailing slash works the same"})
-  void getOne(boolean trailingSlash, String description) {
-    JsonObject created = actors.createWorkspace(owner, projectId, trailingSlash ? "Readable" : "Slashless");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(owner, trailingSlash ? workspace(id) : WORKSPACES + id);
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(created);
-  }
-
-  @Test
-  @DisplayName("GET of an id that never existed is 404 not_found")
-  void getMissing() {
-    assertError(actors.get(owner, workspace(987_654_321L)), 404, "not_found");
   }
 
   @Test
@@ -156,17 +144,6 @@ class WorkspacesTest {
   }
 
   @Test
-  @DisplayName("PATCH without the trailing slash works the same")
-  void patchWithoutTrailingSlash() {
-    long id = actors.createWorkspace(owner, projectId, "Old").getLong("id");
-
-    HttpResponse<Buffer> response = actors.patch(owner, WORKSPACES + id, new JsonObject().put("name", "Patched"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject().getString("name")).isEqualTo("Patched");
-  }
-
-  @Test
   @DisplayName("PATCH cannot move a workspace to another project: `project` is ignored")
   void patchIgnoresProject() {
     long otherProject = actors.createProject(owner, "Other").getLong("id");
@@ -193,16 +170,12 @@ class WorkspacesTest {
   }
 
   @Test
-  @DisplayName("DELETE answers 204; the workspace and its member list are then 404")
-  void deleteThenGone() {
+  @DisplayName("DELETE answers 204; the workspace's member list is then 404 too")
+  void deleteTakesTheMembers() {
     long id = actors.createWorkspace(owner, projectId, "Doomed").getLong("id");
 
-    HttpResponse<Buffer> response = actors.delete(owner, workspace(id));
-
-    assertThat(response.statusCode()).isEqualTo(204);
-    assertThat(actors.get(owner, workspace(id)).statusCode()).isEqualTo(404);
+    assertThat(actors.delete(owner, workspace(id)).statusCode()).isEqualTo(204);
     assertThat(actors.get(owner, members(id)).statusCode()).isEqualTo(404);
-    assertThat(ids(actors.get(owner, WORKSPACES).bodyAsJsonArray())).doesNotContain(id);
   }
 
   @Test
@@ -389,56 +362,6 @@ class WorkspacesTest {
 
     assertThat(ids(response.bodyAsJsonArray())).containsExactly(first, second);
     assertThat(ids(actors.get(coOwner, WORKSPACES).bodyAsJsonArray())).containsExactly(second);
-  }
-
-  @Test
-  @DisplayName("GET without the trailing slash lists the same")
-  void listWithoutTrailingSlash() {
-    Actor solo = actors.register("solo");
-    long p = actors.createProject(solo, "p").getLong("id");
-    long ws = actors.createWorkspace(solo, p, "ws").getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(solo, "/api/projects/workspaces");
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(ids(response.bodyAsJsonArray())).containsExactly(ws);
-  }
-
-  @Test
-  @DisplayName("?limit=N pages by id; each Link rel=\"next\" leads to the next page; the last page has no Link")
-  void paging() {
-    Actor pager = actors.register("pager");
-    long p = actors.createProject(pager, "paged").getLong("id");
-    List<Long> all = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      all.add(actors.createWorkspace(pager, p, "ws " + i).getLong("id"));
-    }
-
-    List<Long> seen = new ArrayList<>();
-    List<Integer> sizes = new ArrayList<>();
-    HttpResponse<Buffer> page = actors.get(pager, WORKSPACES + "?limit=2");
-    while (true) {
-      assertThat(page.statusCode()).isEqualTo(200);
-      seen.addAll(ids(page.bodyAsJsonArray()));
-      sizes.add(page.bodyAsJsonArray().size());
-      var next = Actors.nextLink(page);
-      if (next.isEmpty() || sizes.size() > 5) {
-        break;
-      }
-      page = actors.follow(pager, next.get());
-    }
-
-    assertThat(sizes).containsExactly(2, 2, 1);
-    assertThat(seen).containsExactlyElementsOf(all);
-  }
-
-  @ParameterizedTest(name = "?limit={0} → 400")
-  @ValueSource(strings = {"0", "abc"})
-  @DisplayName("A limit that is not a positive integer is refused with 400 validation_failed")
-  void badLimit(String limit) {
-    HttpResponse<Buffer> response = actors.get(owner, WORKSPACES + "?limit=" + limit);
-
-    assertError(response, 400, "validation_failed");
   }
 
   // ---- validation ----------------------------------------------------------------------------------------------------
