@@ -5,7 +5,6 @@ import io.collab.support.Actors.Actor;
 import io.collab.support.Actors.Membership;
 import io.collab.support.CollabTest;
 import io.collab.support.WorkspaceResource;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -23,12 +22,13 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import static io.collab.support.Actors.member;
 import static io.collab.support.Actors.members;
+import static io.collab.support.WorkspaceRaces.assertWinners;
+import static io.collab.support.WorkspaceRaces.atOnce;
 import static io.collab.support.Actors.workspace;
 import static io.collab.workspace.Checks.PROJECT_KEYS;
 import static io.collab.workspace.Checks.WORKSPACE_KEYS;
@@ -217,19 +217,12 @@ class ConcurrencyTest {
   @DisplayName("Of several PATCHes sent at once with the same If-Match, exactly one wins; the others get 412")
   void racingEditors(WorkspaceResource resource) {
     Item item = create(resource);
-    int editors = 6;
 
-    List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
-    for (int i = 0; i < editors; i++) {
-      inFlight.add(actors.request(owner, HttpMethod.PATCH, item.path()).putHeader("If-Match", item.etag())
-          .sendJsonObject(new JsonObject().put("name", "editor " + i)));
-    }
-    Future.join(inFlight).await();
+    List<HttpResponse<Buffer>> answers = atOnce(6, i -> actors.request(owner, HttpMethod.PATCH, item.path())
+        .putHeader("If-Match", item.etag()).sendJsonObject(new JsonObject().put("name", "editor " + i)));
 
-    List<Integer> statuses = inFlight.stream().map(f -> f.result().statusCode()).toList();
-    assertThat(statuses).containsOnly(200, 412);
-    assertThat(statuses.stream().filter(s -> s == 200).count()).as("winners among %s", statuses).isEqualTo(1);
-    String winner = inFlight.stream().map(Future::result).filter(r -> r.statusCode() == 200).findFirst().orElseThrow()
+    assertWinners(answers, 200, 1, 412, "precondition_failed");
+    String winner = answers.stream().filter(r -> r.statusCode() == 200).findFirst().orElseThrow()
         .bodyAsJsonObject().getString("name");
     assertThat(read(item.path()).bodyAsJsonObject().getString("name")).isEqualTo(winner);
   }
