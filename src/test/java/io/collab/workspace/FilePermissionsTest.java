@@ -13,7 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
@@ -33,25 +32,15 @@ import static io.collab.workspace.PermissionMatrixTest.assertHiddenLooksMissing;
 @DisplayName("The files permission matrix")
 class FilePermissionsTest {
 
-  /** The rows of the table: each a request to the fixture's workspace, to its file where the path names one. */
-  enum Operation {
-    LIST(HttpMethod.GET, "files/", null),
-    CREATE(HttpMethod.POST, "files/", new JsonObject().put("path", "new.py").put("content", "x")),
-    GET(HttpMethod.GET, "files/{file_id}/", null),
-    PUT(HttpMethod.PUT, "files/{file_id}/", new JsonObject().put("content", "changed")),
-    PATCH(HttpMethod.PATCH, "files/{file_id}/", new JsonObject().put("path", "moved.py")),
-    DELETE(HttpMethod.DELETE, "files/{file_id}/", null);
+  /** A row of the table: a request to the fixture's workspace, to its file where the path names one; no body if null. */
+  record Operation(HttpMethod method, String path, JsonObject body) {
 
-    final HttpMethod method;
-    final String path;
-    /** The JSON body sent, or null for none. */
-    final JsonObject body;
-
-    Operation(HttpMethod method, String path, JsonObject body) {
-      this.method = method;
-      this.path = path;
-      this.body = body;
-    }
+    static final Operation LIST = new Operation(HttpMethod.GET, "files/", null);
+    static final Operation CREATE = new Operation(HttpMethod.POST, "files/", new JsonObject().put("path", "new.py").put("content", "x"));
+    static final Operation GET = new Operation(HttpMethod.GET, "files/{file_id}/", null);
+    static final Operation PUT = new Operation(HttpMethod.PUT, "files/{file_id}/", new JsonObject().put("content", "changed"));
+    static final Operation PATCH = new Operation(HttpMethod.PATCH, "files/{file_id}/", new JsonObject().put("path", "moved.py"));
+    static final Operation DELETE = new Operation(HttpMethod.DELETE, "files/{file_id}/", null);
 
     @Override
     public String toString() {
@@ -77,9 +66,9 @@ class FilePermissionsTest {
   }
 
   private HttpResponse<Buffer> perform(Operation op, Actor caller, Fixture f) {
-    String path = Actors.workspace(f.workspaceId()) + op.path.replace("{file_id}", String.valueOf(f.fileId()));
-    HttpRequest<Buffer> request = actors.request(caller, op.method, path);
-    return (op.body == null ? request.send() : request.sendJsonObject(op.body)).await();
+    String path = Actors.workspace(f.workspaceId()) + op.path().replace("{file_id}", String.valueOf(f.fileId()));
+    HttpRequest<Buffer> request = actors.request(caller, op.method(), path);
+    return (op.body() == null ? request.send() : request.sendJsonObject(op.body())).await();
   }
 
   private static Stream<Arguments> row(Operation op, int... statuses) {
@@ -106,8 +95,13 @@ class FilePermissionsTest {
     Cast.assertCell(op + " by the " + who, expected, () -> state(f), () -> perform(op, cast.actor(who), f));
   }
 
+  /** The table's rows. */
+  static Stream<Operation> operations() {
+    return matrix().map(cell -> (Operation) cell.get()[0]).distinct();
+  }
+
   @ParameterizedTest(name = "{0}")
-  @EnumSource(Operation.class)
+  @MethodSource("operations")
   @DisplayName("an outsider's 404 for a hidden workspace's files looks exactly like the 404 for a workspace that does not exist")
   void hiddenLooksMissing(Operation op) {
     Fixture hidden = fixture();
