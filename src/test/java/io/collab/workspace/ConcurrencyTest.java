@@ -4,7 +4,7 @@ import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.Actors.Membership;
 import io.collab.support.CollabTest;
-import io.vertx.core.Future;
+import io.collab.support.WorkspaceResource;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
@@ -14,15 +14,24 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.ArrayList;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static io.collab.support.Actors.member;
 import static io.collab.support.Actors.members;
-import static io.collab.support.Actors.project;
+import static io.collab.support.WorkspaceRaces.assertWinners;
+import static io.collab.support.WorkspaceRaces.atOnce;
 import static io.collab.support.Actors.workspace;
+import static io.collab.workspace.Checks.PROJECT_KEYS;
+import static io.collab.workspace.Checks.WORKSPACE_KEYS;
 import static io.collab.workspace.Checks.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -30,37 +39,62 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Optimistic concurrency: ETag and If-Match on projects and workspaces")
 class ConcurrencyTest {
 
-  /** The two resources that carry ETags, with a valid PUT and PATCH body for each. */
-  enum Resource {
-    PROJECT, WORKSPACE;
+  /** A parameterized test run once for each resource that carries ETags. */
+  @Target(ElementType.METHOD)
+  @Retention(RetentionPolicy.RUNTIME)
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("resources")
+  @interface ForEachResource {}
 
-    @Override
-    public String toString() {
-      return name().toLowerCase();
+  /** A change to an item, sent with an If-Match. */
+  enum Change {
+    PUT, PATCH, DELETE;
+
+    /** Sends the change; a PUT or PATCH names the item {@code name}. */
+    HttpResponse<Buffer> send(Actors actors, Actor owner, Item item, String name, String ifMatch) {
+      return switch (this) {
+        case PUT -> actors.put(owner, item.path(), item.resource().body(owner, name), ifMatch);
+        case PATCH -> actors.patch(owner, item.path(), new JsonObject().put("name", name), ifMatch);
+        case DELETE -> actors.delete(owner, item.path(), ifMatch);
+      };
     }
   }
 
+  /** A new item of a resource: its URL and the ETag it was read with. */
+  record Item(WorkspaceResource resource, String path, String etag) {}
+
   private Actors actors;
   private Actor owner;
+  private List<WorkspaceResource> resources;
   private long homeProject;
 
   @BeforeAll
-  void createProject() {
-    homeProject = actors.createProject(owner, "Home").getLong("id");
+  void describeResources() {
+    WorkspaceResource workspaces = WorkspaceResource.workspaces(actors, WORKSPACE_KEYS);
+    resources = List.of(WorkspaceResource.projects(PROJECT_KEYS), workspaces);
+    homeProject = workspaces.home(owner);
   }
 
-  private String create(Resource resource) {
-    return switch (resource) {
-      case PROJECT -> project(actors.createProject(owner, "Versioned", "v1").getLong("id"));
-      case WORKSPACE -> workspace(actors.createWorkspace(owner, homeProject, "Versioned").getLong("id"));
-    };
+  List<WorkspaceResource> resources() {
+    return resources;
   }
 
-  private JsonObject putBody(Resource resource, String name) {
-    return switch (resource) {
-      case PROJECT -> new JsonObject().put("name", name).put("description", "put");
-      case WORKSPACE -> new JsonObject().put("project", homeProject).put("name", name);
-    };
+  /** Each resource with each of {@code changes}. */
+  private Stream<Arguments> eachResourceWith(Change... changes) {
+    return resources.stream().flatMap(resource -> Stream.of(changes).map(change -> Arguments.of(resource, change)));
+  }
+
+  Stream<Arguments> edits() {
+    return eachResourceWith(Change.PUT, Change.PATCH);
+  }
+
+  Stream<Arguments> changes() {
+    return eachResourceWith(Change.values());
+  }
+
+  private Item create(WorkspaceResource resource) {
+    String path = resource.item(resource.create(actors, owner, "Versioned").getLong("id"));
+    return new Item(resource, path, read(path).getHeader("ETag"));
   }
 
   private HttpResponse<Buffer> read(String path) {
@@ -69,14 +103,13 @@ class ConcurrencyTest {
     return response;
   }
 
-  /** The resource's ETag before someone else's edit, which makes it stale. */
-  private String staleEtag(String path) {
-    String stale = read(path).getHeader("ETag");
-    actors.patch(owner, path, new JsonObject().put("name", "someone else's edit"));
-    return stale;
+  /** The ETag the item was read with, made stale by someone else's edit. */
+  private String staleEtag(Item item) {
+    actors.patch(owner, item.path(), new JsonObject().put("name", "someone else's edit"));
+    return item.etag();
   }
 
-  /** The resource reads as it did in {@code before}: the same body and the same ETag. */
+  /** The item reads as it did in {@code before}: the same body and the same ETag. */
   private void assertUnchanged(String path, HttpResponse<Buffer> before) {
     HttpResponse<Buffer> after = read(path);
     assertThat(after.bodyAsJsonObject()).isEqualTo(before.bodyAsJsonObject());
@@ -85,176 +118,113 @@ class ConcurrencyTest {
 
   // ---- ETags are there and move -----------------------------------------------------------------------------------
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("GET answers carry an ETag, stable while nothing changes")
-  void getHasEtag(Resource resource) {
-    String path = create(resource);
+  void getHasEtag(WorkspaceResource resource) {
+    Item item = create(resource);
 
-    String first = read(path).getHeader("ETag");
-    String second = read(path).getHeader("ETag");
+    String again = read(item.path()).getHeader("ETag");
 
-    assertThat(first).isNotBlank();
-    assertThat(second).isEqualTo(first);
+    assertThat(item.etag()).isNotBlank();
+    assertThat(again).isEqualTo(item.etag());
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("The 201 of a creation carries the same ETag a GET then answers")
-  void createHasEtag(Resource resource) {
-    HttpResponse<Buffer> created = switch (resource) {
-      case PROJECT -> actors.post(owner, Actors.PROJECTS, new JsonObject().put("name", "fresh"));
-      case WORKSPACE -> actors.post(owner, Actors.WORKSPACES, new JsonObject().put("project", homeProject).put("name", "fresh"));
-    };
+  void createHasEtag(WorkspaceResource resource) {
+    HttpResponse<Buffer> created = actors.post(owner, resource.collection(), resource.body(owner, "fresh"));
 
     assertThat(created.statusCode()).isEqualTo(201);
-    String path = resource == Resource.PROJECT ? project(created.bodyAsJsonObject().getLong("id"))
-        : workspace(created.bodyAsJsonObject().getLong("id"));
+    String path = resource.item(created.bodyAsJsonObject().getLong("id"));
     assertThat(created.getHeader("ETag")).isNotBlank().isEqualTo(read(path).getHeader("ETag"));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
-  @DisplayName("PUT with If-Match equal to the current ETag succeeds and answers the new ETag, which GET then shows")
-  void putWithCurrentEtag(Resource resource) {
-    String path = create(resource);
-    String etag = read(path).getHeader("ETag");
+  @ParameterizedTest(name = "{1} of a {0}")
+  @MethodSource("edits")
+  @DisplayName("PUT and PATCH with If-Match equal to the current ETag succeed and answer the new ETag, which GET then shows")
+  void editWithCurrentEtag(WorkspaceResource resource, Change edit) {
+    Item item = create(resource);
 
-    HttpResponse<Buffer> response = actors.put(owner, path, putBody(resource, "put with etag"), etag);
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.getHeader("ETag")).isNotBlank().isNotEqualTo(etag);
-    assertThat(read(path).getHeader("ETag")).isEqualTo(response.getHeader("ETag"));
-    assertThat(read(path).bodyAsJsonObject().getString("name")).isEqualTo("put with etag");
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
-  @DisplayName("PATCH with If-Match equal to the current ETag succeeds and answers the new ETag, which GET then shows")
-  void patchWithCurrentEtag(Resource resource) {
-    String path = create(resource);
-    String etag = read(path).getHeader("ETag");
-
-    HttpResponse<Buffer> response = actors.patch(owner, path, new JsonObject().put("name", "patched with etag"), etag);
+    HttpResponse<Buffer> response = edit.send(actors, owner, item, "edited with etag", item.etag());
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.getHeader("ETag")).isNotBlank().isNotEqualTo(etag);
-    assertThat(read(path).getHeader("ETag")).isEqualTo(response.getHeader("ETag"));
+    assertThat(response.getHeader("ETag")).isNotBlank().isNotEqualTo(item.etag());
+    assertThat(read(item.path()).getHeader("ETag")).isEqualTo(response.getHeader("ETag"));
+    assertThat(read(item.path()).bodyAsJsonObject().getString("name")).isEqualTo("edited with etag");
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("DELETE with If-Match equal to the current ETag succeeds with 204")
-  void deleteWithCurrentEtag(Resource resource) {
-    String path = create(resource);
-    String etag = read(path).getHeader("ETag");
+  void deleteWithCurrentEtag(WorkspaceResource resource) {
+    Item item = create(resource);
 
-    assertThat(actors.delete(owner, path, etag).statusCode()).isEqualTo(204);
-    assertThat(actors.get(owner, path).statusCode()).isEqualTo(404);
+    assertThat(actors.delete(owner, item.path(), item.etag()).statusCode()).isEqualTo(204);
+    assertThat(actors.get(owner, item.path()).statusCode()).isEqualTo(404);
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("The ETag answered by a change can be used for the next change")
-  void chainOfChanges(Resource resource) {
-    String path = create(resource);
-    String etag = read(path).getHeader("ETag");
+  void chainOfChanges(WorkspaceResource resource) {
+    Item item = create(resource);
+    String etag = item.etag();
 
     for (int i = 0; i < 3; i++) {
-      HttpResponse<Buffer> response = actors.patch(owner, path, new JsonObject().put("name", "step " + i), etag);
+      HttpResponse<Buffer> response = actors.patch(owner, item.path(), new JsonObject().put("name", "step " + i), etag);
       assertThat(response.statusCode()).as("step %d", i).isEqualTo(200);
       etag = response.getHeader("ETag");
     }
 
-    assertThat(read(path).bodyAsJsonObject().getString("name")).isEqualTo("step 2");
+    assertThat(read(item.path()).bodyAsJsonObject().getString("name")).isEqualTo("step 2");
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("Without If-Match a change is accepted (the header is optional)")
-  void noIfMatch(Resource resource) {
-    String path = create(resource);
+  void noIfMatch(WorkspaceResource resource) {
+    Item item = create(resource);
 
-    assertThat(actors.patch(owner, path, new JsonObject().put("name", "no precondition")).statusCode()).isEqualTo(200);
+    assertThat(actors.patch(owner, item.path(), new JsonObject().put("name", "no precondition")).statusCode()).isEqualTo(200);
   }
 
   // ---- stale ETags -------------------------------------------------------------------------------------------------
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
-  @DisplayName("PUT with a stale If-Match is 412 precondition_failed and changes nothing")
-  void putWithStaleEtag(Resource resource) {
-    String path = create(resource);
-    String stale = staleEtag(path);
-    HttpResponse<Buffer> before = read(path);
+  @ParameterizedTest(name = "{1} of a {0}")
+  @MethodSource("changes")
+  @DisplayName("PUT, PATCH and DELETE with a stale If-Match are 412 precondition_failed and change nothing")
+  void changeWithStaleEtag(WorkspaceResource resource, Change change) {
+    Item item = create(resource);
+    String stale = staleEtag(item);
+    HttpResponse<Buffer> before = read(item.path());
 
-    HttpResponse<Buffer> response = actors.put(owner, path, putBody(resource, "lost update"), stale);
-
-    assertError(response, 412, "precondition_failed");
-    assertUnchanged(path, before);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
-  @DisplayName("PATCH with a stale If-Match is 412 precondition_failed and changes nothing")
-  void patchWithStaleEtag(Resource resource) {
-    String path = create(resource);
-    String stale = staleEtag(path);
-    HttpResponse<Buffer> before = read(path);
-
-    HttpResponse<Buffer> response = actors.patch(owner, path, new JsonObject().put("name", "lost update"), stale);
+    HttpResponse<Buffer> response = change.send(actors, owner, item, "lost update", stale);
 
     assertError(response, 412, "precondition_failed");
-    assertUnchanged(path, before);
+    assertUnchanged(item.path(), before);
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
-  @DisplayName("DELETE with a stale If-Match is 412 precondition_failed and the resource stays")
-  void deleteWithStaleEtag(Resource resource) {
-    String path = create(resource);
-    String stale = staleEtag(path);
-
-    HttpResponse<Buffer> response = actors.delete(owner, path, stale);
-
-    assertError(response, 412, "precondition_failed");
-    assertThat(actors.get(owner, path).statusCode()).isEqualTo(200);
-  }
-
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("An If-Match that was never an ETag is 412 precondition_failed")
-  void garbageEtag(Resource resource) {
-    String path = create(resource);
-    HttpResponse<Buffer> before = read(path);
+  void garbageEtag(WorkspaceResource resource) {
+    Item item = create(resource);
+    HttpResponse<Buffer> before = read(item.path());
 
-    HttpResponse<Buffer> response = actors.patch(owner, path, new JsonObject().put("name", "x"), "\"not-a-real-etag\"");
+    HttpResponse<Buffer> response = actors.patch(owner, item.path(), new JsonObject().put("name", "x"), "\"not-a-real-etag\"");
 
     assertError(response, 412, "precondition_failed");
-    assertThat(read(path).bodyAsJsonObject()).isEqualTo(before.bodyAsJsonObject());
+    assertThat(read(item.path()).bodyAsJsonObject()).isEqualTo(before.bodyAsJsonObject());
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(Resource.class)
+  @ForEachResource
   @DisplayName("Of several PATCHes sent at once with the same If-Match, exactly one wins; the others get 412")
-  void racingEditors(Resource resource) {
-    String path = create(resource);
-    String etag = read(path).getHeader("ETag");
-    int editors = 6;
+  void racingEditors(WorkspaceResource resource) {
+    Item item = create(resource);
 
-    List<Future<HttpResponse<Buffer>>> inFlight = new ArrayList<>();
-    for (int i = 0; i < editors; i++) {
-      inFlight.add(actors.request(owner, HttpMethod.PATCH, path).putHeader("If-Match", etag)
-          .sendJsonObject(new JsonObject().put("name", "editor " + i)));
-    }
-    Future.join(inFlight).await();
+    List<HttpResponse<Buffer>> answers = atOnce(6, i -> actors.request(owner, HttpMethod.PATCH, item.path())
+        .putHeader("If-Match", item.etag()).sendJsonObject(new JsonObject().put("name", "editor " + i)));
 
-    List<Integer> statuses = inFlight.stream().map(f -> f.result().statusCode()).toList();
-    assertThat(statuses).containsOnly(200, 412);
-    assertThat(statuses.stream().filter(s -> s == 200).count()).as("winners among %s", statuses).isEqualTo(1);
-    String winner = inFlight.stream().map(Future::result).filter(r -> r.statusCode() == 200).findFirst().orElseThrow()
+    assertWinners(answers, 200, 1, 412, "precondition_failed");
+    String winner = answers.stream().filter(r -> r.statusCode() == 200).findFirst().orElseThrow()
         .bodyAsJsonObject().getString("name");
-    assertThat(read(path).bodyAsJsonObject().getString("name")).isEqualTo(winner);
+    assertThat(read(item.path()).bodyAsJsonObject().getString("name")).isEqualTo(winner);
   }
 
   // ---- membership changes move the workspace's ETag ---------------------------------------------------------------

@@ -4,7 +4,6 @@ import io.collab.support.Actors;
 import io.collab.support.CollabTest;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static io.collab.support.Errors.assertError;
+import static io.collab.support.WorkspaceRaces.assertWinners;
+import static io.collab.support.WorkspaceRaces.atOnce;
+import static io.collab.workspace.FilesTest.createFile;
 import static io.collab.workspace.FilesTest.file;
 import static io.collab.workspace.FilesTest.files;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,16 +39,14 @@ class FileLimitsTest {
     assertError(actors.post(team.owner(), files(team.workspaceId()),
         new JsonObject().put("path", "euro.txt").put("content", "€".repeat(6))), 413, "payload_too_large");
     assertThat(actors.get(team.owner(), files(team.workspaceId())).bodyAsJsonArray()).isEmpty();
-    Actors.expect(actors.post(team.owner(), files(team.workspaceId()),
-        new JsonObject().put("path", "fits.txt").put("content", "x".repeat(16))), 201);
+    createFile(actors, team, "fits.txt", "x".repeat(16));
   }
 
   @Test
   @DisplayName("a PUT beyond files.maxBytes is 413 payload_too_large; the text and version stay")
   void replaceTooLarge() {
     Team team = Teams.create(actors);
-    long id = Actors.expect(actors.post(team.owner(), files(team.workspaceId()),
-        new JsonObject().put("path", "a.txt").put("content", "small")), 201).getLong("id");
+    long id = createFile(actors, team, "a.txt", "small").getLong("id");
 
     assertError(actors.put(team.owner(), file(team.workspaceId(), id), new JsonObject().put("content", "é".repeat(9))),
         413, "payload_too_large");
@@ -62,31 +62,23 @@ class FileLimitsTest {
     Team team = Teams.create(actors);
     List<Long> ids = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      ids.add(Actors.expect(actors.post(team.owner(), files(team.workspaceId()), new JsonObject().put("path", i + ".txt")), 201)
-          .getLong("id"));
+      ids.add(createFile(actors, team, new JsonObject().put("path", i + ".txt")).getLong("id"));
     }
 
     assertError(actors.post(team.owner(), files(team.workspaceId()), new JsonObject().put("path", "3.txt")), 409, "too_many_files");
     Actors.expect(actors.delete(team.owner(), file(team.workspaceId(), ids.get(0))), 204);
-    Actors.expect(actors.post(team.owner(), files(team.workspaceId()), new JsonObject().put("path", "3.txt")), 201);
+    createFile(actors, team, new JsonObject().put("path", "3.txt"));
   }
 
   @Test
   @DisplayName("20 concurrent creates in one workspace never pass files.maxPerWorkspace: 3 × 201, 17 × 409 too_many_files")
   void concurrentCreatesRespectTheLimit() {
     Team team = Teams.create(actors);
-    List<Future<HttpResponse<Buffer>>> answers = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      answers.add(actors.request(i % 2 == 0 ? team.owner() : team.collaborator(), HttpMethod.POST, files(team.workspaceId()))
-          .sendJsonObject(new JsonObject().put("path", "f" + i + ".txt")));
-    }
-    Future.join(answers).await();
 
-    List<Integer> statuses = answers.stream().map(f -> f.result().statusCode()).toList();
-    assertThat(statuses).filteredOn(s -> s == 201).hasSize(3);
-    assertThat(statuses).filteredOn(s -> s == 409).hasSize(17);
-    answers.stream().filter(f -> f.result().statusCode() == 409)
-        .forEach(f -> assertThat(f.result().bodyAsJsonObject().getString("error")).isEqualTo("too_many_files"));
+    List<HttpResponse<Buffer>> answers = atOnce(20, i -> actors.request(i % 2 == 0 ? team.owner() : team.collaborator(),
+        HttpMethod.POST, files(team.workspaceId())).sendJsonObject(new JsonObject().put("path", "f" + i + ".txt")));
+
+    assertWinners(answers, 201, 3, 409, "too_many_files");
     assertThat(actors.get(team.owner(), files(team.workspaceId())).bodyAsJsonArray()).hasSize(3);
   }
 
@@ -96,9 +88,9 @@ class FileLimitsTest {
     Team full = Teams.create(actors);
     Team other = Teams.create(actors);
     for (int i = 0; i < 3; i++) {
-      Actors.expect(actors.post(full.owner(), files(full.workspaceId()), new JsonObject().put("path", i + ".txt")), 201);
+      createFile(actors, full, new JsonObject().put("path", i + ".txt"));
     }
 
-    Actors.expect(actors.post(other.owner(), files(other.workspaceId()), new JsonObject().put("path", "0.txt")), 201);
+    createFile(actors, other, new JsonObject().put("path", "0.txt"));
   }
 }

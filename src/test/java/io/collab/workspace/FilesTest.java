@@ -3,14 +3,15 @@ package io.collab.workspace;
 import io.collab.common.Bus;
 import io.collab.documents.ChangeSet;
 import io.collab.support.Actors;
+import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
 import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
-import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 
 import static io.collab.support.Errors.assertError;
 import static io.collab.support.Errors.assertValidationFailed;
+import static io.collab.support.WorkspaceRaces.assertWinners;
+import static io.collab.support.WorkspaceRaces.atOnce;
 import static io.collab.workspace.Checks.UTC_TIMESTAMP;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,9 +53,17 @@ class FilesTest {
     return files(workspaceId) + fileId + "/";
   }
 
+  /** {@code team}'s owner creates a file in its workspace from {@code body} (a path, maybe content), expecting 201. */
+  static JsonObject createFile(Actors actors, Team team, JsonObject body) {
+    return Actors.expect(actors.post(team.owner(), files(team.workspaceId()), body), 201);
+  }
+
+  static JsonObject createFile(Actors actors, Team team, String path, String content) {
+    return createFile(actors, team, new JsonObject().put("path", path).put("content", content));
+  }
+
   private JsonObject create(String path, String content) {
-    return Actors.expect(actors.post(team.owner(), files(team.workspaceId()),
-        new JsonObject().put("path", path).put("content", content)), 201);
+    return createFile(actors, team, path, content);
   }
 
   private static String unique(String name) {
@@ -114,7 +125,7 @@ class FilesTest {
     Team other = Teams.create(actors);
 
     assertError(actors.post(team.collaborator(), files(team.workspaceId()), new JsonObject().put("path", path)), 409, "path_taken");
-    Actors.expect(actors.post(other.owner(), files(other.workspaceId()), new JsonObject().put("path", path)), 201);
+    createFile(actors, other, new JsonObject().put("path", path));
   }
 
   @Test
@@ -182,11 +193,10 @@ class FilesTest {
   void listSortedWithoutContent() {
     Team fresh = Teams.create(actors);
     for (String path : List.of("b.py", "a/z.py", "a.py", "A.py", "a/b.py")) {
-      Actors.expect(actors.post(fresh.owner(), files(fresh.workspaceId()), new JsonObject().put("path", path).put("content", "x")), 201);
+      createFile(actors, fresh, path, "x");
     }
 
-    HttpResponse<Buffer> response = actors.get(fresh.viewer(), files(fresh.workspaceId()));
-    HttpResponse<Buffer> slashless = actors.get(fresh.viewer(), "/api/projects/workspaces/" + fresh.workspaceId() + "/files");
+    HttpResponse<Buffer> response = getWithAndWithoutSlash(fresh.viewer(), files(fresh.workspaceId()));
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonArray items = response.bodyAsJsonArray();
@@ -194,8 +204,6 @@ class FilesTest {
     items.forEach(item -> paths.add(((JsonObject) item).getString("path")));
     assertThat(paths).containsExactly("A.py", "a.py", "a/b.py", "a/z.py", "b.py");
     items.forEach(item -> assertThat(((JsonObject) item).fieldNames()).containsExactlyInAnyOrder(SUMMARY_KEYS));
-    assertThat(slashless.statusCode()).isEqualTo(200);
-    assertThat(slashless.bodyAsJsonArray()).isEqualTo(items);
   }
 
   @Test
@@ -214,22 +222,18 @@ class FilesTest {
   void getOne() {
     JsonObject created = create(unique("get.txt"), "content");
 
-    HttpResponse<Buffer> response = actors.get(team.viewer(), file(team.workspaceId(), created.getLong("id")));
-    HttpResponse<Buffer> slashless = actors.get(team.viewer(), files(team.workspaceId()) + created.getLong("id"));
+    HttpResponse<Buffer> response = getWithAndWithoutSlash(team.viewer(), file(team.workspaceId(), created.getLong("id")));
 
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.getHeader("ETag")).isEqualTo("\"0\"");
     assertThat(response.bodyAsJsonObject()).isEqualTo(created);
-    assertThat(slashless.statusCode()).isEqualTo(200);
-    assertThat(slashless.bodyAsJsonObject()).isEqualTo(created);
   }
 
   @Test
   @DisplayName("a file id of another workspace is 404 not_found for every operation, even to a member of both")
   void fileOfAnotherWorkspace() {
     Team other = Teams.create(actors);
-    long elsewhere = Actors.expect(actors.post(other.owner(), files(other.workspaceId()),
-        new JsonObject().put("path", "theirs.txt").put("content", "theirs")), 201).getLong("id");
+    long elsewhere = createFile(actors, other, "theirs.txt", "theirs").getLong("id");
     actors.addMember(other.owner(), other.workspaceId(), team.owner(), "owner");
     String wrong = file(team.workspaceId(), elsewhere);
 
@@ -382,23 +386,17 @@ class FilesTest {
   @Test
   @DisplayName("PUT, PATCH and DELETE reach the workspace's editors as doc_updates (client rest), doc_renamed and doc_deleted")
   void editorsAreTold() throws InterruptedException {
-    Team fresh = Teams.create(actors);
-    long ws = fresh.workspaceId();
-    BlockingQueue<JsonObject> delivered = new LinkedBlockingQueue<>();
-    MessageConsumer<String> hub = app.vertx.eventBus().localConsumer(Bus.documentDelivery(ws),
-        message -> delivered.add(new JsonObject(message.body())));
-    hub.completion().await();
-    app.vertx.eventBus().request(Bus.REALTIME_JOIN, new JsonObject().put("workspace_id", ws)).await();
-    try {
-      long id = Actors.expect(actors.post(fresh.owner(), files(ws), new JsonObject().put("path", "doc.txt").put("content", "abc")), 201)
-          .getLong("id");
+    try (Editors editors = new Editors(team.workspaceId())) {
+      long id = create(unique("doc.txt"), "abc").getLong("id");
+      String url = file(team.workspaceId(), id);
+      String to = unique("renamed.txt");
 
-      Actors.expect(actors.put(fresh.owner(), file(ws, id), new JsonObject().put("content", "xyz")), 200);
-      JsonObject updates = delivered.poll(10, TimeUnit.SECONDS);
-      Actors.expect(actors.patch(fresh.owner(), file(ws, id), new JsonObject().put("path", "renamed.txt")), 200);
-      JsonObject renamed = delivered.poll(10, TimeUnit.SECONDS);
-      Actors.expect(actors.delete(fresh.owner(), file(ws, id)), 204);
-      JsonObject deleted = delivered.poll(10, TimeUnit.SECONDS);
+      Actors.expect(actors.put(team.owner(), url, new JsonObject().put("content", "xyz")), 200);
+      JsonObject updates = editors.next(10_000);
+      Actors.expect(actors.patch(team.owner(), url, new JsonObject().put("path", to)), 200);
+      JsonObject renamed = editors.next(10_000);
+      Actors.expect(actors.delete(team.owner(), url), 204);
+      JsonObject deleted = editors.next(10_000);
 
       assertThat(updates).isNotNull();
       assertThat(updates.fieldNames()).containsExactlyInAnyOrder("type", "file_id", "version", "updates");
@@ -409,35 +407,23 @@ class FilesTest {
       assertThat(update.fieldNames()).containsExactlyInAnyOrder("clientID", "changes");
       assertThat(update.getString("clientID")).isEqualTo("rest");
       assertThat(ChangeSet.fromJson(update.getJsonArray("changes")).apply("abc")).isEqualTo("xyz");
-      assertThat(renamed).isEqualTo(new JsonObject().put("type", "doc_renamed").put("file_id", id).put("path", "renamed.txt"));
+      assertThat(renamed).isEqualTo(new JsonObject().put("type", "doc_renamed").put("file_id", id).put("path", to));
       assertThat(deleted).isEqualTo(new JsonObject().put("type", "doc_deleted").put("file_id", id));
-    } finally {
-      app.vertx.eventBus().request(Bus.REALTIME_LEAVE, new JsonObject().put("workspace_id", ws)).await();
-      hub.unregister().await();
     }
   }
 
   @Test
   @DisplayName("refused writes (412, 409, 403) tell the editors nothing")
   void refusedWritesAreSilent() throws InterruptedException {
-    Team fresh = Teams.create(actors);
-    long ws = fresh.workspaceId();
-    BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
-    MessageConsumer<String> hub = app.vertx.eventBus().localConsumer(Bus.documentDelivery(ws), m -> delivered.add(m.body()));
-    hub.completion().await();
-    app.vertx.eventBus().request(Bus.REALTIME_JOIN, new JsonObject().put("workspace_id", ws)).await();
-    try {
-      long id = Actors.expect(actors.post(fresh.owner(), files(ws), new JsonObject().put("path", "a.txt")), 201).getLong("id");
-      Actors.expect(actors.post(fresh.owner(), files(ws), new JsonObject().put("path", "b.txt")), 201);
+    try (Editors editors = new Editors(team.workspaceId())) {
+      String taken = create(unique("taken.txt"), "").getString("path");
+      String url = file(team.workspaceId(), create(unique("refused.txt"), "").getLong("id"));
 
-      assertError(actors.put(fresh.owner(), file(ws, id), new JsonObject().put("content", "x"), "\"5\""), 412, "precondition_failed");
-      assertError(actors.patch(fresh.owner(), file(ws, id), new JsonObject().put("path", "b.txt")), 409, "path_taken");
-      assertError(actors.delete(fresh.viewer(), file(ws, id)), 403, "forbidden");
+      assertError(actors.put(team.owner(), url, new JsonObject().put("content", "x"), "\"5\""), 412, "precondition_failed");
+      assertError(actors.patch(team.owner(), url, new JsonObject().put("path", taken)), 409, "path_taken");
+      assertError(actors.delete(team.viewer(), url), 403, "forbidden");
 
-      assertThat(delivered.poll(500, TimeUnit.MILLISECONDS)).isNull();
-    } finally {
-      app.vertx.eventBus().request(Bus.REALTIME_LEAVE, new JsonObject().put("workspace_id", ws)).await();
-      hub.unregister().await();
+      assertThat(editors.next(500)).isNull();
     }
   }
 
@@ -447,21 +433,51 @@ class FilesTest {
   @DisplayName("concurrent creates of one path: exactly one 201, every other 409 path_taken")
   void concurrentSamePath() {
     Team fresh = Teams.create(actors);
-    List<Future<HttpResponse<Buffer>>> answers = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      answers.add(actors.request(fresh.owner(), HttpMethod.POST, files(fresh.workspaceId()))
-          .sendJsonObject(new JsonObject().put("path", "same.txt").put("content", String.valueOf(i))));
-    }
-    Future.join(answers).await();
 
-    List<Integer> statuses = answers.stream().map(f -> f.result().statusCode()).toList();
-    assertThat(statuses).filteredOn(s -> s == 201).hasSize(1);
-    assertThat(statuses).filteredOn(s -> s == 409).hasSize(9);
-    answers.stream().filter(f -> f.result().statusCode() == 409)
-        .forEach(f -> assertThat(f.result().bodyAsJsonObject().getString("error")).isEqualTo("path_taken"));
+    List<HttpResponse<Buffer>> answers = atOnce(10, i -> actors.request(fresh.owner(), HttpMethod.POST, files(fresh.workspaceId()))
+        .sendJsonObject(new JsonObject().put("path", "same.txt").put("content", String.valueOf(i))));
+
+    assertWinners(answers, 201, 1, 409, "path_taken");
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------------------
+
+  /** GET of {@code url} as {@code actor}; the URL without its trailing slash answers 200 with the same body. */
+  private HttpResponse<Buffer> getWithAndWithoutSlash(Actor actor, String url) {
+    HttpResponse<Buffer> response = actors.get(actor, url);
+    HttpResponse<Buffer> slashless = actors.get(actor, url.substring(0, url.length() - 1));
+
+    assertThat(slashless.statusCode()).as("GET %s without its slash", url).isEqualTo(200);
+    assertThat(Json.decodeValue(slashless.body())).as("GET %s without its slash", url).isEqualTo(Json.decodeValue(response.body()));
+    return response;
+  }
+
+  /** What this instance's realtime hub is sent for a workspace's open editors, heard while the test listens. */
+  private final class Editors implements AutoCloseable {
+
+    private final long workspaceId;
+    private final BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
+    private final MessageConsumer<String> hub;
+
+    Editors(long workspaceId) {
+      this.workspaceId = workspaceId;
+      hub = app.vertx.eventBus().localConsumer(Bus.documentDelivery(workspaceId), message -> delivered.add(message.body()));
+      hub.completion().await();
+      app.vertx.eventBus().request(Bus.REALTIME_JOIN, new JsonObject().put("workspace_id", workspaceId)).await();
+    }
+
+    /** The next message sent to the editors within {@code millis}, or null. */
+    JsonObject next(long millis) throws InterruptedException {
+      String message = delivered.poll(millis, TimeUnit.MILLISECONDS);
+      return message == null ? null : new JsonObject(message);
+    }
+
+    @Override
+    public void close() {
+      app.vertx.eventBus().request(Bus.REALTIME_LEAVE, new JsonObject().put("workspace_id", workspaceId)).await();
+      hub.unregister().await();
+    }
+  }
 
   private JsonObject pull(long fileId, long version) {
     return app.vertx.eventBus().<JsonObject>request(Bus.DOCS_PULL, new JsonObject().put("actor", team.owner().id())

@@ -2,6 +2,7 @@ package io.collab.workspace;
 
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
+import io.collab.support.Actors.Membership;
 import io.collab.support.CollabTest;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -11,11 +12,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static io.collab.support.Actors.member;
 import static io.collab.support.Actors.members;
@@ -44,6 +49,21 @@ class MembersTest {
     return actors.createWorkspace(owner, projectId, "ws").getLong("id");
   }
 
+  /** A new workspace of the owner's where a new user, labelled {@code label}, has {@code role}. */
+  private Membership withMember(String label, String role) {
+    return actors.workspaceWithMember(owner, projectId, "ws", label, role);
+  }
+
+  /** The user ids the workspace's {@code array} (owners, collaborators, viewers) holds, as the owner reads it. */
+  private List<Long> holders(long workspaceId, String array) {
+    return longs(actors.workspaceAs(owner, workspaceId).getJsonArray(array));
+  }
+
+  /** The member object of {@code who} with {@code role}, as the members API answers it. */
+  private static JsonObject memberObject(Actor who, String role) {
+    return new JsonObject().put("user_id", who.id()).put("email", who.email()).put("username", who.username()).put("role", role);
+  }
+
   // ---- listing -------------------------------------------------------------------------------------------------------
 
   @Test
@@ -58,8 +78,7 @@ class MembersTest {
     assertThat(list).hasSize(1);
     JsonObject only = list.getJsonObject(0);
     assertThat(only.fieldNames()).containsExactlyInAnyOrder(MEMBER_KEYS);
-    assertThat(only).isEqualTo(new JsonObject().put("user_id", owner.id()).put("email", owner.email())
-        .put("username", owner.username()).put("role", "owner"));
+    assertThat(only).isEqualTo(memberObject(owner, "owner"));
   }
 
   @Test
@@ -80,15 +99,46 @@ class MembersTest {
     assertThat(userIds).containsExactly(owner.id(), first.id(), second.id(), third.id());
   }
 
-  @Test
-  @DisplayName("GET without the trailing slash works the same")
-  void listWithoutTrailingSlash() {
-    long ws = newWorkspace();
+  /** The member routes called without their trailing slash, on a workspace whose one other member is a viewer. */
+  enum Slashless {
+    LIST("GET", 200), ADD("POST", 201), CHANGE("PATCH", 200), REMOVE("DELETE", 204);
 
-    HttpResponse<Buffer> response = actors.get(owner, workspace(ws) + "members");
+    final String method;
+    final int status;
 
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonArray()).hasSize(1);
+    Slashless(String method, int status) {
+      this.method = method;
+      this.status = status;
+    }
+
+    @Override
+    public String toString() {
+      return method;
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(Slashless.class)
+  @DisplayName("GET, POST, PATCH and DELETE without the trailing slash work the same")
+  void withoutTrailingSlash(Slashless call) {
+    Membership membership = withMember("slashless", "viewer");
+    long ws = membership.workspaceId();
+    String one = members(ws) + membership.member().id();
+
+    HttpResponse<Buffer> response = switch (call) {
+      case LIST -> actors.get(owner, workspace(ws) + "members");
+      case ADD -> actors.post(owner, workspace(ws) + "members",
+          new JsonObject().put("user_id", actors.register("newcomer").id()).put("role", "viewer"));
+      case CHANGE -> actors.patch(owner, one, new JsonObject().put("role", "owner"));
+      case REMOVE -> actors.delete(owner, one);
+    };
+
+    assertThat(response.statusCode()).isEqualTo(call.status);
+    switch (call) {
+      case LIST -> assertThat(response.bodyAsJsonArray()).hasSize(2);
+      case CHANGE -> assertThat(response.bodyAsJsonObject().getString("role")).isEqualTo("owner");
+      default -> { }
+    }
   }
 
   @Test
@@ -109,21 +159,8 @@ class MembersTest {
     HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put(namedBy, name).put("role", role));
 
     assertThat(response.statusCode()).isEqualTo(201);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(new JsonObject().put("user_id", newcomer.id())
-        .put("email", newcomer.email()).put("username", newcomer.username()).put("role", role));
+    assertThat(response.bodyAsJsonObject()).isEqualTo(memberObject(newcomer, role));
     assertThat(actors.membersAs(owner, ws)).contains(response.bodyAsJsonObject());
-  }
-
-  @Test
-  @DisplayName("POST without the trailing slash works the same")
-  void addWithoutTrailingSlash() {
-    long ws = newWorkspace();
-    Actor newcomer = actors.register("slashless");
-
-    HttpResponse<Buffer> response = actors.post(owner, workspace(ws) + "members",
-        new JsonObject().put("user_id", newcomer.id()).put("role", "viewer"));
-
-    assertThat(response.statusCode()).isEqualTo(201);
   }
 
   @Test
@@ -140,97 +177,54 @@ class MembersTest {
     assertThat(ids(actors.get(newcomer, Actors.WORKSPACES).bodyAsJsonArray())).containsExactly(ws);
   }
 
-  @ParameterizedTest(name = "already {0}")
-  @ValueSource(strings = {"owner", "collaborator", "viewer"})
-  @DisplayName("Adding someone who is already a member is 409 already_member, and their role stays")
-  void addExistingMember(String role) {
+  @ParameterizedTest(name = "already {0}, named by {1}, added as {2}")
+  @CsvSource({"owner, user_id, viewer", "collaborator, user_id, viewer", "viewer, user_id, viewer", "viewer, email, owner"})
+  @DisplayName("Adding someone who is already a member, by user id or email, is 409 already_member, and their role stays")
+  void addExistingMember(String role, String namedBy, String roleSent) {
     long ws = newWorkspace();
     Actor existing = actors.register("existing");
     if (!role.equals("owner")) {
       actors.addMember(owner, ws, existing, role);
     }
     Actor target = role.equals("owner") ? owner : existing;
+    Object name = namedBy.equals("email") ? target.email() : target.id();
     JsonArray before = actors.membersAs(owner, ws);
 
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("user_id", target.id()).put("role", "viewer"));
+    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put(namedBy, name).put("role", roleSent));
 
     assertError(response, 409, "already_member");
     assertThat(actors.membersAs(owner, ws)).isEqualTo(before);
   }
 
-  @Test
-  @DisplayName("Adding an already-member by email is 409 as well")
-  void addExistingMemberByEmail() {
-    long ws = newWorkspace();
-    Actor existing = actors.register("existing");
-    actors.addMember(owner, ws, existing, "viewer");
-
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("email", existing.email()).put("role", "owner"));
-
-    assertError(response, 409, "already_member");
+  /** (what, body, the field named, or null where none is) for bodies that add nobody. */
+  Stream<Arguments> invalidAdditions() {
+    long newcomer = actors.register("refused").id();
+    return Stream.of(
+        Arguments.of("an email no account has", new JsonObject().put("email", "nobody-at-all@example.test").put("role", "viewer"), "email"),
+        Arguments.of("a user id no account has", new JsonObject().put("user_id", 987_654_321L).put("role", "viewer"), "user_id"),
+        Arguments.of("role \"admin\"", new JsonObject().put("user_id", newcomer).put("role", "admin"), "role"),
+        Arguments.of("role \"\"", new JsonObject().put("user_id", newcomer).put("role", ""), "role"),
+        Arguments.of("role \"Owner\"", new JsonObject().put("user_id", newcomer).put("role", "Owner"), "role"),
+        Arguments.of("role \"VIEWER\"", new JsonObject().put("user_id", newcomer).put("role", "VIEWER"), "role"),
+        Arguments.of("no role", new JsonObject().put("user_id", newcomer), "role"),
+        Arguments.of("an email with a NUL character", new JsonObject().put("email", "a\u0000b@example.test").put("role", "viewer"), "email"),
+        Arguments.of("neither email nor user_id", new JsonObject().put("role", "viewer"), null));
   }
 
-  @Test
-  @DisplayName("An email no account has is 400 validation_failed with fields.email")
-  void unknownEmail() {
+  @ParameterizedTest(name = "{0} → 400 fields.{2}")
+  @MethodSource("invalidAdditions")
+  @DisplayName("POST naming nobody who exists, or no valid role (owner, collaborator, viewer), is 400 validation_failed, never 500; the members stay")
+  void invalidAddition(String what, JsonObject body, String field) {
     long ws = newWorkspace();
 
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("email", "nobody-at-all@example.test").put("role", "viewer"));
+    HttpResponse<Buffer> response = actors.post(owner, members(ws), body);
 
-    assertValidationFailed(response, "email");
+    if (field == null) {
+      assertError(response, 400, "validation_failed");
+    } else {
+      assertValidationFailed(response, field);
+    }
     assertThat(actors.membersAs(owner, ws)).hasSize(1);
-  }
-
-  @Test
-  @DisplayName("A user id no account has is 400 validation_failed with fields.user_id")
-  void unknownUserId() {
-    long ws = newWorkspace();
-
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("user_id", 987_654_321L).put("role", "viewer"));
-
-    assertValidationFailed(response, "user_id");
-    assertThat(actors.membersAs(owner, ws)).hasSize(1);
-  }
-
-  @ParameterizedTest(name = "role \"{0}\"")
-  @ValueSource(strings = {"admin", "", "Owner", "VIEWER"})
-  @DisplayName("A role other than owner, collaborator or viewer is 400 validation_failed with fields.role")
-  void badRoleOnAdd(String role) {
-    long ws = newWorkspace();
-    Actor newcomer = actors.register("badrole");
-
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("user_id", newcomer.id()).put("role", role));
-
-    assertValidationFailed(response, "role");
-    assertThat(actors.membersAs(owner, ws)).hasSize(1);
-  }
-
-  @Test
-  @DisplayName("An email with a NUL character is 400 validation_failed, never 500")
-  void nulInEmail() {
-    long ws = newWorkspace();
-
-    assertValidationFailed(actors.post(owner, members(ws), new JsonObject().put("email", "a\u0000b@example.test").put("role", "viewer")),
-        "email");
-  }
-
-  @Test
-  @DisplayName("A missing role is 400 validation_failed with fields.role")
-  void missingRole() {
-    long ws = newWorkspace();
-    Actor newcomer = actors.register("norole");
-
-    assertValidationFailed(actors.post(owner, members(ws), new JsonObject().put("user_id", newcomer.id())), "role");
-  }
-
-  @Test
-  @DisplayName("Naming nobody (neither email nor user_id) is 400 validation_failed")
-  void neitherEmailNorUserId() {
-    long ws = newWorkspace();
-
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("role", "viewer"));
-
-    assertError(response, 400, "validation_failed");
   }
 
   // ---- changing roles ------------------------------------------------------------------------------------------------
@@ -238,88 +232,68 @@ class MembersTest {
   @Test
   @DisplayName("PATCH /{user_id}/ {role} changes the role: 200 with the member object; lists and workspace agree")
   void changeRole() {
-    long ws = newWorkspace();
-    Actor member = actors.register("promoted");
-    actors.addMember(owner, ws, member, "viewer");
+    Membership membership = withMember("promoted", "viewer");
+    long ws = membership.workspaceId();
 
-    HttpResponse<Buffer> response = actors.patch(owner, member(ws, member.id()), new JsonObject().put("role", "collaborator"));
+    HttpResponse<Buffer> response = actors.patch(owner, member(ws, membership.member().id()), new JsonObject().put("role", "collaborator"));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    JsonObject expected = new JsonObject().put("user_id", member.id()).put("email", member.email())
-        .put("username", member.username()).put("role", "collaborator");
+    JsonObject expected = memberObject(membership.member(), "collaborator");
     assertThat(response.bodyAsJsonObject()).isEqualTo(expected);
     assertThat(actors.membersAs(owner, ws)).contains(expected);
-    JsonObject wsBody = actors.workspaceAs(owner, ws);
-    assertThat(longs(wsBody.getJsonArray("collaborators"))).containsExactly(member.id());
-    assertThat(longs(wsBody.getJsonArray("viewers"))).isEmpty();
-  }
-
-  @Test
-  @DisplayName("PATCH without the trailing slash works the same")
-  void changeRoleWithoutTrailingSlash() {
-    long ws = newWorkspace();
-    Actor member = actors.register("slashless");
-    actors.addMember(owner, ws, member, "viewer");
-
-    HttpResponse<Buffer> response = actors.patch(owner, members(ws) + member.id(), new JsonObject().put("role", "owner"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject().getString("role")).isEqualTo("owner");
+    assertThat(holders(ws, "collaborators")).containsExactly(membership.member().id());
+    assertThat(holders(ws, "viewers")).isEmpty();
   }
 
   @Test
   @DisplayName("PATCH with a bad role is 400 validation_failed with fields.role; the role stays")
   void badRoleOnChange() {
-    long ws = newWorkspace();
-    Actor member = actors.register("member");
-    actors.addMember(owner, ws, member, "viewer");
+    Membership membership = withMember("member", "viewer");
+    long ws = membership.workspaceId();
 
-    assertValidationFailed(actors.patch(owner, member(ws, member.id()), new JsonObject().put("role", "superuser")), "role");
-    assertThat(longs(actors.workspaceAs(owner, ws).getJsonArray("viewers"))).containsExactly(member.id());
+    assertValidationFailed(actors.patch(owner, member(ws, membership.member().id()), new JsonObject().put("role", "superuser")), "role");
+    assertThat(holders(ws, "viewers")).containsExactly(membership.member().id());
   }
 
-  @Test
-  @DisplayName("PATCH of a user who is not a member is 404 not_found")
-  void changeRoleOfNonMember() {
-    long ws = newWorkspace();
-    Actor stranger = actors.register("stranger");
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"PATCH", "DELETE"})
+  @DisplayName("PATCH or DELETE of a user who is not a member is 404 not_found")
+  void nonMember(String method) {
+    String stranger = member(newWorkspace(), actors.register("stranger").id());
 
-    assertError(actors.patch(owner, member(ws, stranger.id()), new JsonObject().put("role", "viewer")), 404, "not_found");
+    HttpResponse<Buffer> response = method.equals("PATCH")
+        ? actors.patch(owner, stranger, new JsonObject().put("role", "viewer"))
+        : actors.delete(owner, stranger);
+
+    assertError(response, 404, "not_found");
   }
 
-  @Test
-  @DisplayName("Demoting the last owner is 409 last_owner; they stay owner")
-  void demoteLastOwner() {
-    long ws = newWorkspace();
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"PATCH", "DELETE"})
+  @DisplayName("Demoting (PATCH) or removing (DELETE) the last owner, a collaborator beside them, is 409 last_owner; they stay owner")
+  void lastOwner(String method) {
+    long ws = withMember("collab", "collaborator").workspaceId();
+    String last = member(ws, owner.id());
 
-    HttpResponse<Buffer> response = actors.patch(owner, member(ws, owner.id()), new JsonObject().put("role", "collaborator"));
+    HttpResponse<Buffer> response = method.equals("PATCH")
+        ? actors.patch(owner, last, new JsonObject().put("role", "collaborator"))
+        : actors.delete(owner, last);
 
     assertError(response, 409, "last_owner");
-    assertThat(longs(actors.workspaceAs(owner, ws).getJsonArray("owners"))).containsExactly(owner.id());
+    assertThat(holders(ws, "owners")).containsExactly(owner.id());
   }
 
-  @Test
-  @DisplayName("With a second owner, one owner can be demoted")
-  void demoteOneOfTwoOwners() {
-    long ws = newWorkspace();
-    Actor second = actors.register("second");
-    actors.addMember(owner, ws, second, "owner");
+  @ParameterizedTest(name = "the {1} set to {2}, the other member a {0}")
+  @CsvSource({"owner, member, viewer", "viewer, owner, owner"})
+  @DisplayName("One of two owners can be demoted; the only owner may be set to owner again, which changes nothing; the owner is then the only one")
+  void ownerRoleChange(String otherRole, String whose, String role) {
+    Membership other = withMember("other", otherRole);
+    Actor changed = whose.equals("owner") ? owner : other.member();
 
-    HttpResponse<Buffer> response = actors.patch(owner, member(ws, second.id()), new JsonObject().put("role", "viewer"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(longs(actors.workspaceAs(owner, ws).getJsonArray("owners"))).containsExactly(owner.id());
-  }
-
-  @Test
-  @DisplayName("Setting an owner's role to owner again is accepted and changes nothing")
-  void sameRoleIsHarmless() {
-    long ws = newWorkspace();
-
-    HttpResponse<Buffer> response = actors.patch(owner, member(ws, owner.id()), new JsonObject().put("role", "owner"));
+    HttpResponse<Buffer> response = actors.patch(owner, member(other.workspaceId(), changed.id()), new JsonObject().put("role", role));
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(longs(actors.workspaceAs(owner, ws).getJsonArray("owners"))).containsExactly(owner.id());
+    assertThat(holders(other.workspaceId(), "owners")).containsExactly(owner.id());
   }
 
   // ---- removing ------------------------------------------------------------------------------------------------------
@@ -327,101 +301,54 @@ class MembersTest {
   @Test
   @DisplayName("DELETE /{user_id}/ removes the member: 204; they no longer see the workspace")
   void removeMember() {
-    long ws = newWorkspace();
-    Actor member = actors.register("removed");
-    actors.addMember(owner, ws, member, "collaborator");
+    Membership membership = withMember("removed", "collaborator");
+    long ws = membership.workspaceId();
 
-    HttpResponse<Buffer> response = actors.delete(owner, member(ws, member.id()));
+    HttpResponse<Buffer> response = actors.delete(owner, member(ws, membership.member().id()));
 
     assertThat(response.statusCode()).isEqualTo(204);
     assertThat(actors.membersAs(owner, ws)).hasSize(1);
-    assertThat(actors.get(member, workspace(ws)).statusCode()).isEqualTo(404);
-    assertThat(ids(actors.get(member, Actors.WORKSPACES).bodyAsJsonArray())).doesNotContain(ws);
-  }
-
-  @Test
-  @DisplayName("DELETE without the trailing slash works the same")
-  void removeWithoutTrailingSlash() {
-    long ws = newWorkspace();
-    Actor member = actors.register("slashless");
-    actors.addMember(owner, ws, member, "viewer");
-
-    assertThat(actors.delete(owner, members(ws) + member.id()).statusCode()).isEqualTo(204);
-  }
-
-  @Test
-  @DisplayName("DELETE of a user who is not a member is 404 not_found")
-  void removeNonMember() {
-    long ws = newWorkspace();
-    Actor stranger = actors.register("stranger");
-
-    assertError(actors.delete(owner, member(ws, stranger.id())), 404, "not_found");
-  }
-
-  @Test
-  @DisplayName("Removing the last owner is 409 last_owner; they stay")
-  void removeLastOwner() {
-    long ws = newWorkspace();
-    Actor collaborator = actors.register("collab");
-    actors.addMember(owner, ws, collaborator, "collaborator");
-
-    HttpResponse<Buffer> response = actors.delete(owner, member(ws, owner.id()));
-
-    assertError(response, 409, "last_owner");
-    assertThat(longs(actors.workspaceAs(owner, ws).getJsonArray("owners"))).containsExactly(owner.id());
+    assertThat(actors.get(membership.member(), workspace(ws)).statusCode()).isEqualTo(404);
+    assertThat(ids(actors.get(membership.member(), Actors.WORKSPACES).bodyAsJsonArray())).doesNotContain(ws);
   }
 
   @ParameterizedTest(name = "a {0} leaves")
-  @ValueSource(strings = {"collaborator", "viewer"})
-  @DisplayName("A collaborator or viewer may remove their own membership: 204, then the workspace is 404 for them")
+  @ValueSource(strings = {"collaborator", "viewer", "owner"})
+  @DisplayName("A member who is not the last owner may remove their own membership: 204, then the workspace is 404 for them")
   void memberLeaves(String role) {
-    long ws = newWorkspace();
-    Actor member = actors.register("leaver");
-    actors.addMember(owner, ws, member, role);
+    Membership leaver = withMember("leaver", role);
+    long ws = leaver.workspaceId();
 
-    HttpResponse<Buffer> response = actors.delete(member, member(ws, member.id()));
+    HttpResponse<Buffer> response = actors.delete(leaver.member(), member(ws, leaver.member().id()));
 
     assertThat(response.statusCode()).isEqualTo(204);
-    assertThat(actors.get(member, workspace(ws)).statusCode()).isEqualTo(404);
+    assertThat(actors.get(leaver.member(), workspace(ws)).statusCode()).isEqualTo(404);
     assertThat(actors.membersAs(owner, ws)).hasSize(1);
-  }
-
-  @Test
-  @DisplayName("An owner who is not the last one may leave: 204")
-  void ownerLeaves() {
-    long ws = newWorkspace();
-    Actor coOwner = actors.register("coowner");
-    actors.addMember(owner, ws, coOwner, "owner");
-
-    HttpResponse<Buffer> response = actors.delete(coOwner, member(ws, coOwner.id()));
-
-    assertThat(response.statusCode()).isEqualTo(204);
-    assertThat(longs(actors.workspaceAs(owner, ws).getJsonArray("owners"))).containsExactly(owner.id());
+    assertThat(holders(ws, "owners")).containsExactly(owner.id());
   }
 
   @Test
   @DisplayName("Once the project owner has left, the remaining owner is the last one and may not leave: 409 last_owner")
   void lastOwnerCannotLeave() {
-    long ws = newWorkspace();
-    Actor coOwner = actors.register("coowner");
-    actors.addMember(owner, ws, coOwner, "owner");
+    Membership remaining = withMember("coowner", "owner");
+    long ws = remaining.workspaceId();
     Actors.expect(actors.delete(owner, member(ws, owner.id())), 204);
 
-    HttpResponse<Buffer> response = actors.delete(coOwner, member(ws, coOwner.id()));
+    HttpResponse<Buffer> response = actors.delete(remaining.member(), member(ws, remaining.member().id()));
 
     assertError(response, 409, "last_owner");
-    assertThat(actors.get(coOwner, workspace(ws)).statusCode()).isEqualTo(200);
+    assertThat(actors.get(remaining.member(), workspace(ws)).statusCode()).isEqualTo(200);
   }
 
   @Test
   @DisplayName("A removed member can be added back")
   void reAdd() {
-    long ws = newWorkspace();
-    Actor member = actors.register("returning");
-    actors.addMember(owner, ws, member, "viewer");
-    actors.delete(owner, member(ws, member.id()));
+    Membership returning = withMember("returning", "viewer");
+    long ws = returning.workspaceId();
+    actors.delete(owner, member(ws, returning.member().id()));
 
-    HttpResponse<Buffer> response = actors.post(owner, members(ws), new JsonObject().put("user_id", member.id()).put("role", "collaborator"));
+    HttpResponse<Buffer> response = actors.post(owner, members(ws),
+        new JsonObject().put("user_id", returning.member().id()).put("role", "collaborator"));
 
     assertThat(response.statusCode()).isEqualTo(201);
     assertThat(response.bodyAsJsonObject().getString("role")).isEqualTo("collaborator");

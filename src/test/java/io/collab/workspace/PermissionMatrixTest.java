@@ -18,6 +18,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import static io.collab.support.Actors.PROJECTS;
@@ -26,6 +29,7 @@ import static io.collab.support.Actors.member;
 import static io.collab.support.Actors.members;
 import static io.collab.support.Actors.project;
 import static io.collab.support.Actors.workspace;
+import static io.collab.support.Errors.assertError;
 import static io.collab.workspace.Checks.ids;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -150,35 +154,43 @@ class PermissionMatrixTest {
     Cast.assertCell(op + " by the " + who, expected, () -> snapshot(f), () -> perform(op, cast.actor(who), f));
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(value = Who.class, mode = EnumSource.Mode.EXCLUDE, names = "ANONYMOUS")
-  @DisplayName("Listing projects: every role sees the project, anyone else does not")
-  void listProjects(Who who) {
-    Stage f = fixture();
+  /** The two lists, each with the id of the fixture's item on it. */
+  enum Listing {
+    PROJECTS(Actors.PROJECTS, Stage::projectId),
+    WORKSPACES(Actors.WORKSPACES, Stage::workspaceId);
 
-    HttpResponse<Buffer> response = actors.get(cast.actor(who), PROJECTS);
+    final String path;
+    final ToLongFunction<Stage> item;
 
-    assertThat(response.statusCode()).isEqualTo(200);
-    if (who == Who.OUTSIDER) {
-      assertThat(ids(response.bodyAsJsonArray())).doesNotContain(f.projectId());
-    } else {
-      assertThat(ids(response.bodyAsJsonArray())).contains(f.projectId());
+    Listing(String path, ToLongFunction<Stage> item) {
+      this.path = path;
+      this.item = item;
+    }
+
+    @Override
+    public String toString() {
+      return "GET " + path;
     }
   }
 
-  @ParameterizedTest(name = "{0}")
-  @EnumSource(value = Who.class, mode = EnumSource.Mode.EXCLUDE, names = "ANONYMOUS")
-  @DisplayName("Listing workspaces: every role sees the workspace, anyone else does not")
-  void listWorkspaces(Who who) {
+  static Stream<Arguments> listings() {
+    return Stream.of(Listing.values()).flatMap(listing -> COLUMNS.stream().map(who -> Arguments.of(listing, who)));
+  }
+
+  @ParameterizedTest(name = "{0} by the {1}")
+  @MethodSource("listings")
+  @DisplayName("Listing projects and workspaces: every role sees the project and the workspace, anyone else does not")
+  void listing(Listing listing, Who who) {
     Stage f = fixture();
 
-    HttpResponse<Buffer> response = actors.get(cast.actor(who), WORKSPACES);
+    HttpResponse<Buffer> response = actors.get(cast.actor(who), listing.path);
 
     assertThat(response.statusCode()).isEqualTo(200);
+    long item = listing.item.applyAsLong(f);
     if (who == Who.OUTSIDER) {
-      assertThat(ids(response.bodyAsJsonArray())).doesNotContain(f.workspaceId());
+      assertThat(ids(response.bodyAsJsonArray())).doesNotContain(item);
     } else {
-      assertThat(ids(response.bodyAsJsonArray())).contains(f.workspaceId());
+      assertThat(ids(response.bodyAsJsonArray())).contains(item);
     }
   }
 
@@ -187,14 +199,10 @@ class PermissionMatrixTest {
   @DisplayName("An outsider's 404 for a hidden resource is indistinguishable from the 404 for one that does not exist")
   void hiddenLooksMissing(Operation op) {
     Stage hidden = fixture();
-    Stage missing = new Stage(hidden.projectId() + 1_000_000, hidden.workspaceId() + 1_000_000);
 
-    HttpResponse<Buffer> forHidden = perform(op, cast.outsider, hidden);
-    HttpResponse<Buffer> forMissing = perform(op, cast.outsider, missing);
-
-    Cast.assertBothNotFound(forHidden, forMissing);
     // Ids may appear in the detail (each request names its own); everything else must be the same.
-    assertThat(withoutNumbers(forHidden.bodyAsJsonObject())).isEqualTo(withoutNumbers(forMissing.bodyAsJsonObject()));
+    assertHiddenLooksMissing(f -> perform(op, cast.outsider, f), hidden,
+        new Stage(hidden.projectId() + 1_000_000, hidden.workspaceId() + 1_000_000), PermissionMatrixTest::withoutNumbers);
   }
 
   @Test
@@ -204,8 +212,7 @@ class PermissionMatrixTest {
 
     HttpResponse<Buffer> response = actors.patch(cast.viewer, member(f.workspaceId(), cast.viewer.id()), new JsonObject().put("role", "owner"));
 
-    assertThat(response.statusCode()).isEqualTo(403);
-    assertThat(response.bodyAsJsonObject().getString("error")).isEqualTo("forbidden");
+    assertError(response, 403, "forbidden");
   }
 
   @Test
@@ -254,6 +261,19 @@ class PermissionMatrixTest {
     HttpResponse<Buffer> all = actors.get(cast.projectOwner, WORKSPACES);
     return new Snapshot(p.statusCode(), p.bodyAsString(), w.statusCode(), w.bodyAsString(), m.bodyAsString(),
         String.valueOf(ids(all.bodyAsJsonArray())));
+  }
+
+  /**
+   * The outsider's answer for a {@code hidden} fixture is the same 404 as for a {@code missing} one: the same content
+   * type, and bodies equal once {@code comparable} has made them so.
+   */
+  static <F> void assertHiddenLooksMissing(Function<F, HttpResponse<Buffer>> asOutsider, F hidden, F missing,
+      UnaryOperator<JsonObject> comparable) {
+    HttpResponse<Buffer> forHidden = asOutsider.apply(hidden);
+    HttpResponse<Buffer> forMissing = asOutsider.apply(missing);
+
+    Cast.assertBothNotFound(forHidden, forMissing);
+    assertThat(comparable.apply(forHidden.bodyAsJsonObject())).isEqualTo(comparable.apply(forMissing.bodyAsJsonObject()));
   }
 
   private static JsonObject withoutNumbers(JsonObject body) {

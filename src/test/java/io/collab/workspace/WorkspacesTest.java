@@ -3,6 +3,8 @@ package io.collab.workspace;
 import io.collab.support.Actors;
 import io.collab.support.Actors.Actor;
 import io.collab.support.CollabTest;
+import io.collab.support.WorkspaceResource;
+import io.collab.support.WorkspaceResourceContract;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,8 +18,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -26,7 +26,6 @@ import static io.collab.support.Actors.members;
 import static io.collab.support.Actors.workspace;
 import static io.collab.support.Errors.assertError;
 import static io.collab.support.Errors.assertValidationFailed;
-import static io.collab.workspace.Checks.UTC_TIMESTAMP;
 import static io.collab.workspace.Checks.WORKSPACE_KEYS;
 import static io.collab.workspace.Checks.ids;
 import static io.collab.workspace.Checks.longs;
@@ -34,69 +33,36 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest
 @DisplayName("Workspaces (/api/projects/workspaces/)")
-class WorkspacesTest {
+class WorkspacesTest extends WorkspaceResourceContract {
 
   private Actors actors;
   private Actor owner;
+  private static final List<String> ROLE_ARRAYS = List.of("owners", "collaborators", "viewers");
+
+  /** The owner's project, where its workspaces go. */
   private long projectId;
 
   @BeforeAll
-  void createProject() {
-    projectId = actors.createProject(owner, "Home").getLong("id");
+  void holdsTheContract() {
+    WorkspaceResource workspaces = WorkspaceResource.workspaces(actors, WORKSPACE_KEYS);
+    projectId = workspaces.home(owner);
+    holdsFor(actors, workspaces, owner);
   }
 
   // ---- create and read -----------------------------------------------------------------------------------------------
 
   @Test
-  @DisplayName("POST creates a workspace: 201 with exactly the seed keys, the creator as its only owner")
-  void createAnswersTheSeedShape() {
-    Instant before = Instant.now().minusSeconds(5);
-
+  @DisplayName("POST creates a workspace in the project sent (a numeric project), the creator as its only owner")
+  void createAnswersProjectAndOwner() {
     HttpResponse<Buffer> response = actors.post(owner, WORKSPACES, new JsonObject().put("project", projectId).put("name", "Backend"));
 
     assertThat(response.statusCode()).isEqualTo(201);
-    assertThat(response.getHeader("content-type")).startsWith("application/json");
     JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.fieldNames()).containsExactlyInAnyOrder(WORKSPACE_KEYS);
-    assertThat(body.getLong("id")).isPositive();
-    assertThat(body.getString("name")).isEqualTo("Backend");
     assertThat(body.getValue("project")).isInstanceOf(Number.class);
     assertThat(body.getLong("project")).isEqualTo(projectId);
     assertThat(longs(body.getJsonArray("owners"))).containsExactly(owner.id());
     assertThat(body.getJsonArray("collaborators")).isEmpty();
     assertThat(body.getJsonArray("viewers")).isEmpty();
-    assertThat(body.getString("created_at")).matches(UTC_TIMESTAMP);
-    assertThat(Instant.parse(body.getString("created_at"))).isBetween(before, Instant.now().plusSeconds(5));
-  }
-
-  @Test
-  @DisplayName("POST without the trailing slash works the same")
-  void createWithoutTrailingSlash() {
-    HttpResponse<Buffer> response = actors.post(owner, "/api/projects/workspaces",
-        new JsonObject().put("project", projectId).put("name", "No slash"));
-
-    assertThat(response.statusCode()).isEqualTo(201);
-    assertThat(response.bodyAsJsonObject().fieldNames()).containsExactlyInAnyOrder(WORKSPACE_KEYS);
-  }
-
-  @ParameterizedTest(name = "{1}")
-  @CsvSource(delimiter = '|', value = {
-      "true  | GET /{id}/ answers 200 with the representation the creation returned",
-      "false | GET /{id} without the trailing slash works the same"})
-  void getOne(boolean trailingSlash, String description) {
-    JsonObject created = actors.createWorkspace(owner, projectId, trailingSlash ? "Readable" : "Slashless");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(owner, trailingSlash ? workspace(id) : WORKSPACES + id);
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject()).isEqualTo(created);
-  }
-
-  @Test
-  @DisplayName("GET of an id that never existed is 404 not_found")
-  void getMissing() {
-    assertError(actors.get(owner, workspace(987_654_321L)), 404, "not_found");
   }
 
   @Test
@@ -128,20 +94,6 @@ class WorkspacesTest {
   // ---- change and delete ---------------------------------------------------------------------------------------------
 
   @Test
-  @DisplayName("PUT renames and answers 200 with the new representation")
-  void putRenames() {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Old");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.put(owner, workspace(id), new JsonObject().put("project", projectId).put("name", "New"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    JsonObject expected = created.copy().put("name", "New");
-    assertThat(response.bodyAsJsonObject()).isEqualTo(expected);
-    assertThat(actors.workspaceAs(owner, id)).isEqualTo(expected);
-  }
-
-  @Test
   @DisplayName("PATCH renames and answers 200; members stay as they were")
   void patchRenames() {
     Actor viewer = actors.register("viewer");
@@ -156,53 +108,21 @@ class WorkspacesTest {
   }
 
   @Test
-  @DisplayName("PATCH without the trailing slash works the same")
-  void patchWithoutTrailingSlash() {
-    long id = actors.createWorkspace(owner, projectId, "Old").getLong("id");
-
-    HttpResponse<Buffer> response = actors.patch(owner, WORKSPACES + id, new JsonObject().put("name", "Patched"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.bodyAsJsonObject().getString("name")).isEqualTo("Patched");
-  }
-
-  @Test
   @DisplayName("PATCH cannot move a workspace to another project: `project` is ignored")
   void patchIgnoresProject() {
+    JsonObject name = new JsonObject().put("name", "Still here");
     long otherProject = actors.createProject(owner, "Other").getLong("id");
-    long id = actors.createWorkspace(owner, projectId, "Stays").getLong("id");
 
-    HttpResponse<Buffer> response = actors.patch(owner, workspace(id), new JsonObject().put("project", otherProject).put("name", "Still here"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(actors.workspaceAs(owner, id).getLong("project")).isEqualTo(projectId);
-    assertThat(actors.workspaceAs(owner, id).getString("name")).isEqualTo("Still here");
+    assertChangedTo(item -> actors.patch(owner, item, name.copy().put("project", otherProject)), name);
   }
 
   @Test
-  @DisplayName("Unknown and read-only fields (id, created_at, anything else) are ignored on PUT")
-  void putIgnoresUnknownFields() {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Ignore");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.put(owner, workspace(id), new JsonObject().put("project", projectId).put("name", "Renamed")
-        .put("id", 999).put("created_at", "x").put("owner", 12345).put("colour", "blue"));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(actors.workspaceAs(owner, id)).isEqualTo(created.copy().put("name", "Renamed"));
-  }
-
-  @Test
-  @DisplayName("DELETE answers 204; the workspace and its member list are then 404")
-  void deleteThenGone() {
+  @DisplayName("DELETE answers 204; the workspace's member list is then 404 too")
+  void deleteTakesTheMembers() {
     long id = actors.createWorkspace(owner, projectId, "Doomed").getLong("id");
 
-    HttpResponse<Buffer> response = actors.delete(owner, workspace(id));
-
-    assertThat(response.statusCode()).isEqualTo(204);
-    assertThat(actors.get(owner, workspace(id)).statusCode()).isEqualTo(404);
+    assertThat(actors.delete(owner, workspace(id)).statusCode()).isEqualTo(204);
     assertThat(actors.get(owner, members(id)).statusCode()).isEqualTo(404);
-    assertThat(ids(actors.get(owner, WORKSPACES).bodyAsJsonArray())).doesNotContain(id);
   }
 
   @Test
@@ -236,66 +156,46 @@ class WorkspacesTest {
     assertThat(roleOf(body.getLong("id"), viewer)).isEqualTo("viewer");
   }
 
-  @Test
-  @DisplayName("PUT with viewers adds them as viewers, visible in the members API")
-  void putSetsViewers() {
-    Actor viewer = actors.register("viewer");
-    long id = actors.createWorkspace(owner, projectId, "Put roles").getLong("id");
-
-    HttpResponse<Buffer> response = actors.put(owner, workspace(id), new JsonObject().put("project", projectId).put("name", "Put roles")
-        .put("viewers", new JsonArray().add(viewer.id())));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(longs(response.bodyAsJsonObject().getJsonArray("viewers"))).containsExactly(viewer.id());
-    assertThat(roleOf(id, viewer)).isEqualTo("viewer");
-  }
-
-  @Test
-  @DisplayName("PATCH with collaborators moves a viewer to collaborator")
-  void patchPromotesViewer() {
+  @ParameterizedTest(name = "{0} with {2}, the user a {1} before")
+  @CsvSource({"PUT, stranger, viewers", "PATCH, viewer, collaborators", "PATCH, stranger, owners"})
+  @DisplayName("PUT and PATCH with a role array give the users named there that role, in the answer and the members API")
+  void roleArraySetsRole(String method, String roleBefore, String array) {
     Actor member = actors.register("member");
-    long id = actors.createWorkspace(owner, projectId, "Patch roles").getLong("id");
-    actors.addMember(owner, id, member, "viewer");
+    long id = actors.createWorkspace(owner, projectId, "Roles").getLong("id");
+    if (!roleBefore.equals("stranger")) {
+      actors.addMember(owner, id, member, roleBefore);
+    }
+    // The owners array names the owner too: it would be a last_owner refusal otherwise.
+    JsonArray named = array.equals("owners") ? new JsonArray().add(owner.id()).add(member.id()) : new JsonArray().add(member.id());
 
-    HttpResponse<Buffer> response = actors.patch(owner, workspace(id),
-        new JsonObject().put("collaborators", new JsonArray().add(member.id())));
+    HttpResponse<Buffer> response = method.equals("PUT")
+        ? actors.put(owner, workspace(id), new JsonObject().put("project", projectId).put("name", "Roles").put(array, named))
+        : actors.patch(owner, workspace(id), new JsonObject().put(array, named));
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject body = response.bodyAsJsonObject();
-    assertThat(longs(body.getJsonArray("collaborators"))).containsExactly(member.id());
-    assertThat(longs(body.getJsonArray("viewers"))).doesNotContain(member.id());
-    assertThat(roleOf(id, member)).isEqualTo("collaborator");
-  }
-
-  @Test
-  @DisplayName("PATCH with owners adds a second owner")
-  void patchAddsOwner() {
-    Actor second = actors.register("second");
-    long id = actors.createWorkspace(owner, projectId, "Two owners").getLong("id");
-
-    HttpResponse<Buffer> response = actors.patch(owner, workspace(id),
-        new JsonObject().put("owners", new JsonArray().add(owner.id()).add(second.id())));
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(longs(response.bodyAsJsonObject().getJsonArray("owners"))).containsExactlyInAnyOrder(owner.id(), second.id());
-    assertThat(roleOf(id, second)).isEqualTo("owner");
+    assertThat(longs(body.getJsonArray(array))).containsExactlyInAnyOrderElementsOf(longs(named));
+    for (String other : ROLE_ARRAYS) {
+      if (!other.equals(array)) {
+        assertThat(longs(body.getJsonArray(other))).as(other).doesNotContain(member.id());
+      }
+    }
+    assertThat(roleOf(id, member)).isEqualTo(array.substring(0, array.length() - 1));
   }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"owners", "collaborators", "viewers"})
   @DisplayName("A role array naming a user that does not exist is 400 validation_failed naming the array; nothing changes")
   void unknownUserInRoleArray(String array) {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Unknown user");
-    long id = created.getLong("id");
     JsonArray ids = new JsonArray().add(987_654_321L);
     if (array.equals("owners")) {
       ids = new JsonArray().add(owner.id()).add(987_654_321L);
     }
+    JsonObject change = new JsonObject().put(array, ids);
 
-    HttpResponse<Buffer> response = actors.patch(owner, workspace(id), new JsonObject().put(array, ids));
+    HttpResponse<Buffer> response = changingNothing(path -> actors.patch(owner, path, change));
 
     assertValidationFailed(response, array);
-    assertThat(actors.workspaceAs(owner, id)).isEqualTo(created);
   }
 
   @Test
@@ -310,30 +210,22 @@ class WorkspacesTest {
     assertThat(ids(actors.get(owner, WORKSPACES).bodyAsJsonArray())).isEqualTo(before);
   }
 
-  @Test
-  @DisplayName("PUT with an empty owners array would leave no owner: 409 last_owner, nothing changes")
-  void emptyOwnersIsLastOwner() {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Keep an owner");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.put(owner, workspace(id), new JsonObject().put("project", projectId).put("name", "x")
-        .put("owners", new JsonArray()));
-
-    assertError(response, 409, "last_owner");
-    assertThat(actors.workspaceAs(owner, id)).isEqualTo(created);
+  Stream<Arguments> changesLeavingNoOwner() {
+    return Stream.of(
+        Arguments.of("PUT with an empty owners array", "PUT",
+            new JsonObject().put("project", projectId).put("name", "x").put("owners", new JsonArray())),
+        Arguments.of("PATCH moving the only owner to viewers", "PATCH",
+            new JsonObject().put("owners", new JsonArray()).put("viewers", new JsonArray().add(owner.id()))));
   }
 
-  @Test
-  @DisplayName("PATCH moving the only owner to viewers would leave no owner: 409 last_owner, nothing changes")
-  void demotingOnlyOwnerThroughArraysIsLastOwner() {
-    JsonObject created = actors.createWorkspace(owner, projectId, "Keep an owner");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.patch(owner, workspace(id), new JsonObject()
-        .put("owners", new JsonArray()).put("viewers", new JsonArray().add(owner.id())));
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("changesLeavingNoOwner")
+  @DisplayName("A PUT or PATCH that would leave no owner is 409 last_owner; nothing changes")
+  void leavingNoOwnerIsLastOwner(String what, String method, JsonObject change) {
+    HttpResponse<Buffer> response = changingNothing(path -> method.equals("PUT")
+        ? actors.put(owner, path, change) : actors.patch(owner, path, change));
 
     assertError(response, 409, "last_owner");
-    assertThat(actors.workspaceAs(owner, id)).isEqualTo(created);
   }
 
   @ParameterizedTest(name = "{0}")
@@ -357,22 +249,16 @@ class WorkspacesTest {
   @Test
   @DisplayName("GET / lists, ordered by id, the workspaces the caller is a member of, whatever the role, and no others")
   void listMemberOf() {
-    Actor stranger = actors.register("stranger");
     Actor member = actors.register("member");
-    long strangersProject = actors.createProject(stranger, "Theirs").getLong("id");
-    long asViewer = actors.createWorkspace(stranger, strangersProject, "viewer here").getLong("id");
-    long notMine = actors.createWorkspace(stranger, strangersProject, "not mine").getLong("id");
-    long asCollaborator = actors.createWorkspace(stranger, strangersProject, "collaborator here").getLong("id");
-    long asOwner = actors.createWorkspace(stranger, strangersProject, "owner here").getLong("id");
-    actors.addMember(stranger, asViewer, member, "viewer");
-    actors.addMember(stranger, asCollaborator, member, "collaborator");
-    actors.addMember(stranger, asOwner, member, "owner");
+    long asViewer = actors.createWorkspace(owner, projectId, "viewer here").getLong("id");
+    actors.createWorkspace(owner, projectId, "not theirs");
+    long asCollaborator = actors.createWorkspace(owner, projectId, "collaborator here").getLong("id");
+    long asOwner = actors.createWorkspace(owner, projectId, "owner here").getLong("id");
+    actors.addMember(owner, asViewer, member, "viewer");
+    actors.addMember(owner, asCollaborator, member, "collaborator");
+    actors.addMember(owner, asOwner, member, "owner");
 
-    HttpResponse<Buffer> response = actors.get(member, WORKSPACES);
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(ids(response.bodyAsJsonArray())).containsExactly(asViewer, asCollaborator, asOwner).doesNotContain(notMine);
-    response.bodyAsJsonArray().forEach(item -> assertThat(((JsonObject) item).fieldNames()).containsExactlyInAnyOrder(WORKSPACE_KEYS));
+    assertThat(pages(member, WORKSPACES)).containsExactly(List.of(asViewer, asCollaborator, asOwner));
   }
 
   @Test
@@ -391,104 +277,12 @@ class WorkspacesTest {
     assertThat(ids(actors.get(coOwner, WORKSPACES).bodyAsJsonArray())).containsExactly(second);
   }
 
-  @Test
-  @DisplayName("GET without the trailing slash lists the same")
-  void listWithoutTrailingSlash() {
-    Actor solo = actors.register("solo");
-    long p = actors.createProject(solo, "p").getLong("id");
-    long ws = actors.createWorkspace(solo, p, "ws").getLong("id");
-
-    HttpResponse<Buffer> response = actors.get(solo, "/api/projects/workspaces");
-
-    assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(ids(response.bodyAsJsonArray())).containsExactly(ws);
-  }
-
-  @Test
-  @DisplayName("?limit=N pages by id; each Link rel=\"next\" leads to the next page; the last page has no Link")
-  void paging() {
-    Actor pager = actors.register("pager");
-    long p = actors.createProject(pager, "paged").getLong("id");
-    List<Long> all = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      all.add(actors.createWorkspace(pager, p, "ws " + i).getLong("id"));
-    }
-
-    List<Long> seen = new ArrayList<>();
-    List<Integer> sizes = new ArrayList<>();
-    HttpResponse<Buffer> page = actors.get(pager, WORKSPACES + "?limit=2");
-    while (true) {
-      assertThat(page.statusCode()).isEqualTo(200);
-      seen.addAll(ids(page.bodyAsJsonArray()));
-      sizes.add(page.bodyAsJsonArray().size());
-      var next = Actors.nextLink(page);
-      if (next.isEmpty() || sizes.size() > 5) {
-        break;
-      }
-      page = actors.follow(pager, next.get());
-    }
-
-    assertThat(sizes).containsExactly(2, 2, 1);
-    assertThat(seen).containsExactlyElementsOf(all);
-  }
-
-  @ParameterizedTest(name = "?limit={0} → 400")
-  @ValueSource(strings = {"0", "abc"})
-  @DisplayName("A limit that is not a positive integer is refused with 400 validation_failed")
-  void badLimit(String limit) {
-    HttpResponse<Buffer> response = actors.get(owner, WORKSPACES + "?limit=" + limit);
-
-    assertError(response, 400, "validation_failed");
-  }
-
   // ---- validation ----------------------------------------------------------------------------------------------------
-
-  static Stream<Arguments> invalidNames() {
-    return Stream.of(
-        Arguments.of("an empty name", new JsonObject().put("name", ""), "name"),
-        Arguments.of("a name of 256 characters", new JsonObject().put("name", "n".repeat(256)), "name"),
-        Arguments.of("a null name", new JsonObject().putNull("name"), "name"),
-        Arguments.of("a NUL character in the name", new JsonObject().put("name", "a\u0000b"), "name"));
-  }
-
-  static Stream<Arguments> invalidCreates() {
-    return Stream.concat(invalidNames(), Stream.of(Arguments.of("no name", new JsonObject(), "name")));
-  }
-
-  @ParameterizedTest(name = "POST with {0} → 400 fields.{2}")
-  @MethodSource("invalidCreates")
-  @DisplayName("POST refuses an invalid name with 400 validation_failed naming the field")
-  void postValidation(String what, JsonObject body, String field) {
-    HttpResponse<Buffer> response = actors.post(owner, WORKSPACES, body.copy().put("project", projectId));
-
-    assertValidationFailed(response, field);
-  }
 
   @Test
   @DisplayName("POST without a project is 400 validation_failed with fields.project")
   void postWithoutProject() {
     assertValidationFailed(actors.post(owner, WORKSPACES, new JsonObject().put("name", "orphan")), "project");
-  }
-
-  @ParameterizedTest(name = "PATCH with {0} → 400 fields.{2}")
-  @MethodSource("invalidNames")
-  @DisplayName("PATCH refuses an invalid name with 400 validation_failed naming the field; nothing changes")
-  void patchValidation(String what, JsonObject body, String field) {
-    JsonObject created = actors.createWorkspace(owner, projectId, "valid");
-    long id = created.getLong("id");
-
-    HttpResponse<Buffer> response = actors.patch(owner, workspace(id), body);
-
-    assertValidationFailed(response, field);
-    assertThat(actors.workspaceAs(owner, id)).isEqualTo(created);
-  }
-
-  @Test
-  @DisplayName("The bounds are accepted: 1 and 255 characters")
-  void nameBounds() {
-    assertThat(actors.post(owner, WORKSPACES, new JsonObject().put("project", projectId).put("name", "x")).statusCode()).isEqualTo(201);
-    assertThat(actors.post(owner, WORKSPACES, new JsonObject().put("project", projectId).put("name", "n".repeat(255))).statusCode())
-        .isEqualTo(201);
   }
 
   @ParameterizedTest(name = "{0}")
