@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -57,6 +58,11 @@ public final class Sockets {
   /** {@code /ws/workspaces/{id}/?token=<token>&since=<since>}. */
   public static String path(long workspaceId, String token, long since) {
     return path(workspaceId, token) + "&since=" + since;
+  }
+
+  /** {@code /ws/workspaces/{id}/?token=<token>&since=<since>&epoch=<epoch>}: a reconnection after broadcast since. */
+  public static String path(long workspaceId, String token, long since, String epoch) {
+    return path(workspaceId, token, since) + "&epoch=" + URLEncoder.encode(epoch, StandardCharsets.UTF_8);
   }
 
   /** Opens a socket on {@code uri}; the future fails with {@link UpgradeRejectedException} if refused. */
@@ -116,6 +122,11 @@ public final class Sockets {
         && value.equals(payload.getValue(key)));
   }
 
+  /** A broadcast of {@code event} whose user is {@code user}: its sender, or for user_join and user_leave, who. */
+  public static Predicate<JsonObject> event(String event, Actors.Actor user) {
+    return event(event).and(message -> user.email().equals(message.getString("user")));
+  }
+
   /** How the server closed a socket: the status and reason of its close frame (null if it sent none). */
   public record Closed(Short status, String reason) {}
 
@@ -173,6 +184,18 @@ public final class Sockets {
       });
       ws.exceptionHandler(errors::add);
       ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode(), ws.closeReason())));
+    }
+
+    /** The user_id of each user online in the presence_state it joined with. */
+    public List<Long> presentUserIds() {
+      return presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getLong("user_id")).toList();
+    }
+
+    /** {@code user}'s entry in the presence_state it joined with. */
+    public JsonObject presenceOf(Actors.Actor user) {
+      return presence.getJsonArray("users").stream().map(JsonObject.class::cast)
+          .filter(u -> u.getLong("user_id") == user.id()).findFirst()
+          .orElseThrow(() -> new AssertionError(user + " is not in " + presence));
     }
 
     public WebSocket socket() {
@@ -262,6 +285,22 @@ public final class Sockets {
 
     public List<JsonObject> upTo(String what, Predicate<JsonObject> match) {
       return upTo(what, match, WAIT);
+    }
+
+    /**
+     * Every message this socket receives up to the broadcast of a marker event that {@code sender} (this socket or
+     * another on the workspace) sends now: a barrier, behind which whatever should not have come would have.
+     */
+    public List<JsonObject> upToMarkerFrom(Client sender) {
+      String id = UUID.randomUUID().toString();
+      sender.send("marker", new JsonObject().put("id", id));
+      return upTo("the marker", event("marker", "id", id));
+    }
+
+    /** Closes this socket, and returns the user_leave that {@code watcher} then receives. */
+    public JsonObject leaveSeenBy(Client watcher) {
+      close();
+      return watcher.await("a user_leave", event("user_leave"));
     }
 
     public JsonObject awaitType(String type) {
