@@ -36,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -130,29 +131,6 @@ public final class Sockets {
   /** How the server closed a socket: the status and reason of its close frame (null if it sent none). */
   public record Closed(Short status, String reason) {}
 
-  /** The owner's and the collaborator's sockets on a team's workspace: one sends, the other sees what is relayed. */
-  public record Pair(Client sender, Client other) implements AutoCloseable {
-
-    public static Pair join(TestApp app, Teams.Team team) {
-      Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-      try {
-        return new Pair(sender, Sockets.join(app, team.workspaceId(), team.collaborator().access()));
-      } catch (RuntimeException | Error failed) {
-        sender.close();
-        throw failed;
-      }
-    }
-
-    @Override
-    public void close() {
-      try {
-        other.close();
-      } finally {
-        sender.close();
-      }
-    }
-  }
-
   /** One socket and everything it received. */
   public static final class Client implements AutoCloseable {
 
@@ -222,6 +200,14 @@ public final class Sockets {
 
     public void sendFrame(WebSocketFrame frame) {
       ws.writeFrame(frame).await();
+    }
+
+    /** Sends {@code frames}, one after the other; how the server then closed the socket, within {@link #WAIT}. */
+    public Closed closedAfter(WebSocketFrame... frames) {
+      for (WebSocketFrame frame : frames) {
+        sendFrame(frame);
+      }
+      return awaitClose(WAIT);
     }
 
     /**
@@ -295,6 +281,18 @@ public final class Sockets {
       String id = UUID.randomUUID().toString();
       sender.send("marker", new JsonObject().put("id", id));
       return upTo("the marker", event("marker", "id", id));
+    }
+
+    /**
+     * The error answering what this socket last sent, once the socket has shown it is still served: a ping (which
+     * every role may send) sent after the refusal is acked.
+     */
+    public JsonObject refusalThenServed() {
+      JsonObject error = await("the refusal", type("error").or(type("ack")));
+      String ref = "after-" + UUID.randomUUID();
+      send("ping", new JsonObject(), ref);
+      assertThat(await("the ack of " + ref, type("ack").or(type("error"))).getValue("ref")).isEqualTo(ref);
+      return error;
     }
 
     /** Closes this socket, and returns the user_leave that {@code watcher} then receives. */
