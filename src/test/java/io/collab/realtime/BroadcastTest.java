@@ -217,7 +217,8 @@ class BroadcastTest {
       on.join(app, VIEWER);
 
       assertThat(third.presence.getJsonArray("users")).hasSize(1);
-      assertThat(on.viewer().presentUserIds()).containsExactlyInAnyOrder(on.team().owner().id(), on.team().viewer().id());
+      assertThat(on.viewer().presentUserIds())
+          .containsExactlyInAnyOrder(on.team().owner().id(), on.team().viewer().id());
     }
   }
 
@@ -282,7 +283,8 @@ class BroadcastTest {
     try (SocketTeam on = collaboratorCameAndWent()) {
       on.join(app, VIEWER);
 
-      assertThat(on.viewer().presentUserIds()).containsExactlyInAnyOrder(on.team().owner().id(), on.team().viewer().id());
+      assertThat(on.viewer().presentUserIds())
+          .containsExactlyInAnyOrder(on.team().owner().id(), on.team().viewer().id());
     }
   }
 

@@ -109,14 +109,12 @@ class RecoveryTest {
   @DisplayName("no gap and no duplicate while events keep flowing during the reconnection")
   void noGapUnderLoad() throws InterruptedException {
     try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
-      Client b = on.owner();
-      Client a = on.collaborator();
-      a.awaitEvent("user_join");
+      on.collaborator().awaitEvent("user_join");
       AtomicBoolean sending = new AtomicBoolean(true);
       AtomicInteger sent = new AtomicInteger();
       Thread sender = new Thread(() -> {
         while (sending.get() && sent.get() < 2000) {
-          b.send("edit", new JsonObject().put("n", sent.getAndIncrement()));
+          on.owner().send("edit", new JsonObject().put("n", sent.getAndIncrement()));
           try {
             Thread.sleep(2);
           } catch (InterruptedException e) {
@@ -126,14 +124,14 @@ class RecoveryTest {
       }, "flow");
       sender.start();
       try {
-        List<JsonObject> seen = a.broadcasts(20, Sockets.WAIT);
+        List<JsonObject> seen = on.collaborator().broadcasts(20, Sockets.WAIT);
         long s = seen.get(19).getLong("seq");
-        a.close();
+        on.collaborator().close();
         Client again = on.resume(app, COLLABORATOR, s, seen.get(19).getString("epoch"));
         List<JsonObject> after = again.broadcasts(60, Duration.ofSeconds(10));
         sending.set(false);
         sender.join(5000);
-        b.send("last", new JsonObject());
+        on.owner().send("last", new JsonObject());
         List<JsonObject> all = new ArrayList<>(after);
         all.addAll(again.upTo("the last event", Sockets.event("last")));
 

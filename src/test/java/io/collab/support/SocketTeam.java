@@ -112,7 +112,7 @@ public final class SocketTeam implements AutoCloseable {
   }
 
   /** {@code member}'s socket path on the workspace, with its access token. */
-  public String path(Role member) {
+  private String path(Role member) {
     return Sockets.path(team.workspaceId(), member.of(team).access());
   }
 
