@@ -25,10 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -137,9 +138,10 @@ public final class Sockets {
     private final WebSocketClient owner;
     final ClientWebSocket ws;
     private final LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
-    private final List<String> history = Collections.synchronizedList(new ArrayList<>());
+    /** Appended to by the event loop while a test reads it: a queue that may be copied as it grows. */
+    private final Queue<String> history = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Closed> closed = new CompletableFuture<>();
-    private final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    private final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
     /** The {@code presence_state} received on join, when opened with {@link #join}. */
     public JsonObject presence;
 
@@ -366,15 +368,11 @@ public final class Sockets {
 
     /** Every text the socket received, in order (including messages already taken). */
     public List<String> received() {
-      synchronized (history) {
-        return List.copyOf(history);
-      }
+      return List.copyOf(history);
     }
 
     public List<Throwable> errors() {
-      synchronized (errors) {
-        return List.copyOf(errors);
-      }
+      return List.copyOf(errors);
     }
 
     @Override
