@@ -8,7 +8,6 @@ import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.RawSocket;
 import io.collab.support.Sockets.RawSocket.Frame;
-import io.collab.support.Teams;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;

@@ -5,7 +5,6 @@ import io.collab.support.CollabTest;
 import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Closed;
-import io.collab.support.Teams;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;

@@ -5,7 +5,6 @@ import io.collab.support.CollabTest;
 import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
-import io.collab.support.Teams;
 import io.collab.support.TestApp;
 import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
