@@ -39,6 +39,18 @@ final class BridgeClient implements AutoCloseable {
     return new BridgeClient(client, ws);
   }
 
+  /** A client of {@code app} with {@code token}, registered to {@code workspace.<id>} ({@link #register}). */
+  static BridgeClient join(TestApp app, String token, long workspaceId) {
+    BridgeClient client = connect(app, token);
+    try {
+      client.register(workspaceId);
+      return client;
+    } catch (RuntimeException | Error failed) {
+      client.close();
+      throw failed;
+    }
+  }
+
   /** Registers to {@code workspace.<id>} and waits for its presence_state, which it returns. */
   JsonObject register(long workspaceId) {
     write(new JsonObject().put("type", "register").put("address", "workspace." + workspaceId));
@@ -56,6 +68,12 @@ final class BridgeClient implements AutoCloseable {
         .put("body", new JsonObject().put("event", event).put("payload", payload).put("ref", ref)));
     JsonObject frame = frame(f -> "err".equals(f.getString("type")) || replyAddress.equals(f.getString("address")));
     return frame.getString("type");
+  }
+
+  /** Sends {@code {event, payload, ref}} as {@link #send} does; the workspace message that answers {@code ref}. */
+  JsonObject request(long workspaceId, String event, JsonObject payload, Object ref) {
+    send(workspaceId, event, payload, ref);
+    return await(m -> ref.equals(m.getValue("ref")));
   }
 
   /** The next workspace message (the body of a {@code rec} frame) that matches, skipping others. */

@@ -2,11 +2,11 @@ package io.collab.realtime;
 
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
-import io.collab.support.Actors.Actor;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
+import io.collab.support.SocketsOfOneUser;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.RawSocket;
-import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonArray;
@@ -21,6 +21,9 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
+import static io.collab.support.SocketTeam.Role.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -36,22 +39,19 @@ class BroadcastTest {
   @DisplayName("an event reaches every member, the sender included: "
       + "{type: broadcast, event, payload, user, ts, epoch, seq}")
   void broadcastShape() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR, VIEWER)) {
       JsonObject payload = new JsonObject().put("file", "main.py").put("line", 3).put("text", "print('hi') ✓");
 
-      collaborator.send("edit", payload);
+      on.collaborator().send("edit", payload);
 
-      for (Client member : List.of(owner, collaborator, viewer)) {
+      for (Client member : on.joined()) {
         JsonObject message = member.awaitEvent("edit");
         assertThat(message.fieldNames())
             .containsExactlyInAnyOrder("type", "event", "payload", "user", "ts", "epoch", "seq");
         assertThat(message.getString("epoch")).isEqualTo(member.presence.getString("epoch")).isNotBlank();
         assertThat(message.getString("type")).isEqualTo("broadcast");
         assertThat(message.getJsonObject("payload")).isEqualTo(payload);
-        assertThat(message.getString("user")).isEqualTo(team.collaborator().email());
+        assertThat(message.getString("user")).isEqualTo(on.team().collaborator().email());
         assertThat(message.getValue("seq")).isInstanceOf(Number.class);
         assertThat(OffsetDateTime.parse(message.getString("ts")).toInstant())
             .isCloseTo(Instant.now(), within(Duration.ofSeconds(10)));
@@ -62,8 +62,8 @@ class BroadcastTest {
   @Test
   @DisplayName("a message with a ref is acknowledged to its sender: {type: ack, ref, seq}, with its broadcast's seq")
   void ack() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      Client owner = on.owner();
       owner.send("edit", new JsonObject().put("n", 1), "r-1");
 
       // the ack may come before or after the broadcast; both must be there
@@ -79,24 +79,20 @@ class BroadcastTest {
   @Test
   @DisplayName("a numeric ref is echoed back as the same number")
   void numericRef() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      owner.send("edit", new JsonObject(), 42);
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      on.owner().send("edit", new JsonObject(), 42);
 
-      assertThat(owner.awaitType("ack").getValue("ref")).isEqualTo(42);
+      assertThat(on.owner().awaitType("ack").getValue("ref")).isEqualTo(42);
     }
   }
 
   @Test
   @DisplayName("only the sender gets the ack")
   void ackOnlyToSender() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      owner.send("edit", new JsonObject().put("n", 1), "mine");
-      owner.send("marker", new JsonObject());
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      on.owner().send("edit", new JsonObject().put("n", 1), "mine");
 
-      List<JsonObject> seen = collaborator.upTo("the marker", Sockets.event("marker"));
+      List<JsonObject> seen = on.collaborator().upToMarkerFrom(on.owner());
 
       assertThat(seen).noneMatch(Sockets.type("ack"));
     }
@@ -105,18 +101,16 @@ class BroadcastTest {
   @Test
   @DisplayName("seq increases by one per event in a workspace, whoever sends")
   void seqIncreasesByOne() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-      viewer.awaitEvent("user_join");
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR, VIEWER)) {
+      on.viewer().awaitEvent("user_join");
       for (int i = 0; i < 10; i++) {
-        (i % 2 == 0 ? owner : collaborator).send("edit", new JsonObject().put("n", i), "r" + i);
+        Client sender = i % 2 == 0 ? on.owner() : on.collaborator();
+        sender.send("edit", new JsonObject().put("n", i), "r" + i);
         // one at a time, so that the order of sending is the order of sequencing
-        (i % 2 == 0 ? owner : collaborator).awaitType("ack");
+        sender.awaitType("ack");
       }
 
-      List<JsonObject> received = viewer.broadcasts(10, Sockets.WAIT).stream()
+      List<JsonObject> received = on.viewer().broadcasts(10, Sockets.WAIT).stream()
           .filter(Sockets.event("edit")).toList();
 
       assertThat(received).hasSize(10);
@@ -130,19 +124,16 @@ class BroadcastTest {
   @Test
   @DisplayName("events sent back to back by one socket are sequenced and broadcast in the order they were sent")
   void senderOrderKept() {
-    Team team = Teams.create(actors);
-    try (Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR, VIEWER)) {
       // its own user_join: the collaborator's, still on its way to a hub that subscribed a moment ago, comes before
-      viewer.await("the viewer's user_join",
-          Sockets.event("user_join").and(m -> team.viewer().email().equals(m.getString("user"))));
+      on.viewer().await("the viewer's user_join", Sockets.event("user_join", on.team().viewer()));
       List<Integer> sent = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
-        collaborator.send("edit", new JsonObject().put("n", i));
+        on.collaborator().send("edit", new JsonObject().put("n", i));
         sent.add(i);
       }
 
-      List<JsonObject> received = viewer.broadcasts(50, Sockets.WAIT);
+      List<JsonObject> received = on.viewer().broadcasts(50, Sockets.WAIT);
 
       assertThat(received.stream().map(m -> m.getJsonObject("payload").getInteger("n")))
           .containsExactlyElementsOf(sent);
@@ -155,11 +146,9 @@ class BroadcastTest {
   @Test
   @DisplayName("each workspace counts its own seq")
   void seqPerWorkspace() {
-    Actor owner = actors.register("user");
-    long first = Teams.workspace(actors, owner);
-    long second = Teams.workspace(actors, owner);
-    try (Client a = Sockets.join(app, first, owner.access());
-         Client b = Sockets.join(app, second, owner.access())) {
+    try (SocketsOfOneUser user = SocketsOfOneUser.join(app, actors)) {
+      Client a = user.first();
+      Client b = user.second();
       long aJoin = a.awaitEvent("user_join").getLong("seq");
       long bJoin = b.awaitEvent("user_join").getLong("seq");
       for (int i = 0; i < 5; i++) {
@@ -177,16 +166,11 @@ class BroadcastTest {
   @Test
   @DisplayName("events of one workspace never reach the sockets of another")
   void isolation() {
-    Actor owner = actors.register("user");
-    long first = Teams.workspace(actors, owner);
-    long second = Teams.workspace(actors, owner);
-    try (Client a = Sockets.join(app, first, owner.access());
-         Client b = Sockets.join(app, second, owner.access())) {
-      a.send("secret", new JsonObject());
-      a.awaitEvent("secret");
-      b.send("marker", new JsonObject());
+    try (SocketsOfOneUser user = SocketsOfOneUser.join(app, actors)) {
+      user.first().send("secret", new JsonObject());
+      user.first().awaitEvent("secret");
 
-      List<JsonObject> seen = b.upTo("the marker", Sockets.event("marker"));
+      List<JsonObject> seen = user.second().upToMarkerFrom(user.second());
 
       assertThat(seen).noneMatch(Sockets.event("secret"));
     }
@@ -195,17 +179,14 @@ class BroadcastTest {
   @Test
   @DisplayName("a user's first connection is announced to members with a user_join broadcast whose user is their email")
   void userJoin() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      JsonObject join = owner.await("user_join of the collaborator",
-          Sockets.event("user_join").and(m -> team.collaborator().email().equals(m.getString("user"))));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      JsonObject join = on.owner().await("user_join of the collaborator",
+          Sockets.event("user_join", on.team().collaborator()));
 
       assertThat(join.getValue("seq")).isInstanceOf(Number.class);
       assertThat(join.getString("ts")).isNotBlank();
       // the joining socket itself sees its own user_join too, after its presence_state
-      assertThat(collaborator.await("own user_join",
-          Sockets.event("user_join").and(m -> team.collaborator().email().equals(m.getString("user")))))
+      assertThat(on.collaborator().await("own user_join", Sockets.event("user_join", on.team().collaborator())))
           .isNotNull();
     }
   }
@@ -213,17 +194,14 @@ class BroadcastTest {
   @Test
   @DisplayName("presence_state on join lists every user online, one entry each with user_id, email and username")
   void presenceState() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-      JsonArray users = viewer.presence.getJsonArray("users");
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR, VIEWER)) {
+      Team team = on.team();
+      JsonArray users = on.viewer().presence.getJsonArray("users");
 
       assertThat(users).hasSize(3);
-      assertThat(users.stream().map(u -> ((JsonObject) u).getLong("user_id")))
+      assertThat(on.viewer().presentUserIds())
           .containsExactlyInAnyOrder(team.owner().id(), team.collaborator().id(), team.viewer().id());
-      JsonObject ownerEntry = users.stream().map(JsonObject.class::cast)
-          .filter(u -> u.getLong("user_id") == team.owner().id()).findFirst().orElseThrow();
+      JsonObject ownerEntry = on.viewer().presenceOf(team.owner());
       assertThat(ownerEntry.fieldNames()).contains("user_id", "email", "username");
       assertThat(ownerEntry.getString("email")).isEqualTo(team.owner().email());
       assertThat(ownerEntry.getString("username")).isEqualTo(team.owner().username());
@@ -233,54 +211,41 @@ class BroadcastTest {
   @Test
   @DisplayName("a user connected several times appears once in presence_state")
   void presenceOncePerUser() {
-    Team team = Teams.create(actors);
-    try (Client first = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client second = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client third = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      on.another(app, OWNER);
+      Client third = on.another(app, OWNER);
+      on.join(app, VIEWER);
 
       assertThat(third.presence.getJsonArray("users")).hasSize(1);
-      assertThat(viewer.presence.getJsonArray("users").stream()
-          .map(u -> ((JsonObject) u).getLong("user_id")))
-          .containsExactlyInAnyOrder(team.owner().id(), team.viewer().id());
+      assertThat(on.viewer().presentUserIds())
+          .containsExactlyInAnyOrder(on.team().owner().id(), on.team().viewer().id());
     }
   }
 
   @Test
   @DisplayName("a second connection of the same user causes no new user_join")
   void secondConnectionNoJoin() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      owner.await("user_join of the collaborator",
-          Sockets.event("user_join").and(m -> team.collaborator().email().equals(m.getString("user"))));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      on.owner().await("user_join of the collaborator", Sockets.event("user_join", on.team().collaborator()));
 
-      try (Client again = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-        again.send("marker", new JsonObject());
+      List<JsonObject> seen = on.owner().upToMarkerFrom(on.another(app, COLLABORATOR));
 
-        List<JsonObject> seen = owner.upTo("the marker", Sockets.event("marker"));
-
-        assertThat(seen).noneMatch(Sockets.event("user_join"));
-      }
+      assertThat(seen).noneMatch(Sockets.event("user_join"));
     }
   }
 
   @Test
   @DisplayName("user_leave is broadcast only when a user's last connection closes")
   void userLeaveAfterLastConnection() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      Client first = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-      Client second = Sockets.join(app, team.workspaceId(), team.collaborator().access());
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      Client second = on.another(app, COLLABORATOR);
 
-      first.close();
-      second.send("marker", new JsonObject().put("n", 1));
-      List<JsonObject> whileOneLeft = owner.upTo("the first marker", Sockets.event("marker", "n", 1));
-      second.close();
-      JsonObject leave = owner.await("user_leave of the collaborator", Sockets.event("user_leave"));
+      on.collaborator().close();
+      List<JsonObject> whileOneLeft = on.owner().upToMarkerFrom(second);
+      JsonObject leave = second.leaveSeenBy(on.owner());
 
       assertThat(whileOneLeft).noneMatch(Sockets.event("user_leave"));
-      assertThat(leave.getString("user")).isEqualTo(team.collaborator().email());
+      assertThat(leave.getString("user")).isEqualTo(on.team().collaborator().email());
       assertThat(leave.getValue("seq")).isInstanceOf(Number.class);
     }
   }
@@ -288,11 +253,11 @@ class BroadcastTest {
   @Test
   @DisplayName("a member closing its socket does not hold up broadcasts to the members who stay")
   void closingMemberDoesNotHoldUpOthers() throws IOException {
-    Team team = Teams.create(actors);
-    // joined first, so that the server handles it before the others
-    try (RawSocket closing = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.viewer().access()), 0);
-         Client staying = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client sender = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+    try (SocketTeam on = SocketTeam.create(actors)) {
+      // joined first, so that the server handles it before the others
+      RawSocket closing = on.raw(app, VIEWER);
+      Client staying = on.join(app, COLLABORATOR, OWNER).collaborator();
+      Client sender = on.owner();
       staying.awaitEvent("user_join");
 
       // a close frame (1000), and the TCP connection left open as a client may do for a while
@@ -315,29 +280,28 @@ class BroadcastTest {
   @Test
   @DisplayName("a user who left is no longer in the presence_state of the next to join")
   void presenceAfterLeave() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      Sockets.join(app, team.workspaceId(), team.collaborator().access()).close();
-      owner.awaitEvent("user_leave");
+    try (SocketTeam on = collaboratorCameAndWent()) {
+      on.join(app, VIEWER);
 
-      try (Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-        assertThat(viewer.presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getLong("user_id")))
-            .containsExactlyInAnyOrder(team.owner().id(), team.viewer().id());
-      }
+      assertThat(on.viewer().presentUserIds())
+          .containsExactlyInAnyOrder(on.team().owner().id(), on.team().viewer().id());
     }
   }
 
   @Test
   @DisplayName("a member who reconnects after leaving is announced with user_join again")
   void rejoin() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      Sockets.join(app, team.workspaceId(), team.collaborator().access()).close();
-      owner.awaitEvent("user_leave");
+    try (SocketTeam on = collaboratorCameAndWent()) {
+      on.join(app, COLLABORATOR);
 
-      try (Client again = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-        assertThat(owner.awaitEvent("user_join").getString("user")).isEqualTo(team.collaborator().email());
-      }
+      assertThat(on.owner().awaitEvent("user_join").getString("user")).isEqualTo(on.team().collaborator().email());
     }
+  }
+
+  /** A team whose owner is online, and whose collaborator has joined and left while the owner watched. */
+  private SocketTeam collaboratorCameAndWent() {
+    SocketTeam on = SocketTeam.create(actors).join(app, OWNER);
+    on.another(app, COLLABORATOR).leaveSeenBy(on.owner());
+    return on;
   }
 }

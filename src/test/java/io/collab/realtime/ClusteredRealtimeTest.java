@@ -65,57 +65,78 @@ class ClusteredRealtimeTest {
   @Test
   @DisplayName("a SockJS client on one instance and a WebSocket client on the other see the same events in the same order")
   void sockJsAndWebSocketAgree() throws Exception {
-    JsonObject owner = user();
-    JsonObject collaborator = user();
-    long workspace = workspaceWith(owner, collaborator);
+    Team team = team();
+    try (Connection raw = collaboratorJoinsB(team, "/");
+         Connection bridge = connect(portA, "/eventbus/websocket?token=" + team.owner().getString("access"))) {
+      bridge.socket().writeTextMessage(new JsonObject().put("type", "register")
+          .put("address", "workspace." + team.workspace()).encode()).await();
+      awaitType(bridge.inbox(), "presence_state", true);
 
-    LinkedBlockingQueue<JsonObject> onB = new LinkedBlockingQueue<>();
-    WebSocket raw = connect(portB, "/ws/workspaces/" + workspace + "/?token=" + collaborator.getString("access"), onB);
-    awaitType(onB, "presence_state", false);
+      for (int i = 0; i < 5; i++) {
+        bridge.socket().writeTextMessage(new JsonObject().put("type", "send")
+            .put("address", "workspace." + team.workspace() + ".send")
+            .put("body", new JsonObject().put("event", "file_change")
+                .put("payload", new JsonObject().put("n", "sockjs-" + i)))
+            .encode()).await();
+        raw.socket().writeTextMessage(new JsonObject().put("event", "file_change")
+            .put("payload", new JsonObject().put("n", "ws-" + i)).encode()).await();
+      }
 
-    LinkedBlockingQueue<JsonObject> onA = new LinkedBlockingQueue<>();
-    WebSocket bridge = connect(portA, "/eventbus/websocket?token=" + owner.getString("access"), onA);
-    bridge.writeTextMessage(new JsonObject().put("type", "register").put("address", "workspace." + workspace).encode()).await();
-    awaitType(onA, "presence_state", true);
-
-    for (int i = 0; i < 5; i++) {
-      bridge.writeTextMessage(new JsonObject().put("type", "send").put("address", "workspace." + workspace + ".send")
-          .put("body", new JsonObject().put("event", "file_change").put("payload", new JsonObject().put("n", "sockjs-" + i)))
-          .encode()).await();
-      raw.writeTextMessage(new JsonObject().put("event", "file_change")
-          .put("payload", new JsonObject().put("n", "ws-" + i)).encode()).await();
+      List<String> seenOnB = fileChanges(raw.inbox(), 10, false);
+      List<String> seenOnA = fileChanges(bridge.inbox(), 10, true);
+      assertThat(seenOnA).hasSize(10).isEqualTo(seenOnB);
+      assertThat(seenOnB).anyMatch(s -> s.contains("sockjs-4")).anyMatch(s -> s.contains("ws-4"));
     }
-
-    List<String> seenOnB = fileChanges(onB, 10, false);
-    List<String> seenOnA = fileChanges(onA, 10, true);
-    assertThat(seenOnA).hasSize(10).isEqualTo(seenOnB);
-    assertThat(seenOnB).anyMatch(s -> s.contains("sockjs-4")).anyMatch(s -> s.contains("ws-4"));
-    raw.close().await();
-    bridge.close().await();
   }
 
   @Test
   @DisplayName("a member removed through the API on one instance is closed with 4003 on the other within a second")
   void removalReachesOtherInstance() throws Exception {
-    JsonObject owner = user();
-    JsonObject collaborator = user();
-    long workspace = workspaceWith(owner, collaborator);
-    LinkedBlockingQueue<JsonObject> onB = new LinkedBlockingQueue<>();
-    CompletableFuture<Short> closed = new CompletableFuture<>();
-    WebSocket socket = connect(portB, "/ws/workspaces/" + workspace + "?token=" + collaborator.getString("access"), onB);
-    socket.closeHandler(v -> closed.complete(socket.closeStatusCode()));
-    awaitType(onB, "presence_state", false);
-
-    long removedAt = System.nanoTime();
-    HttpResponse<Buffer> removed = web.delete(portA, "127.0.0.1",
-            "/api/projects/workspaces/" + workspace + "/members/" + collaborator.getLong("id") + "/")
-        .bearerTokenAuthentication(owner.getString("access")).send().await();
-    assertThat(removed.statusCode()).isEqualTo(204);
-    assertThat(closed.get(1, TimeUnit.SECONDS)).isEqualTo((short) 4003);
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removedAt)).isLessThan(1000);
+    Team team = team();
+    try (Connection onB = collaboratorJoinsB(team, "")) {
+      long removedAt = System.nanoTime();
+      HttpResponse<Buffer> removed = web.delete(portA, "127.0.0.1",
+              "/api/projects/workspaces/" + team.workspace() + "/members/" + team.collaborator().getLong("id") + "/")
+          .bearerTokenAuthentication(team.owner().getString("access")).send().await();
+      assertThat(removed.statusCode()).isEqualTo(204);
+      assertThat(onB.closed().get(1, TimeUnit.SECONDS)).isEqualTo((short) 4003);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - removedAt)).isLessThan(1000);
+    }
   }
 
   // ---- helpers --------------------------------------------------------------------------------------------------
+
+  /** A new owner's workspace, made through both instances, with a new collaborator in it. */
+  private record Team(JsonObject owner, JsonObject collaborator, long workspace) {}
+
+  private Team team() {
+    JsonObject owner = user();
+    JsonObject collaborator = user();
+    return new Team(owner, collaborator, workspaceWith(owner, collaborator));
+  }
+
+  /** A socket, what it received (text and binary frames alike, as JSON) and the status it was closed with. */
+  private record Connection(WebSocket socket, LinkedBlockingQueue<JsonObject> inbox, CompletableFuture<Short> closed)
+      implements AutoCloseable {
+
+    @Override
+    public void close() {
+      if (!closed.isDone()) {
+        socket.close().await();
+      }
+    }
+  }
+
+  /**
+   * The collaborator's socket on instance B, at {@code /ws/workspaces/{id}<slash>?token=...}, once its presence_state
+   * has arrived.
+   */
+  private Connection collaboratorJoinsB(Team team, String slash) throws InterruptedException {
+    Connection joined = connect(portB, "/ws/workspaces/" + team.workspace() + slash + "?token="
+        + team.collaborator().getString("access"));
+    awaitType(joined.inbox(), "presence_state", false);
+    return joined;
+  }
 
   private JsonObject user() {
     String name = "rt-" + UUID.randomUUID().toString().substring(0, 12);
@@ -141,10 +162,13 @@ class ClusteredRealtimeTest {
     return workspace;
   }
 
-  private WebSocket connect(int port, String uri, LinkedBlockingQueue<JsonObject> inbox) {
+  private Connection connect(int port, String uri) {
     WebSocket ws = sockets.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)).await();
-    ws.handler(data -> inbox.add(new JsonObject(data.toString())));  // text and binary (SockJS) frames alike
-    return ws;
+    Connection connection = new Connection(ws, new LinkedBlockingQueue<>(), new CompletableFuture<>());
+    // text and binary (SockJS) frames alike
+    ws.handler(data -> connection.inbox().add(new JsonObject(data.toString())));
+    ws.closeHandler(v -> connection.closed().complete(ws.closeStatusCode()));
+    return connection;
   }
 
   /** Waits for a message of {@code type}: on a plain socket, or ({@code bridged}) inside a SockJS bridge frame. */

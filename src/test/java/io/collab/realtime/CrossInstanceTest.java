@@ -2,9 +2,9 @@ package io.collab.realtime;
 
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
-import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
+import static io.collab.support.SocketTeam.Role.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest
@@ -29,11 +32,12 @@ class CrossInstanceTest {
   @Test
   @DisplayName("sockets on both instances see the same broadcasts, with the same seqs, in the same order")
   void sameEventsSameOrder() {
-    Team team = Teams.create(actors);
-    try (Client onFirst = Sockets.join(first, team.workspaceId(), team.owner().access());
-         Client onSecond = Sockets.join(second, team.workspaceId(), team.collaborator().access())) {
-      onFirst.await("user_join of the collaborator, from the other instance", Sockets.event("user_join")
-          .and(m -> team.collaborator().email().equals(m.getString("user"))));
+    try (SocketTeam on = SocketTeam.create(actors).join(first, OWNER).join(second, COLLABORATOR)) {
+      Team team = on.team();
+      Client onFirst = on.owner();
+      Client onSecond = on.collaborator();
+      onFirst.await("user_join of the collaborator, from the other instance",
+          Sockets.event("user_join", team.collaborator()));
       onSecond.await("own user_join", Sockets.event("user_join"));
 
       for (int i = 0; i < 20; i++) {
@@ -56,13 +60,10 @@ class CrossInstanceTest {
   @Test
   @DisplayName("presence_state on the second instance lists the user connected to the first")
   void presenceAcrossInstances() {
-    Team team = Teams.create(actors);
-    try (Client onFirst = Sockets.join(first, team.workspaceId(), team.owner().access());
-         Client onSecond = Sockets.join(second, team.workspaceId(), team.viewer().access())) {
-      assertThat(onSecond.presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getLong("user_id")))
-          .containsExactlyInAnyOrder(team.owner().id(), team.viewer().id());
-      JsonObject owner = onSecond.presence.getJsonArray("users").stream().map(JsonObject.class::cast)
-          .filter(u -> u.getLong("user_id") == team.owner().id()).findFirst().orElseThrow();
+    try (SocketTeam on = SocketTeam.create(actors).join(first, OWNER).join(second, VIEWER)) {
+      Team team = on.team();
+      assertThat(on.viewer().presentUserIds()).containsExactlyInAnyOrder(team.owner().id(), team.viewer().id());
+      JsonObject owner = on.viewer().presenceOf(team.owner());
       assertThat(owner.getString("email")).isEqualTo(team.owner().email());
       assertThat(owner.getString("username")).isEqualTo(team.owner().username());
     }
@@ -71,53 +72,43 @@ class CrossInstanceTest {
   @Test
   @DisplayName("one user on both instances joins once and leaves once, when their last socket anywhere closes")
   void oneJoinOneLeaveAcrossInstances() {
-    Team team = Teams.create(actors);
-    try (Client watcher = Sockets.join(first, team.workspaceId(), team.owner().access())) {
-      Client here = Sockets.join(first, team.workspaceId(), team.collaborator().access());
-      watcher.await("user_join of the collaborator", Sockets.event("user_join")
-          .and(m -> team.collaborator().email().equals(m.getString("user"))));
-      Client there = Sockets.join(second, team.workspaceId(), team.collaborator().access());
+    try (SocketTeam on = SocketTeam.create(actors).join(first, OWNER, COLLABORATOR)) {
+      Client watcher = on.owner();
+      watcher.await("user_join of the collaborator", Sockets.event("user_join", on.team().collaborator()));
+      Client there = on.another(second, COLLABORATOR);
       assertThat(there.presence.getJsonArray("users")).hasSize(2);
 
-      there.send("marker", new JsonObject().put("n", 1));
-      List<JsonObject> afterSecondSocket = watcher.upTo("marker 1", Sockets.event("marker", "n", 1));
-      here.close();
-      there.send("marker", new JsonObject().put("n", 2));
-      List<JsonObject> afterFirstClosed = watcher.upTo("marker 2", Sockets.event("marker", "n", 2));
-      there.close();
-      JsonObject leave = watcher.await("user_leave of the collaborator", Sockets.event("user_leave"));
+      List<JsonObject> afterSecondSocket = watcher.upToMarkerFrom(there);
+      on.collaborator().close();
+      List<JsonObject> afterFirstClosed = watcher.upToMarkerFrom(there);
+      JsonObject leave = there.leaveSeenBy(watcher);
 
       assertThat(afterSecondSocket).noneMatch(Sockets.event("user_join"));
       assertThat(afterFirstClosed).noneMatch(Sockets.event("user_leave"));
-      assertThat(leave.getString("user")).isEqualTo(team.collaborator().email());
+      assertThat(leave.getString("user")).isEqualTo(on.team().collaborator().email());
     }
   }
 
   @Test
   @DisplayName("a socket that reconnects to the other instance with since gets the missed broadcasts")
   void recoveryOnTheOtherInstance() {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(first, team.workspaceId(), team.owner().access())) {
-      Client reader = Sockets.join(first, team.workspaceId(), team.collaborator().access());
+    try (SocketTeam on = SocketTeam.create(actors).join(first, OWNER, COLLABORATOR)) {
+      Client sender = on.owner();
       sender.send("edit", new JsonObject().put("n", 0), "r0");
-      long s = reader.awaitEvent("edit").getLong("seq");
-      reader.close();
-      sender.awaitEvent("user_leave");
+      long s = on.collaborator().awaitEvent("edit").getLong("seq");
+      on.collaborator().leaveSeenBy(sender);
       for (int i = 1; i <= 3; i++) {
         sender.send("edit", new JsonObject().put("n", i), "r" + i);
         sender.awaitType("ack");
       }
 
-      try (Client again = Sockets.connect(second,
-          Sockets.path(team.workspaceId(), team.collaborator().access(), s))) {
-        assertThat(again.next().getString("type")).isEqualTo("presence_state");
-        List<JsonObject> replayed = again.upTo("the third edit", Sockets.event("edit", "n", 3));
+      List<JsonObject> replayed = on.resume(second, COLLABORATOR, s)
+          .upTo("the third edit", Sockets.event("edit", "n", 3));
 
-        assertThat(replayed.stream().map(m -> m.getLong("seq")))
-            .containsExactly(s + 1, s + 2, s + 3, s + 4);
-        assertThat(replayed.stream().filter(Sockets.event("edit")).map(m -> m.getJsonObject("payload").getInteger("n")))
-            .containsExactly(1, 2, 3);
-      }
+      assertThat(replayed.stream().map(m -> m.getLong("seq")))
+          .containsExactly(s + 1, s + 2, s + 3, s + 4);
+      assertThat(replayed.stream().filter(Sockets.event("edit")).map(m -> m.getJsonObject("payload").getInteger("n")))
+          .containsExactly(1, 2, 3);
     }
   }
 

@@ -3,12 +3,11 @@ package io.collab.realtime;
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
 import io.collab.support.Pause;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.RawSocket;
 import io.collab.support.Sockets.RawSocket.Frame;
-import io.collab.support.Teams;
-import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
@@ -19,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.collab.support.SocketTeam.Role.OWNER;
+import static io.collab.support.SocketTeam.Role.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest(settings = {"realtime.pingIntervalSeconds=1", "realtime.idleTimeoutSeconds=2"})
@@ -31,9 +32,9 @@ class IdleTimeoutTest {
   @Test
   @DisplayName("the server pings, and a client that neither answers nor sends is closed with 4000")
   void silentClientClosed() throws IOException {
-    Team team = Teams.create(actors);
-    long start = System.currentTimeMillis();
-    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+    try (SocketTeam on = SocketTeam.create(actors)) {
+      long start = System.currentTimeMillis();
+      RawSocket raw = on.raw(app, OWNER);
       List<Frame> frames = readUntilClosed(raw, Duration.ofSeconds(8));
       long elapsed = System.currentTimeMillis() - start;
 
@@ -49,8 +50,8 @@ class IdleTimeoutTest {
   @Test
   @DisplayName("a client that answers pings with pongs stays open past the idle timeout")
   void pongKeepsOpen() throws IOException {
-    Team team = Teams.create(actors);
-    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+    try (SocketTeam on = SocketTeam.create(actors)) {
+      RawSocket raw = on.raw(app, OWNER);
       long until = System.currentTimeMillis() + 4000;
       int pings = 0;
       while (System.currentTimeMillis() < until) {
@@ -74,8 +75,8 @@ class IdleTimeoutTest {
   @Test
   @DisplayName("a Vert.x client, which answers pings by itself, stays open past the idle timeout")
   void vertxClientStaysOpen() throws InterruptedException {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      Client client = on.owner();
       Pause.sleep(4000);
 
       assertThat(client.isClosed()).isFalse();
@@ -87,17 +88,15 @@ class IdleTimeoutTest {
   @Test
   @DisplayName("an idle client's departure is announced to the others with user_leave")
   void idleLeave() throws IOException {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.viewer().access()), 0)) {
-      owner.await("user_join of the viewer", Sockets.event("user_join")
-          .and(m -> team.viewer().email().equals(m.getString("user"))));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      RawSocket raw = on.raw(app, VIEWER);
+      on.owner().await("user_join of the viewer", Sockets.event("user_join", on.team().viewer()));
       readUntilClosed(raw, Duration.ofSeconds(8));
 
-      JsonObject leave = owner.await("user_leave of the viewer", Sockets.event("user_leave"));
+      JsonObject leave = on.owner().await("user_leave of the viewer", Sockets.event("user_leave"));
 
-      assertThat(leave.getString("user")).isEqualTo(team.viewer().email());
-      assertThat(owner.isClosed()).isFalse();
+      assertThat(leave.getString("user")).isEqualTo(on.team().viewer().email());
+      assertThat(on.owner().isClosed()).isFalse();
     }
   }
 

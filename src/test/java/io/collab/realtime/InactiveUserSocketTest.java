@@ -3,11 +3,9 @@ package io.collab.realtime;
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
 import io.collab.support.Database;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
-import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.Closed;
-import io.collab.support.Teams;
-import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
@@ -15,6 +13,9 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
+import static io.collab.support.SocketTeam.Role.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest(settings = {"realtime.userCheckSeconds=1"})
@@ -33,27 +34,24 @@ class InactiveUserSocketTest {
   @Test
   @DisplayName("a deactivated user's socket closes within realtime.userCheckSeconds; the others' stay open")
   void deactivated() {
-    Team team = Teams.create(actors);
-    try (Client owner = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client collaborator = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      sql("UPDATE users SET is_active = false WHERE id = $1", team.collaborator().id());
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      sql("UPDATE users SET is_active = false WHERE id = $1", on.team().collaborator().id());
 
-      Closed closed = collaborator.awaitClose(Duration.ofSeconds(3));
+      Closed closed = on.collaborator().awaitClose(Duration.ofSeconds(3));
       assertThat(closed.status()).isEqualTo((short) 4001);
       assertThat(closed.reason()).isEqualTo("token_invalid");
-      owner.send("edit", new JsonObject().put("n", 1), "still-open");
-      assertThat(owner.await("the owner's own edit", Sockets.event("edit")).getLong("seq")).isPositive();
+      on.owner().send("edit", new JsonObject().put("n", 1), "still-open");
+      assertThat(on.owner().await("the owner's own edit", Sockets.event("edit")).getLong("seq")).isPositive();
     }
   }
 
   @Test
   @DisplayName("a deleted user's socket closes too")
   void deleted() {
-    Team team = Teams.create(actors);
-    try (Client viewer = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-      sql("DELETE FROM users WHERE id = $1", team.viewer().id());
+    try (SocketTeam on = SocketTeam.create(actors).join(app, VIEWER)) {
+      sql("DELETE FROM users WHERE id = $1", on.team().viewer().id());
 
-      Closed closed = viewer.awaitClose(Duration.ofSeconds(3));
+      Closed closed = on.viewer().awaitClose(Duration.ofSeconds(3));
       assertThat(closed.status()).isEqualTo((short) 4001);
       assertThat(closed.reason()).isEqualTo("token_invalid");
     }

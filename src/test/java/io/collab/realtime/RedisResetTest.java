@@ -3,6 +3,7 @@ package io.collab.realtime;
 import io.collab.support.Actors;
 import io.collab.support.Pause;
 import io.collab.support.RedisProcess;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Teams;
@@ -15,13 +16,13 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -51,17 +52,16 @@ class RedisResetTest {
     redis = RedisProcess.start();
     first = TestApp.start(config -> {
       config.getJsonObject("redis").put("url", redis.url());
-      config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000)
-          .put("presenceTtlSeconds", PRESENCE_TTL_SECONDS);
+      realtime(config);
     });
-    second = TestApp.start(config -> {
-      config.getJsonObject("pg").put("url", first.config.getJsonObject("pg").getString("url"));
-      config.getJsonObject("redis").put("url", redis.url());
-      config.getJsonObject("jwt").put("secret", first.config.getJsonObject("jwt").getString("secret"));
-      config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000)
-          .put("presenceTtlSeconds", PRESENCE_TTL_SECONDS);
-    });
+    second = TestApp.startAlongside(first, RedisResetTest::realtime);
     actors = new Actors(first);
+  }
+
+  /** Both instances: a rate limit out of the way of the tests' bursts, and presence renewed every 2 s. */
+  private static void realtime(JsonObject config) {
+    config.getJsonObject("realtime").put("messagesPerSecond", 1000).put("maxDroppedBeforeClose", 1000)
+        .put("presenceTtlSeconds", PRESENCE_TTL_SECONDS);
   }
 
   @AfterAll
@@ -75,11 +75,10 @@ class RedisResetTest {
   @DisplayName("open sockets on both instances and the SockJS bridge get recovery_failed with the new epoch, then "
       + "every broadcast of that epoch, once")
   void openSocketsAreToldAndKeepReceiving() {
-    Team team = Teams.create(actors);
-    try (Client a = Sockets.join(first, team.workspaceId(), team.owner().access());
-         Client b = Sockets.join(second, team.workspaceId(), team.collaborator().access());
-         BridgeClient c = BridgeClient.connect(first, team.viewer().access())) {
-      c.register(team.workspaceId());
+    try (SocketTeam on = SocketTeam.create(actors).join(first, OWNER).join(second, COLLABORATOR);
+         BridgeClient c = BridgeClient.join(first, on.team().viewer().access(), on.team().workspaceId())) {
+      Client a = on.owner();
+      Client b = on.collaborator();
       for (int i = 0; i < 20; i++) {
         a.send("before", new JsonObject().put("n", i));
       }
@@ -139,8 +138,8 @@ class RedisResetTest {
       }
       assertThat(current).isGreaterThan(since);
 
-      try (Client again = Sockets.connect(first, withEpoch(Sockets.path(team.workspaceId(),
-          team.collaborator().access(), since), oldEpoch))) {
+      try (Client again = Sockets.connect(first,
+          Sockets.path(team.workspaceId(), team.collaborator().access(), since, oldEpoch))) {
         JsonObject presence = again.next();
         JsonObject told = again.next();
         b.send("live", new JsonObject());
@@ -159,8 +158,8 @@ class RedisResetTest {
       }
 
       String newEpoch = b.presence.getString("epoch");
-      try (Client resumed = Sockets.connect(first, withEpoch(Sockets.path(team.workspaceId(),
-          team.collaborator().access(), since), newEpoch))) {
+      try (Client resumed = Sockets.connect(first,
+          Sockets.path(team.workspaceId(), team.collaborator().access(), since, newEpoch))) {
         assertThat(resumed.next().getString("type")).isEqualTo("presence_state");
         List<JsonObject> replayed = resumed.upTo("the last fresh event",
             Sockets.event("fresh", "n", (int) since + 5));
@@ -174,21 +173,18 @@ class RedisResetTest {
   @Test
   @DisplayName("users whose sockets stayed open through the reset are back in presence_state within a heartbeat")
   void presenceComesBack() {
-    Team team = Teams.create(actors);
-    try (Client a = Sockets.join(first, team.workspaceId(), team.owner().access());
-         Client b = Sockets.join(second, team.workspaceId(), team.collaborator().access())) {
-      a.await("the collaborator's user_join", Sockets.event("user_join")
-          .and(m -> team.collaborator().email().equals(m.getString("user"))));
+    try (SocketTeam on = SocketTeam.create(actors).join(first, OWNER).join(second, COLLABORATOR)) {
+      Team team = on.team();
+      on.owner().await("the collaborator's user_join", Sockets.event("user_join", team.collaborator()));
 
       redis.restartEmpty();
       long deadline = System.nanoTime() + Duration.ofSeconds(PRESENCE_TTL_SECONDS * 3L).toNanos();
-      List<Object> online = List.of();
+      List<Long> online = List.of();
       while (!online.containsAll(List.of(team.owner().id(), team.collaborator().id()))
           && System.nanoTime() < deadline) {
         Pause.sleep(500);
         try (Client late = joinOnceRedisAnswers(first, team.workspaceId(), team.viewer().access())) {
-          online = late.presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getValue("user_id"))
-              .map(id -> (Object) ((Number) id).longValue()).toList();
+          online = late.presentUserIds();
         }
       }
 
@@ -264,10 +260,6 @@ class RedisResetTest {
         Pause.sleep(200);
       }
     }
-  }
-
-  private static String withEpoch(String path, String epoch) {
-    return path + "&epoch=" + URLEncoder.encode(String.valueOf(epoch), StandardCharsets.UTF_8);
   }
 
   private static boolean received(Client client, Predicate<JsonObject> match) {

@@ -1,11 +1,11 @@
 package io.collab.realtime;
 
 import io.collab.support.Actors;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
 import io.collab.support.Sockets.RawSocket;
 import io.collab.support.Sockets.RawSocket.Frame;
-import io.collab.support.Teams;
 import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.json.JsonObject;
@@ -20,6 +20,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
+import static io.collab.support.SocketTeam.Role.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -53,13 +56,13 @@ class SlowClientTest {
   @Test
   @DisplayName("a stalled client is closed and leaves; the others get every event in order; the app stays ready")
   void slowClientDropped() throws IOException {
-    Team team = Teams.create(actors);
-    try (Client observer = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client flooder = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      RawSocket slow = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.viewer().access()), 4096);
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR, OWNER)) {
+      Team team = on.team();
+      Client observer = on.collaborator();
+      Client flooder = on.owner();
+      RawSocket slow = on.raw(app, VIEWER, 4096);
       try (slow) {
-        observer.await("user_join of the slow client", Sockets.event("user_join")
-            .and(m -> team.viewer().email().equals(m.getString("user"))));
+        observer.await("user_join of the slow client", Sockets.event("user_join", team.viewer()));
 
         // flood until the slow client is announced gone, at most 10 s
         List<JsonObject> seen = new ArrayList<>();
@@ -72,7 +75,7 @@ class SlowClientTest {
           sent++;
           for (JsonObject m : observer.drain(Duration.ZERO)) {
             seen.add(m);
-            if (Sockets.event("user_leave").test(m) && team.viewer().email().equals(m.getString("user"))) {
+            if (Sockets.event("user_leave", team.viewer()).test(m)) {
               leave = m;
             }
           }
@@ -102,22 +105,18 @@ class SlowClientTest {
       }
 
       assertThat(app.get("/health/ready").statusCode()).isEqualTo(200);
-      try (Client late = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-        assertThat(late.presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getLong("user_id")))
-            .doesNotContain(team.viewer().id());
-      }
+      assertThat(on.another(app, OWNER).presentUserIds()).doesNotContain(team.viewer().id());
     }
   }
 
   @Test
   @DisplayName("a stalled client that sends its close frame does not hold up live broadcasts to the others")
   void stalledClientClosing() throws IOException {
-    Team team = Teams.create(roomyActors);
-    // joined first, so that the server hands each broadcast to it before the others
-    RawSocket stalled = RawSocket.open(roomy.port, Sockets.path(team.workspaceId(), team.viewer().access()), 4096);
-    try (stalled;
-         Client observer = Sockets.join(roomy, team.workspaceId(), team.collaborator().access());
-         Client sender = Sockets.join(roomy, team.workspaceId(), team.owner().access())) {
+    try (SocketTeam on = SocketTeam.create(roomyActors)) {
+      // joined first, so that the server hands each broadcast to it before the others
+      RawSocket stalled = on.raw(roomy, VIEWER, 4096);
+      Client observer = on.join(roomy, COLLABORATOR, OWNER).collaborator();
+      Client sender = on.owner();
       // more than the kernel buffers hold: the rest waits in the server's queue for the stalled client
       for (int i = 0; i < 300; i++) {
         sender.send("edit", new JsonObject().put("n", i).put("text", CHUNK), i);

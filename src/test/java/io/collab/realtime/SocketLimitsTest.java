@@ -2,12 +2,9 @@ package io.collab.realtime;
 
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
-import io.collab.support.Sockets.Client;
-import io.collab.support.Sockets.Pair;
 import io.collab.support.Sockets.Closed;
-import io.collab.support.Teams;
-import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
@@ -18,8 +15,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
+import static io.collab.support.SocketTeam.Role.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest
@@ -39,78 +40,67 @@ class SocketLimitsTest {
   @Test
   @DisplayName("a text frame over maxFrameBytes closes the socket with 1009")
   void frameTooBig() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
       String text = message("edit", "x".repeat(MAX_FRAME + 1000));
 
-      client.sendFrame(WebSocketFrame.textFrame(text, true));
-
-      assertThat(client.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1009);
+      assertThat(on.owner().closedAfter(WebSocketFrame.textFrame(text, true)).status()).isEqualTo((short) 1009);
     }
   }
 
   @Test
   @DisplayName("a binary frame over maxFrameBytes closes the socket with 1009")
   void binaryFrameTooBig() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      client.sendFrame(WebSocketFrame.binaryFrame(Buffer.buffer(new byte[MAX_FRAME + 1]), true));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      WebSocketFrame frame = WebSocketFrame.binaryFrame(Buffer.buffer(new byte[MAX_FRAME + 1]), true);
 
-      assertThat(client.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1009);
+      assertThat(on.owner().closedAfter(frame).status()).isEqualTo((short) 1009);
     }
   }
 
   @Test
   @DisplayName("an oversized frame is not relayed, and the other members' sockets stay open")
   void frameTooBigNotRelayed() {
-    Team team = Teams.create(actors);
-    try (Pair pair = Pair.join(app, team)) {
-      pair.sender().sendFrame(WebSocketFrame.textFrame(message("huge", "x".repeat(MAX_FRAME + 1000)), true));
-      pair.sender().awaitClose(Sockets.WAIT);
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      on.owner().sendFrame(WebSocketFrame.textFrame(message("huge", "x".repeat(MAX_FRAME + 1000)), true));
+      on.owner().awaitClose(Sockets.WAIT);
 
-      try (Client third = Sockets.join(app, team.workspaceId(), team.viewer().access())) {
-        third.send("cursor", new JsonObject());
-        List<JsonObject> seen = pair.other().upTo("the cursor", Sockets.event("cursor"));
+      on.join(app, VIEWER).viewer().send("cursor", new JsonObject());
+      List<JsonObject> seen = on.collaborator().upTo("the cursor", Sockets.event("cursor"));
 
-        assertThat(seen).noneMatch(Sockets.event("huge"));
-        assertThat(pair.other().isClosed()).isFalse();
-      }
+      assertThat(seen).noneMatch(Sockets.event("huge"));
+      assertThat(on.collaborator().isClosed()).isFalse();
     }
   }
 
   @Test
   @DisplayName("a message just under maxFrameBytes is relayed")
   void frameJustUnderLimit() {
-    try (Pair pair = Pair.join(app, Teams.create(actors))) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
       String content = "y".repeat(MAX_FRAME - 200);
       String text = message("edit", content);
       assertThat(text.length()).isLessThanOrEqualTo(MAX_FRAME);
 
-      pair.sender().sendFrame(WebSocketFrame.textFrame(text, true));
+      on.owner().sendFrame(WebSocketFrame.textFrame(text, true));
 
-      assertThat(pair.other().awaitEvent("edit").getJsonObject("payload").getString("text")).isEqualTo(content);
-      assertThat(pair.sender().isClosed()).isFalse();
+      assertThat(on.collaborator().awaitEvent("edit").getJsonObject("payload").getString("text")).isEqualTo(content);
+      assertThat(on.owner().isClosed()).isFalse();
     }
   }
 
   @Test
   @DisplayName("a message over maxFrameBytes sent as several small frames closes the socket too")
   void fragmentedMessageTooBig() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
       String text = message("huge", "z".repeat(MAX_FRAME + 1000));
       int third = text.length() / 3;
 
-      client.sendFrame(WebSocketFrame.textFrame(text.substring(0, third), false));
-      client.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(text.substring(third, 2 * third)), false));
-      client.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(text.substring(2 * third)), true));
+      Closed closed = on.owner().closedAfter(WebSocketFrame.textFrame(text.substring(0, third), false),
+          WebSocketFrame.continuationFrame(Buffer.buffer(text.substring(third, 2 * third)), false),
+          WebSocketFrame.continuationFrame(Buffer.buffer(text.substring(2 * third)), true));
 
-      Closed closed = client.awaitClose(Sockets.WAIT);
       // docs/realtime.md: 1009 for one frame; a message of several frames over the limit is closed with 1001
       assertThat(closed.status()).isIn((short) 1009, (short) 1001);
-      other.send("marker", new JsonObject());
-      assertThat(other.upTo("the marker", Sockets.event("marker"))).noneMatch(Sockets.event("huge"));
+      assertThat(on.collaborator().upToMarkerFrom(on.collaborator())).noneMatch(Sockets.event("huge"));
     }
   }
 
@@ -131,47 +121,32 @@ class SocketLimitsTest {
 
   /** Sends {@code text}, expects {@code bad_message}, then an event that is still acknowledged on the same socket. */
   private void assertRefusedAndStillOpen(String text) {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      client.sendText(text);
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      on.owner().sendText(text);
 
-      JsonObject error = client.await("the refusal", Sockets.type("error"));
-      client.send("edit", new JsonObject(), "after");
-
-      assertThat(error.getString("error")).isEqualTo("bad_message");
-      assertThat(client.await("the ack", Sockets.type("ack")).getValue("ref")).isEqualTo("after");
-      assertThat(client.isClosed()).isFalse();
+      assertThat(on.owner().refusalThenServed().getString("error")).isEqualTo("bad_message");
     }
   }
 
   @Test
   @DisplayName("a binary frame gets bad_message, is not relayed, and the socket stays open")
   void binaryFrame() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      client.sendBinary(Buffer.buffer(message("edit", "binary").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      on.owner().sendBinary(Buffer.buffer(message("edit", "binary").getBytes(StandardCharsets.UTF_8)));
 
-      JsonObject error = client.await("the refusal", Sockets.type("error"));
-      client.send("marker", new JsonObject(), "after");
-
-      assertThat(error.getString("error")).isEqualTo("bad_message");
-      assertThat(client.await("the ack", Sockets.type("ack")).getValue("ref")).isEqualTo("after");
-      assertThat(other.upTo("the marker", Sockets.event("marker"))).noneMatch(Sockets.event("edit"));
+      assertThat(on.owner().refusalThenServed().getString("error")).isEqualTo("bad_message");
+      assertThat(on.collaborator().upToMarkerFrom(on.owner())).noneMatch(Sockets.event("edit"));
     }
   }
 
   @Test
   @DisplayName("malformed text is not relayed to other members")
   void malformedNotRelayed() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
-      client.sendText("{\"event\": \"edit\", \"payload\": {");
-      client.await("the refusal", Sockets.type("error"));
-      client.send("marker", new JsonObject());
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      on.owner().sendText("{\"event\": \"edit\", \"payload\": {");
+      on.owner().await("the refusal", Sockets.type("error"));
 
-      List<JsonObject> seen = other.upTo("the marker", Sockets.event("marker"));
+      List<JsonObject> seen = on.collaborator().upToMarkerFrom(on.owner());
 
       assertThat(seen).noneMatch(Sockets.event("edit"));
       assertThat(seen).noneMatch(Sockets.type("error"));
@@ -181,11 +156,10 @@ class SocketLimitsTest {
   @Test
   @DisplayName("a client may not impersonate the server's user_join: bad_message")
   void reservedEvent() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      client.send("user_join", new JsonObject(), "fake");
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      on.owner().send("user_join", new JsonObject(), "fake");
 
-      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("ack")));
+      JsonObject error = on.owner().await("the refusal", Sockets.type("error").or(Sockets.type("ack")));
 
       assertThat(error.getString("error")).isEqualTo("bad_message");
       assertThat(error.getValue("ref")).isEqualTo("fake");

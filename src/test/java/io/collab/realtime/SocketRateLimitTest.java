@@ -2,10 +2,9 @@ package io.collab.realtime;
 
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
-import io.collab.support.Teams;
-import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.collab.support.Pause;
 import io.vertx.core.json.JsonObject;
@@ -15,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @CollabTest(settings = {"realtime.messagesPerSecond=5", "realtime.maxDroppedBeforeClose=10"})
@@ -27,12 +28,9 @@ class SocketRateLimitTest {
   @Test
   @DisplayName("messages over the rate get {type: error, error: rate_limited}, are dropped, and the socket stays open")
   void overTheRate() throws InterruptedException {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      for (int i = 0; i < 8; i++) {
-        sender.send("edit", new JsonObject().put("n", i), i);
-      }
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR, OWNER)) {
+      Client sender = on.collaborator();
+      sendEdits(sender, 8);
 
       List<JsonObject> answers = sender.drain(Duration.ofMillis(800)).stream()
           .filter(Sockets.type("ack").or(Sockets.type("error"))).toList();
@@ -48,7 +46,7 @@ class SocketRateLimitTest {
       sender.send("marker", new JsonObject(), "later");
       assertThat(sender.await("the ack", Sockets.type("ack").or(Sockets.type("error"))).getValue("ref"))
           .isEqualTo("later");
-      List<JsonObject> relayed = other.upTo("the marker", Sockets.event("marker")).stream()
+      List<JsonObject> relayed = on.owner().upTo("the marker", Sockets.event("marker")).stream()
           .filter(Sockets.event("edit")).toList();
       assertThat(relayed).hasSize((int) acks);
     }
@@ -57,36 +55,37 @@ class SocketRateLimitTest {
   @Test
   @DisplayName("a sustained flood (more than maxDroppedBeforeClose dropped within 10 s) is closed with 4029")
   void sustainedFlood() {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         Client other = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      for (int i = 0; i < 30 && !sender.isClosed(); i++) {
-        try {
-          sender.send("edit", new JsonObject().put("n", i));
-        } catch (RuntimeException closedMeanwhile) {
-          break;
-        }
-      }
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR, OWNER)) {
+      sendEdits(on.collaborator(), 30);
 
-      assertThat(sender.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 4029);
-      assertThat(other.isClosed()).isFalse();
+      assertThat(on.collaborator().awaitClose(Sockets.WAIT).status()).isEqualTo((short) 4029);
+      assertThat(on.owner().isClosed()).isFalse();
     }
   }
 
   @Test
   @DisplayName("up to maxDroppedBeforeClose dropped messages do not close the socket")
   void droppedWithinAllowance() {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.collaborator().access())) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR)) {
       // a full bucket of 5, then 10 dropped: at the limit, not over it
-      for (int i = 0; i < 15; i++) {
-        sender.send("edit", new JsonObject().put("n", i));
-      }
+      sendEdits(on.collaborator(), 15);
 
-      List<JsonObject> limited = sender.drain(Duration.ofMillis(800)).stream().filter(Sockets.type("error")).toList();
+      List<JsonObject> limited = on.collaborator().drain(Duration.ofMillis(800)).stream()
+          .filter(Sockets.type("error")).toList();
 
       assertThat(limited).isNotEmpty().allMatch(e -> "rate_limited".equals(e.getString("error")));
-      assertThat(sender.isClosed()).isFalse();
+      assertThat(on.collaborator().isClosed()).isFalse();
+    }
+  }
+
+  /** Sends {@code count} edits {@code {n: i}} with ref i as fast as it can; fewer if the server closes it first. */
+  private static void sendEdits(Client sender, int count) {
+    for (int i = 0; i < count && !sender.isClosed(); i++) {
+      try {
+        sender.send("edit", new JsonObject().put("n", i), i);
+      } catch (RuntimeException closedMeanwhile) {
+        break;
+      }
     }
   }
 }

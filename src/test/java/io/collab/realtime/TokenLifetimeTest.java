@@ -30,35 +30,45 @@ class TokenLifetimeTest {
   private TestApp app;
   private Actors actors;
 
-  /** A new user with a fresh login (access and refresh), owner of a new workspace. */
-  private record Owner(Actor account, Tokens tokens, long workspaceId) {}
+  /** A new user with a fresh login (access and refresh), owner of a new workspace, joined on it with that access. */
+  private record Owner(Actor account, Tokens tokens, Client socket) implements AutoCloseable {
 
-  private Owner owner() {
+    /** When the access token the socket joined with expires, in seconds since the epoch. */
+    long exp() {
+      return Jwt.payload(tokens.access()).getLong("exp");
+    }
+
+    @Override
+    public void close() {
+      socket.close();
+    }
+  }
+
+  private Owner joinedOwner() {
     Actor account = actors.signUp("user");
     Tokens tokens = actors.login(account);
-    return new Owner(account, tokens, Teams.workspace(actors, account.withAccess(tokens.access())));
+    long workspaceId = Teams.workspace(actors, account.withAccess(tokens.access()));
+    return new Owner(account, tokens, Sockets.join(app, workspaceId, tokens.access()));
   }
 
   @Test
   @DisplayName("without renewal the socket is closed with 4001 when the token expires, not before")
   void closedAtExpiry() {
-    Owner owner = owner();
-    long exp = Jwt.payload(owner.tokens().access()).getLong("exp");
-    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
-      Closed closed = client.awaitClose(Duration.ofSeconds(6));
+    try (Owner owner = joinedOwner()) {
+      Closed closed = owner.socket().awaitClose(Duration.ofSeconds(6));
       long closedAt = System.currentTimeMillis();
 
       assertThat(closed.status()).isEqualTo((short) 4001);
-      assertThat(closedAt).isBetween(exp * 1000 - 250, exp * 1000 + 2000);
+      assertThat(closedAt).isBetween(owner.exp() * 1000 - 250, owner.exp() * 1000 + 2000);
     }
   }
 
   @Test
   @DisplayName("auth with a new access token before expiry: auth_ok with its exp; the socket outlives the first token")
   void renewed() throws InterruptedException {
-    Owner owner = owner();
-    long firstExp = Jwt.payload(owner.tokens().access()).getLong("exp");
-    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+    try (Owner owner = joinedOwner()) {
+      Client client = owner.socket();
+      long firstExp = owner.exp();
       sleepUntil(firstExp * 1000 - 1200);
       HttpResponse<Buffer> refreshed = actors.refresh(owner.tokens().refresh());
       assertThat(refreshed.statusCode()).isEqualTo(200);
@@ -103,14 +113,12 @@ class TokenLifetimeTest {
   @Test
   @DisplayName("auth is not relayed to other members")
   void authNotRelayed() {
-    Owner owner = owner();
-    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+    try (Owner owner = joinedOwner()) {
       String fresh = actors.login(owner.account()).access();
-      client.send("auth", new JsonObject().put("token", fresh));
-      client.awaitType("auth_ok");
-      client.send("marker", new JsonObject());
+      owner.socket().send("auth", new JsonObject().put("token", fresh));
+      owner.socket().awaitType("auth_ok");
 
-      List<JsonObject> seen = client.upTo("the marker", Sockets.event("marker"));
+      List<JsonObject> seen = owner.socket().upToMarkerFrom(owner.socket());
 
       assertThat(seen).noneMatch(Sockets.event("auth"));
     }
@@ -119,47 +127,43 @@ class TokenLifetimeTest {
   @Test
   @DisplayName("auth with another user's token: {type: error, error: token_invalid, ref}; the socket is not extended")
   void otherUsersToken() {
-    Owner owner = owner();
-    long exp = Jwt.payload(owner.tokens().access()).getLong("exp");
-    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
+    try (Owner owner = joinedOwner()) {
       String stranger = actors.loginNewUser().access();
 
-      client.send("auth", new JsonObject().put("token", stranger), "theirs");
-      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
+      owner.socket().send("auth", new JsonObject().put("token", stranger), "theirs");
+      JsonObject error = owner.socket().await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
 
       assertThat(error.getString("type")).isEqualTo("error");
       assertThat(error.getString("error")).isEqualTo("token_invalid");
       assertThat(error.getValue("ref")).isEqualTo("theirs");
-      Closed closed = client.awaitClose(Duration.ofSeconds(6));
+      Closed closed = owner.socket().awaitClose(Duration.ofSeconds(6));
       assertThat(closed.status()).isEqualTo((short) 4001);
-      assertThat(System.currentTimeMillis()).isLessThan(exp * 1000 + 2000);
+      assertThat(System.currentTimeMillis()).isLessThan(owner.exp() * 1000 + 2000);
     }
   }
 
   @Test
   @DisplayName("auth with a malformed token: error token_invalid; the socket stays open until its token expires")
   void malformedToken() {
-    Owner owner = owner();
-    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
-      client.send("auth", new JsonObject().put("token", "abc"), 1);
+    try (Owner owner = joinedOwner()) {
+      owner.socket().send("auth", new JsonObject().put("token", "abc"), 1);
 
-      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
-      client.send("edit", new JsonObject(), 2);
+      JsonObject error = owner.socket().await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
+      owner.socket().send("edit", new JsonObject(), 2);
 
       assertThat(error.getString("error")).isEqualTo("token_invalid");
       assertThat(error.getValue("ref")).isEqualTo(1);
-      assertThat(client.awaitType("ack").getValue("ref")).isEqualTo(2);
+      assertThat(owner.socket().awaitType("ack").getValue("ref")).isEqualTo(2);
     }
   }
 
   @Test
   @DisplayName("auth with a refresh token instead of an access token: error token_invalid")
   void refreshTokenRefused() {
-    Owner owner = owner();
-    try (Client client = Sockets.join(app, owner.workspaceId(), owner.tokens().access())) {
-      client.send("auth", new JsonObject().put("token", owner.tokens().refresh()), "r");
+    try (Owner owner = joinedOwner()) {
+      owner.socket().send("auth", new JsonObject().put("token", owner.tokens().refresh()), "r");
 
-      JsonObject error = client.await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
+      JsonObject error = owner.socket().await("the refusal", Sockets.type("error").or(Sockets.type("auth_ok")));
 
       assertThat(error.getString("error")).isEqualTo("token_invalid");
     }

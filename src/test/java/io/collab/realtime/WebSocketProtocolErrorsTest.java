@@ -3,13 +3,13 @@ package io.collab.realtime;
 import io.collab.support.Actors;
 import io.collab.support.CollabTest;
 import io.collab.support.Actors.Actor;
+import io.collab.support.SocketTeam;
 import io.collab.support.Sockets;
 import io.collab.support.Sockets.Client;
-import io.collab.support.Sockets.Pair;
+import io.collab.support.Sockets.Closed;
 import io.collab.support.Sockets.RawSocket;
 import io.collab.support.Sockets.RawSocket.Frame;
 import io.collab.support.Teams;
-import io.collab.support.Teams.Team;
 import io.collab.support.TestApp;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -17,7 +17,6 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,6 +34,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
+import static io.collab.support.SocketTeam.Role.COLLABORATOR;
+import static io.collab.support.SocketTeam.Role.OWNER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -44,6 +45,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @CollabTest
 @DisplayName("WebSocket protocol errors: invalid UTF-8 closes with 1007, an invalid close code with 1002")
 class WebSocketProtocolErrorsTest {
+
+  /** The first fragment of an edit whose payload is a string, up to the string's first character. */
+  private static final String EDIT_OF_A_STRING = "{\"event\":\"edit\",\"payload\":\"";
 
   private TestApp app;
   private Actors actors;
@@ -57,25 +61,22 @@ class WebSocketProtocolErrorsTest {
       "e282"})       // truncated: the message ends inside a character
   @DisplayName("a text frame that is not valid UTF-8 closes the socket with 1007, and nothing is relayed")
   void invalidUtf8(String badHex) throws IOException {
-    Team team = Teams.create(actors);
-    try (Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR)) {
+      RawSocket raw = on.raw(app, OWNER);
       raw.sendFrame(Frame.TEXT, json("edit", HexFormat.of().parseHex(badHex)));
 
       assertThat(closeStatus(raw)).isEqualTo(1007);
-      assertNothingRelayed(other, "edit");
+      assertNothingRelayed(on.collaborator(), "edit");
     }
   }
 
   @Test
   @DisplayName("valid multi-byte UTF-8 in one text frame is relayed unchanged")
   void validUtf8() throws IOException {
-    Team team = Teams.create(actors);
-    try (Client other = Sockets.join(app, team.workspaceId(), team.collaborator().access());
-         RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
-      raw.sendFrame(Frame.TEXT, json("edit", "é€😀".getBytes(StandardCharsets.UTF_8)));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, COLLABORATOR)) {
+      on.raw(app, OWNER).sendFrame(Frame.TEXT, json("edit", "é€😀".getBytes(StandardCharsets.UTF_8)));
 
-      assertThat(other.awaitEvent("edit").getString("payload")).isEqualTo("é€😀");
+      assertThat(on.collaborator().awaitEvent("edit").getString("payload")).isEqualTo("é€😀");
     }
   }
 
@@ -83,67 +84,69 @@ class WebSocketProtocolErrorsTest {
   @DisplayName("a character split across the fragments of a message is valid: the message is relayed")
   void characterSplitAcrossFragments() {
     byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
-    try (Pair pair = Pair.join(app, Teams.create(actors))) {
-      pair.sender().sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
-      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0]}), false));
-      pair.sender().sendFrame(WebSocketFrame.continuationFrame(
-          Buffer.buffer(new byte[] {euro[1], euro[2]}).appendString("\"}"), true));
 
-      assertThat(pair.other().awaitEvent("edit").getString("payload")).isEqualTo("€");
-      assertThat(pair.sender().isClosed()).isFalse();
-    }
+    assertThat(relayedPayload(WebSocketFrame.textFrame(EDIT_OF_A_STRING, false),
+        WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0]}), false),
+        WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[1], euro[2]}).appendString("\"}"), true)))
+        .isEqualTo("€");
   }
 
   @Test
   @DisplayName("a ping between the fragments of a text message does not disturb the check: the message is relayed")
   void pingBetweenFragments() {
     byte[] euro = "€".getBytes(StandardCharsets.UTF_8);
-    try (Pair pair = Pair.join(app, Teams.create(actors))) {
-      pair.sender().sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
-      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0], euro[1]}), false));
-      pair.sender().sendFrame(WebSocketFrame.pingFrame(Buffer.buffer("between")));
-      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[2]}).appendString("\"}"), true));
 
-      assertThat(pair.other().awaitEvent("edit").getString("payload")).isEqualTo("€");
-      assertThat(pair.sender().isClosed()).isFalse();
+    assertThat(relayedPayload(WebSocketFrame.textFrame(EDIT_OF_A_STRING, false),
+        WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[0], euro[1]}), false),
+        WebSocketFrame.pingFrame(Buffer.buffer("between")),
+        WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {euro[2]}).appendString("\"}"), true)))
+        .isEqualTo("€");
+  }
+
+  /** The payload of the edit the collaborator receives once the owner sent {@code frames}, the owner still open. */
+  private String relayedPayload(WebSocketFrame... frames) {
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      for (WebSocketFrame frame : frames) {
+        on.owner().sendFrame(frame);
+      }
+      String payload = on.collaborator().awaitEvent("edit").getString("payload");
+      assertThat(on.owner().isClosed()).isFalse();
+      return payload;
     }
   }
 
   @Test
   @DisplayName("invalid UTF-8 in a continuation frame closes the socket with 1007, and nothing is relayed")
   void invalidUtf8InContinuation() {
-    try (Pair pair = Pair.join(app, Teams.create(actors))) {
-      pair.sender().sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false));
-      pair.sender().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), false));
-      pair.sender().sendFrameUnlessClosed(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER, COLLABORATOR)) {
+      on.owner().sendFrame(WebSocketFrame.textFrame(EDIT_OF_A_STRING, false));
+      on.owner().sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), false));
+      on.owner().sendFrameUnlessClosed(WebSocketFrame.continuationFrame(Buffer.buffer("\"}"), true));
 
-      assertThat(pair.sender().awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
-      assertNothingRelayed(pair.other(), "edit");
+      assertThat(on.owner().awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
+      assertNothingRelayed(on.collaborator(), "edit");
     }
   }
 
   @Test
   @DisplayName("a message whose last fragment ends inside a character closes the socket with 1007")
   void messageEndsInsideCharacter() {
-    Team team = Teams.create(actors);
-    try (Client sender = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      sender.sendFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"x\"}", false));
-      sender.sendFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xE2, (byte) 0x82}), true));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      Closed closed = on.owner().closedAfter(
+          WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"x\"}", false),
+          WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xE2, (byte) 0x82}), true));
 
-      assertThat(sender.awaitClose(Sockets.WAIT).status()).isEqualTo((short) 1007);
+      assertThat(closed.status()).isEqualTo((short) 1007);
     }
   }
 
   @Test
   @DisplayName("binary frames are not checked for UTF-8: bad bytes get bad_message and the socket stays open")
   void binaryIsNotText() {
-    Team team = Teams.create(actors);
-    try (Client client = Sockets.join(app, team.workspaceId(), team.owner().access())) {
-      client.sendBinary(Buffer.buffer(new byte[] {(byte) 0xFF, (byte) 0xC0}));
+    try (SocketTeam on = SocketTeam.create(actors).join(app, OWNER)) {
+      on.owner().sendBinary(Buffer.buffer(new byte[] {(byte) 0xFF, (byte) 0xC0}));
 
-      assertThat(client.awaitType("error").getString("error")).isEqualTo("bad_message");
-      client.send("edit", new JsonObject(), "after");
-      assertThat(client.awaitType("ack").getValue("ref")).isEqualTo("after");
+      assertThat(on.owner().refusalThenServed().getString("error")).isEqualTo("bad_message");
     }
   }
 
@@ -166,7 +169,7 @@ class WebSocketProtocolErrorsTest {
 
       socket.writeTextMessage("{\"event\":\"edit\",\"payload\":\"€\",\"ref\":\"ok\"}").await();
       assertThat(pollUntil(received, text -> text.contains("\"ack\""))).contains("\"ok\"");
-      socket.writeFrame(WebSocketFrame.textFrame("{\"event\":\"edit\",\"payload\":\"", false)).await();
+      socket.writeFrame(WebSocketFrame.textFrame(EDIT_OF_A_STRING, false)).await();
       socket.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(new byte[] {(byte) 0xFF}), true)).await();
 
       assertThat(closed).succeedsWithin(Sockets.WAIT).isEqualTo((short) 1007);
@@ -195,34 +198,28 @@ class WebSocketProtocolErrorsTest {
   @ValueSource(ints = {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 32768, 65535})
   @DisplayName("a client close frame with a code RFC 6455 §7.4 does not allow is answered with close 1002")
   void invalidCloseCode(int code) throws IOException {
-    Team team = Teams.create(actors);
-    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
-      raw.sendFrame(Frame.CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
-
-      assertThat(closeStatus(raw)).isEqualTo(1002);
-    }
+    assertThat(answerTo(Frame.CLOSE, new byte[] {(byte) (code >>> 8), (byte) code})).isEqualTo(1002);
   }
 
   @ParameterizedTest(name = "[{index}] close code {0}")
   @ValueSource(ints = {1000, 1001, 1003, 1011, 1014, 3000, 4000, 4999})
   @DisplayName("a client close frame with a valid code is echoed, as RFC 6455 §5.5.1 asks")
   void validCloseCode(int code) throws IOException {
-    Team team = Teams.create(actors);
-    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
-      raw.sendFrame(Frame.CLOSE, new byte[] {(byte) (code >>> 8), (byte) code});
-
-      assertThat(closeStatus(raw)).isEqualTo(code);
-    }
+    assertThat(answerTo(Frame.CLOSE, new byte[] {(byte) (code >>> 8), (byte) code})).isEqualTo(code);
   }
 
   @Test
   @DisplayName("a frame with a reserved opcode is a protocol error: close 1002")
   void reservedOpcode() throws IOException {
-    Team team = Teams.create(actors);
-    try (RawSocket raw = RawSocket.open(app.port, Sockets.path(team.workspaceId(), team.owner().access()), 0)) {
-      raw.sendFrame(0x3, "{}".getBytes(StandardCharsets.UTF_8));
+    assertThat(answerTo(0x3, "{}".getBytes(StandardCharsets.UTF_8))).isEqualTo(1002);
+  }
 
-      assertThat(closeStatus(raw)).isEqualTo(1002);
+  /** The status of the close frame the server answers one frame on a new owner's socket with. */
+  private int answerTo(int opcode, byte[] payload) throws IOException {
+    try (SocketTeam on = SocketTeam.create(actors)) {
+      RawSocket raw = on.raw(app, OWNER);
+      raw.sendFrame(opcode, payload);
+      return closeStatus(raw);
     }
   }
 
@@ -254,7 +251,6 @@ class WebSocketProtocolErrorsTest {
 
   /** Another member's next marker broadcast comes with no broadcast of {@code event} before it. */
   private void assertNothingRelayed(Client other, String event) {
-    other.send("marker", new JsonObject());
-    assertThat(other.upTo("the marker", Sockets.event("marker"))).noneMatch(Sockets.event(event));
+    assertThat(other.upToMarkerFrom(other)).noneMatch(Sockets.event(event));
   }
 }

@@ -25,9 +25,11 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -35,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
@@ -57,6 +60,11 @@ public final class Sockets {
   /** {@code /ws/workspaces/{id}/?token=<token>&since=<since>}. */
   public static String path(long workspaceId, String token, long since) {
     return path(workspaceId, token) + "&since=" + since;
+  }
+
+  /** {@code /ws/workspaces/{id}/?token=<token>&since=<since>&epoch=<epoch>}: a reconnection after broadcast since. */
+  public static String path(long workspaceId, String token, long since, String epoch) {
+    return path(workspaceId, token, since) + "&epoch=" + URLEncoder.encode(epoch, StandardCharsets.UTF_8);
   }
 
   /** Opens a socket on {@code uri}; the future fails with {@link UpgradeRejectedException} if refused. */
@@ -116,31 +124,13 @@ public final class Sockets {
         && value.equals(payload.getValue(key)));
   }
 
+  /** A broadcast of {@code event} whose user is {@code user}: its sender, or for user_join and user_leave, who. */
+  public static Predicate<JsonObject> event(String event, Actors.Actor user) {
+    return event(event).and(message -> user.email().equals(message.getString("user")));
+  }
+
   /** How the server closed a socket: the status and reason of its close frame (null if it sent none). */
   public record Closed(Short status, String reason) {}
-
-  /** The owner's and the collaborator's sockets on a team's workspace: one sends, the other sees what is relayed. */
-  public record Pair(Client sender, Client other) implements AutoCloseable {
-
-    public static Pair join(TestApp app, Teams.Team team) {
-      Client sender = Sockets.join(app, team.workspaceId(), team.owner().access());
-      try {
-        return new Pair(sender, Sockets.join(app, team.workspaceId(), team.collaborator().access()));
-      } catch (RuntimeException | Error failed) {
-        sender.close();
-        throw failed;
-      }
-    }
-
-    @Override
-    public void close() {
-      try {
-        other.close();
-      } finally {
-        sender.close();
-      }
-    }
-  }
 
   /** One socket and everything it received. */
   public static final class Client implements AutoCloseable {
@@ -148,9 +138,10 @@ public final class Sockets {
     private final WebSocketClient owner;
     final ClientWebSocket ws;
     private final LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
-    private final List<String> history = Collections.synchronizedList(new ArrayList<>());
+    /** Appended to by the event loop while a test reads it: a queue that may be copied as it grows. */
+    private final Queue<String> history = new ConcurrentLinkedQueue<>();
     private final CompletableFuture<Closed> closed = new CompletableFuture<>();
-    private final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+    private final Queue<Throwable> errors = new ConcurrentLinkedQueue<>();
     /** The {@code presence_state} received on join, when opened with {@link #join}. */
     public JsonObject presence;
 
@@ -173,6 +164,18 @@ public final class Sockets {
       });
       ws.exceptionHandler(errors::add);
       ws.closeHandler(v -> closed.complete(new Closed(ws.closeStatusCode(), ws.closeReason())));
+    }
+
+    /** The user_id of each user online in the presence_state it joined with. */
+    public List<Long> presentUserIds() {
+      return presence.getJsonArray("users").stream().map(u -> ((JsonObject) u).getLong("user_id")).toList();
+    }
+
+    /** {@code user}'s entry in the presence_state it joined with. */
+    public JsonObject presenceOf(Actors.Actor user) {
+      return presence.getJsonArray("users").stream().map(JsonObject.class::cast)
+          .filter(u -> u.getLong("user_id") == user.id()).findFirst()
+          .orElseThrow(() -> new AssertionError(user + " is not in " + presence));
     }
 
     public WebSocket socket() {
@@ -199,6 +202,14 @@ public final class Sockets {
 
     public void sendFrame(WebSocketFrame frame) {
       ws.writeFrame(frame).await();
+    }
+
+    /** Sends {@code frames}, one after the other; how the server then closed the socket, within {@link #WAIT}. */
+    public Closed closedAfter(WebSocketFrame... frames) {
+      for (WebSocketFrame frame : frames) {
+        sendFrame(frame);
+      }
+      return awaitClose(WAIT);
     }
 
     /**
@@ -262,6 +273,34 @@ public final class Sockets {
 
     public List<JsonObject> upTo(String what, Predicate<JsonObject> match) {
       return upTo(what, match, WAIT);
+    }
+
+    /**
+     * Every message this socket receives up to the broadcast of a marker event that {@code sender} (this socket or
+     * another on the workspace) sends now: a barrier, behind which whatever should not have come would have.
+     */
+    public List<JsonObject> upToMarkerFrom(Client sender) {
+      String id = UUID.randomUUID().toString();
+      sender.send("marker", new JsonObject().put("id", id));
+      return upTo("the marker", event("marker", "id", id));
+    }
+
+    /**
+     * The error answering what this socket last sent, once the socket has shown it is still served: a ping (which
+     * every role may send) sent after the refusal is acked.
+     */
+    public JsonObject refusalThenServed() {
+      JsonObject error = await("the refusal", type("error").or(type("ack")));
+      String ref = "after-" + UUID.randomUUID();
+      send("ping", new JsonObject(), ref);
+      assertThat(await("the ack of " + ref, type("ack").or(type("error"))).getValue("ref")).isEqualTo(ref);
+      return error;
+    }
+
+    /** Closes this socket, and returns the user_leave that {@code watcher} then receives. */
+    public JsonObject leaveSeenBy(Client watcher) {
+      close();
+      return watcher.await("a user_leave", event("user_leave"));
     }
 
     public JsonObject awaitType(String type) {
@@ -329,15 +368,11 @@ public final class Sockets {
 
     /** Every text the socket received, in order (including messages already taken). */
     public List<String> received() {
-      synchronized (history) {
-        return List.copyOf(history);
-      }
+      return List.copyOf(history);
     }
 
     public List<Throwable> errors() {
-      synchronized (errors) {
-        return List.copyOf(errors);
-      }
+      return List.copyOf(errors);
     }
 
     @Override
