@@ -2,17 +2,15 @@ package io.collab.app;
 
 import io.collab.config.CollabConfig;
 import io.collab.common.Bus;
+import io.collab.support.ClusterNodes;
 import io.collab.support.Pause;
 import io.collab.support.TestServices;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -22,13 +20,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @DisplayName("The clustered event bus")
 class ClusterTest {
 
-  private final List<ClusterSetup.Node> nodes = new ArrayList<>();
+  private final ClusterNodes nodes = new ClusterNodes();
 
   @AfterEach
   void leave() {
-    for (ClusterSetup.Node node : nodes) {
-      node.vertx().close().await();
-    }
+    nodes.close();
   }
 
   @Test
@@ -39,12 +35,12 @@ class ClusterTest {
     JsonObject persistenceOnly = base.copy().put("roles", "persistence");
     persistenceOnly.getJsonObject("http").put("port", TestServices.freePort());
 
-    ClusterSetup.Node a = join(apiOnly);
-    ClusterSetup.Node b = join(persistenceOnly);
+    ClusterSetup.Node a = nodes.join(apiOnly);
+    ClusterSetup.Node b = nodes.join(persistenceOnly);
     assertThat(a.clusterSize()).isEqualTo(2);
 
-    b.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(persistenceOnly)).await();
-    a.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(apiOnly)).await();
+    ClusterNodes.deploy(b, persistenceOnly);
+    ClusterNodes.deploy(a, apiOnly);
     assertThat(a.vertx().sharedData().getLocalMap(Bus.DEPLOYMENTS_MAP).containsKey("persistence")).isFalse();
 
     JsonObject reply = a.vertx().eventBus().<JsonObject>request(Bus.PERSISTENCE_PING, new JsonObject()).await().body();
@@ -65,7 +61,7 @@ class ClusterTest {
     JsonObject theirs = ours.copy();
     theirs.getJsonObject("deployment").put("id", UUID.randomUUID().toString());
 
-    ClusterSetup.Node a = join(ours);
+    ClusterSetup.Node a = nodes.join(ours);
     CollabConfig intruder = CollabConfig.from(theirs);
     assertThatThrownBy(() -> ClusterSetup.start(intruder).await())
         .hasMessageContaining("cluster '" + intruder.cluster().name() + "'")
@@ -78,13 +74,7 @@ class ClusterTest {
     }
     assertThat(a.clusterSize()).isEqualTo(1);
 
-    ClusterSetup.Node b = join(ours.copy());
+    ClusterSetup.Node b = nodes.join(ours.copy());
     assertThat(b.clusterSize()).as("a node of the same deployment still joins").isEqualTo(2);
-  }
-
-  private ClusterSetup.Node join(JsonObject config) {
-    ClusterSetup.Node node = ClusterSetup.start(CollabConfig.from(config)).await();
-    nodes.add(node);
-    return node;
   }
 }

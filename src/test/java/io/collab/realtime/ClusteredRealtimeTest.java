@@ -1,10 +1,7 @@
 package io.collab.realtime;
 
-import io.collab.app.ClusterSetup;
-import io.collab.config.CollabConfig;
-import io.collab.app.MainVerticle;
+import io.collab.support.ClusterNodes;
 import io.collab.support.TestServices;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -32,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @DisplayName("Realtime across two clustered instances")
 class ClusteredRealtimeTest {
 
-  private final List<ClusterSetup.Node> nodes = new ArrayList<>();
+  private final ClusterNodes nodes = new ClusterNodes();
   private int portA;
   private int portB;
   private WebClient web;
@@ -45,21 +42,15 @@ class ClusteredRealtimeTest {
     b.getJsonObject("http").put("port", TestServices.freePort());
     portA = a.getJsonObject("http").getInteger("port");
     portB = b.getJsonObject("http").getInteger("port");
-    for (JsonObject config : List.of(a, b)) {
-      ClusterSetup.Node node = ClusterSetup.start(CollabConfig.from(config)).await();
-      nodes.add(node);
-      node.vertx().deployVerticle(MainVerticle.class, new DeploymentOptions().setConfig(config)).await();
-    }
-    Vertx client = nodes.get(0).vertx();
+    Vertx client = nodes.start(a).vertx();
+    nodes.start(b);
     web = WebClient.create(client);
     sockets = client.createWebSocketClient();
   }
 
   @AfterAll
   void stop() {
-    for (ClusterSetup.Node node : nodes) {
-      node.vertx().close().await();
-    }
+    nodes.close();
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The real PostgreSQL and Redis the tests talk to: the servers named by {@code COLLAB_TEST_PG_URL} and
@@ -39,34 +40,38 @@ public final class TestServices {
 
   public static synchronized String pgBaseUrl() {
     if (pgBaseUrl == null) {
-      String fromEnv = System.getenv("COLLAB_TEST_PG_URL");
-      if (fromEnv != null && !fromEnv.isBlank()) {
-        pgBaseUrl = fromEnv;
-      } else {
-        try {
-          EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(pg)));
-          pgBaseUrl = "postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
+      pgBaseUrl = fromEnvironment("COLLAB_TEST_PG_URL", TestServices::startEmbeddedPostgres);
     }
     return pgBaseUrl;
   }
 
   public static synchronized String redisUrl() {
     if (redisUrl == null) {
-      String fromEnv = System.getenv("COLLAB_TEST_REDIS_URL");
-      if (fromEnv != null && !fromEnv.isBlank()) {
-        redisUrl = fromEnv;
-      } else {
-        RedisServer server = startRedis(freePort());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server)));
-        redisUrl = "redis://127.0.0.1:" + server.ports().get(0);
-      }
+      redisUrl = fromEnvironment("COLLAB_TEST_REDIS_URL", TestServices::startEmbeddedRedis);
     }
     return redisUrl;
+  }
+
+  /** The URL the environment variable names, or else that of a server started now for this JVM. */
+  private static String fromEnvironment(String variable, Supplier<String> startOne) {
+    String fromEnv = System.getenv(variable);
+    return fromEnv != null && !fromEnv.isBlank() ? fromEnv : startOne.get();
+  }
+
+  private static String startEmbeddedPostgres() {
+    try {
+      EmbeddedPostgres pg = EmbeddedPostgres.builder().start();
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(pg)));
+      return "postgresql://postgres@127.0.0.1:" + pg.getPort() + "/postgres";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String startEmbeddedRedis() {
+    RedisServer server = startRedis(freePort());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stopQuietly(server)));
+    return "redis://127.0.0.1:" + server.ports().get(0);
   }
 
   /**
