@@ -87,17 +87,6 @@ public final class RedisSentinelTopology implements FaultRedis {
     }
   }
 
-  /** Waits until every sentinel names the former replica as the master; returns how long that took. */
-  public Duration awaitFailover(Duration timeout) {
-    long start = System.nanoTime();
-    awaitTrue("the sentinels to promote the replica on " + replicaPort, timeout,
-        () -> sentinelPorts.stream().allMatch(p -> cli(p, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)
-            .contains(String.valueOf(replicaPort))));
-    awaitTrue("the promoted replica to accept writes", timeout,
-        () -> cli(replicaPort, "INFO", "replication").contains("role:master"));
-    return Duration.ofNanos(System.nanoTime() - start);
-  }
-
   /** Waits until the replica has every write the master acknowledged so far (for checks of what survives). */
   public void awaitReplicated() {
     awaitTrue("the replica to catch up", SETTLE, () -> {
