@@ -163,10 +163,6 @@ public final class SocketHub {
     return broker;
   }
 
-  public int sessionCount() {
-    return rooms.values().stream().mapToInt(room -> room.sessions.size()).sum();
-  }
-
   private void heartbeat() {
     rooms.values().forEach(room -> {
       Map<Long, JsonObject> users = new HashMap<>();
