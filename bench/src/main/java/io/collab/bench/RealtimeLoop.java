@@ -1,10 +1,10 @@
 package io.collab.bench;
 
+import io.collab.bench.common.LongList;
 import io.vertx.core.Context;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,14 +14,12 @@ final class RealtimeLoop {
   final int id;
   Context context;
   final List<RealtimeSocket> sockets = new ArrayList<>();
-  long[] latencies = new long[1 << 16];
-  long[] sentAt = new long[1 << 16];   // the send time (nanoTime) of each latency sample
-  int latencyCount;
+  final LongList latencies = new LongList(1 << 16);
+  final LongList sentAt = new LongList(1 << 16);   // the send time (nanoTime) of each latency sample
   // wall-clock split of each measured delivery at the server's accept time ("ts", ms): client -> server accept,
   // and server accept -> this socket
-  long[] ingress = new long[1 << 16];
-  long[] egress = new long[1 << 16];
-  int splitCount;
+  final LongList ingress = new LongList(1 << 16);
+  final LongList egress = new LongList(1 << 16);
   long sentMeasured;
   long sentWarmup;
   long deliveredMeasured;
@@ -43,21 +41,13 @@ final class RealtimeLoop {
   }
 
   void latency(long sent, long nanos) {
-    if (latencyCount == latencies.length) {
-      latencies = Arrays.copyOf(latencies, latencies.length * 2);
-      sentAt = Arrays.copyOf(sentAt, sentAt.length * 2);
-    }
-    sentAt[latencyCount] = sent;
-    latencies[latencyCount++] = nanos;
+    sentAt.add(sent);
+    latencies.add(nanos);
   }
 
   void split(long in, long out) {
-    if (splitCount == ingress.length) {
-      ingress = Arrays.copyOf(ingress, ingress.length * 2);
-      egress = Arrays.copyOf(egress, egress.length * 2);
-    }
-    ingress[splitCount] = in;
-    egress[splitCount++] = out;
+    ingress.add(in);
+    egress.add(out);
   }
 
   void count(Map<String, Long> map, String key) {

@@ -57,16 +57,10 @@ final class RealtimeReport {
       Promise<Void> done = Promise.promise();
       loop.context.runOnContext(v -> {
         synchronized (total) {
-          if (total.latencyCount + loop.latencyCount > total.latencies.length) {
-            total.latencies = Arrays.copyOf(total.latencies, total.latencyCount + loop.latencyCount);
-            total.sentAt = Arrays.copyOf(total.sentAt, total.latencyCount + loop.latencyCount);
-          }
-          System.arraycopy(loop.latencies, 0, total.latencies, total.latencyCount, loop.latencyCount);
-          System.arraycopy(loop.sentAt, 0, total.sentAt, total.latencyCount, loop.latencyCount);
-          total.latencyCount += loop.latencyCount;
-          for (int i = 0; i < loop.splitCount; i++) {
-            total.split(loop.ingress[i], loop.egress[i]);
-          }
+          total.latencies.addAll(loop.latencies);
+          total.sentAt.addAll(loop.sentAt);
+          total.ingress.addAll(loop.ingress);
+          total.egress.addAll(loop.egress);
           total.sentMeasured += loop.sentMeasured;
           total.sentWarmup += loop.sentWarmup;
           total.deliveredMeasured += loop.deliveredMeasured;
@@ -93,31 +87,31 @@ final class RealtimeReport {
     long[][] bySlice = new long[slices][];
     synchronized (total) {
       int[] sizes = new int[slices];
-      for (int i = 0; i < total.latencyCount; i++) {
-        sizes[slice(total.sentAt[i], sliceSeconds, slices)]++;
+      for (int i = 0; i < total.latencies.size(); i++) {
+        sizes[slice(total.sentAt.get(i), sliceSeconds, slices)]++;
       }
       for (int k = 0; k < slices; k++) {
         bySlice[k] = new long[sizes[k]];
         sizes[k] = 0;
       }
-      for (int i = 0; i < total.latencyCount; i++) {
-        int k = slice(total.sentAt[i], sliceSeconds, slices);
-        bySlice[k][sizes[k]++] = total.latencies[i];
+      for (int i = 0; i < total.latencies.size(); i++) {
+        int k = slice(total.sentAt.get(i), sliceSeconds, slices);
+        bySlice[k][sizes[k]++] = total.latencies.get(i);
       }
       bucketMax = new long[o.duration];
       bucketCount = new long[o.duration];
       bucketSlow = new long[o.duration];
-      for (int i = 0; i < total.latencyCount; i++) {
-        int k = (int) Math.max(0, Math.min(o.duration - 1, (total.sentAt[i] - measureStart) / 1_000_000_000L));
-        bucketMax[k] = Math.max(bucketMax[k], total.latencies[i]);
+      for (int i = 0; i < total.latencies.size(); i++) {
+        int k = (int) Math.max(0, Math.min(o.duration - 1, (total.sentAt.get(i) - measureStart) / 1_000_000_000L));
+        bucketMax[k] = Math.max(bucketMax[k], total.latencies.get(i));
         bucketCount[k]++;
-        if (total.latencies[i] > 50_000_000L) {
+        if (total.latencies.get(i) > 50_000_000L) {
           bucketSlow[k]++;
         }
       }
-      lat = Arrays.copyOf(total.latencies, total.latencyCount);
-      in = Arrays.copyOf(total.ingress, total.splitCount);
-      out = Arrays.copyOf(total.egress, total.splitCount);
+      lat = total.latencies.toArray();
+      in = total.ingress.toArray();
+      out = total.egress.toArray();
     }
     Arrays.sort(lat);
     Arrays.sort(in);
@@ -172,7 +166,7 @@ final class RealtimeReport {
           spyCounts[0] = spy.messages;
           spyCounts[1] = spy.seqGaps;
           spyFailure[0] = spy.failure;
-          spyLatencies.complete(Arrays.copyOf(spy.latencies, spy.count));
+          spyLatencies.complete(spy.latencies.toArray());
         });
         long[] pub = spyLatencies.future().await(20, TimeUnit.SECONDS);
         Arrays.sort(pub);

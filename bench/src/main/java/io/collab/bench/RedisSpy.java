@@ -1,5 +1,6 @@
 package io.collab.bench;
 
+import io.collab.bench.common.LongList;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -8,7 +9,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +26,7 @@ final class RedisSpy {
   private final LongPredicate measured;
   Buffer pending = Buffer.buffer();
   int pos;
-  long[] latencies = new long[1 << 16];
-  int count;
+  final LongList latencies = new LongList(1 << 16);
   long messages;
   long seqGaps;
   final Map<String, Long> lastSeq = new HashMap<>();
@@ -162,10 +161,7 @@ final class RedisSpy {
     }
     long t = m.getJsonObject("payload").getLong("t");
     if (measured.test(t)) {
-      if (count == latencies.length) {
-        latencies = Arrays.copyOf(latencies, count * 2);
-      }
-      latencies[count++] = now - t;
+      latencies.add(now - t);
     }
   }
 }

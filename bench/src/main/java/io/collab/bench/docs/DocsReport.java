@@ -1,5 +1,6 @@
 package io.collab.bench.docs;
 
+import io.collab.bench.common.LongList;
 import io.collab.bench.common.WindowStats;
 
 import java.util.Arrays;

@@ -1,6 +1,7 @@
 package io.collab.bench.docs;
 
 import io.collab.bench.common.Host;
+import io.collab.bench.common.LongList;
 import io.collab.bench.common.Pacing;
 import io.collab.documents.ChangeSet;
 import io.collab.documents.Update;

@@ -1,18 +1,18 @@
-package io.collab.bench.docs;
+package io.collab.bench.common;
 
 import java.util.Arrays;
 
-/** A growable array of longs (samples and per-edit times), without boxing. */
-final class LongList {
+/** A growable array of longs (latency samples, send times, per-edit times), without boxing. */
+public final class LongList {
 
   private long[] values;
   private int size;
 
-  LongList(int capacity) {
+  public LongList(int capacity) {
     values = new long[Math.max(4, capacity)];
   }
 
-  void add(long value) {
+  public void add(long value) {
     if (size == values.length) {
       values = Arrays.copyOf(values, size * 2);
     }
@@ -20,7 +20,7 @@ final class LongList {
   }
 
   /** Sets index {@code i}, growing with zeros up to it when needed. */
-  void set(int i, long value) {
+  public void set(int i, long value) {
     while (i >= values.length) {
       values = Arrays.copyOf(values, values.length * 2);
     }
@@ -28,26 +28,26 @@ final class LongList {
     size = Math.max(size, i + 1);
   }
 
-  long get(int i) {
+  public long get(int i) {
     return values[i];
   }
 
-  int size() {
+  public int size() {
     return size;
   }
 
-  long[] toArray() {
+  public long[] toArray() {
     return Arrays.copyOf(values, size);
   }
 
-  void addAll(LongList other) {
+  public void addAll(LongList other) {
     for (int i = 0; i < other.size; i++) {
       add(other.values[i]);
     }
   }
 
   /** The first index in [0, size) whose value is at least {@code key}; the values must be ascending. */
-  int lowerBound(long key) {
+  public int lowerBound(long key) {
     int lo = 0;
     int hi = size;
     while (lo < hi) {
