@@ -33,7 +33,7 @@ import static io.collab.support.Jobs.awaitStatus;
 import static io.collab.support.Jobs.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
-@DisplayName("Jobs survive platform failures, dead workers and outages")
+@DisplayName("Jobs survive platform failures, dead and stopped workers, and outages")
 class JobsReliabilityTest {
 
   private final List<TestApp> apps = new ArrayList<>();
@@ -74,8 +74,7 @@ class JobsReliabilityTest {
     Response dead = redis(app, Request.cmd(Command.XRANGE).arg(queue(app).deadLetters()).arg("-").arg("+"));
     assertThat(dead.size()).isEqualTo(1);
     assertThat(dead.get(0).get(1).toString()).contains(id).contains("reason");
-    Response pending = redis(app, Request.cmd(Command.XPENDING).arg(queue(app).stream()).arg(JobQueue.GROUP));
-    assertThat(pending.get(0).toLong()).as("acknowledged after the final state").isZero();
+    assertThat(pendingEntries(app)).as("acknowledged after the final state").isZero();
 
     String metrics = app.get("/metrics").bodyAsString();
     assertThat(metrics).as("the node's /metrics")
@@ -112,18 +111,35 @@ class JobsReliabilityTest {
     awaitStatus(actors, user, id, Set.of("running"));
     app.vertx.close().await();  // the worker dies with its instance, its job unacknowledged
 
-    TestApp second = start(config -> {
-      config.put("pg", app.config.getJsonObject("pg").copy());
-      config.put("redis", app.config.getJsonObject("redis").copy());
-      config.put("jwt", app.config.getJsonObject("jwt").copy());
-      config.getJsonObject("jobs").put("leaseMs", 2000);
-    });
-    Actors again = new Actors(second);
-    JsonObject job = awaitEnd(again, user, id, "succeeded");
+    TestApp second = alongside(config -> config.getJsonObject("jobs").put("leaseMs", 2000));
+    JsonObject job = awaitEnd(new Actors(second), user, id, "succeeded");
     assertThat(job.getString("stdout")).isEqualTo("done\n");
     assertThat(job.getInteger("attempts")).isEqualTo(2);
-    Response pending = redis(second, Request.cmd(Command.XPENDING).arg(queue(second).stream()).arg(JobQueue.GROUP));
-    assertThat(pending.get(0).toLong()).isZero();
+    assertThat(pendingEntries(second)).isZero();
+  }
+
+  @Test
+  @DisplayName("a job whose node stops gracefully runs again on another node at once, not after its lease, recorded once")
+  void stoppedWorkerGivesItsJobBack() {
+    // a lease far longer than the test may wait: only a job given back can finish in time
+    Consumer<JsonObject> longLease = config -> config.getJsonObject("jobs").put("leaseMs", 60_000);
+    deploy(longLease);
+    String id = submit(actors, user, new JsonObject()
+        .put("code", "import time; time.sleep(1.5); print('done')").put("language", "python"));
+    awaitStatus(actors, user, id, Set.of("running"));
+    TestApp staying = alongside(longLease);
+
+    long stoppedAt = System.nanoTime();
+    apps.remove(app);
+    app.stop();  // as on SIGTERM: the worker stops first and gives its running job back (MainVerticle.stopWorker)
+    JsonObject job = awaitEnd(new Actors(staying), user, id, "succeeded");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - stoppedAt)).as("well within the lease")
+        .isLessThan(Duration.ofSeconds(15));
+    assertThat(job.getString("stdout")).isEqualTo("done\n");
+    assertThat(job.getInteger("attempts")).as("the killed run, then the one that finished").isEqualTo(2);
+    assertThat(pendingEntries(staying)).as("the given-back entry and its replacement are both acknowledged")
+        .isZero();
   }
 
   @Test
@@ -151,6 +167,13 @@ class JobsReliabilityTest {
     return started;
   }
 
+  /** Another instance of the first one's deployment (its database, Redis and JWT secret). */
+  private TestApp alongside(Consumer<JsonObject> tweak) {
+    TestApp started = TestApp.startAlongside(app, tweak);
+    apps.add(started);
+    return started;
+  }
+
   private void deploy(Consumer<JsonObject> tweak) {
     app = start(tweak);
     actors = new Actors(app);
@@ -170,6 +193,11 @@ class JobsReliabilityTest {
   /** The queue's key names as the app's settings make them (the client is not used). */
   private static JobQueue queue(TestApp app) {
     return new JobQueue(null, CollabConfig.from(app.config).redis(), 1);
+  }
+
+  /** Entries of the job stream delivered to a worker and not acknowledged. */
+  private static long pendingEntries(TestApp app) {
+    return redis(app, Request.cmd(Command.XPENDING).arg(queue(app).stream()).arg(JobQueue.GROUP)).get(0).toLong();
   }
 
   private static Response redis(TestApp app, Request request) {
